@@ -1,0 +1,35 @@
+import { Command, CommanderError } from 'commander';
+import { loadCommands } from './commands/index.js';
+import { EXIT } from './exit-codes.js';
+import { reportError } from './report-error.js';
+
+/** Builds the `timefs` program with every command registered. */
+export async function buildProgram(): Promise<Command> {
+  const program = new Command('timefs')
+    .description('Versioned backups in a Tahoe-LAFS grid: rdiff deltas on push, every snapshot browsable with FUSE')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(text) });
+  for (const command of await loadCommands()) command.register(program);
+  return program;
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const program = await buildProgram();
+    if (argv.length === 0) {
+      program.outputHelp();
+      return EXIT.ok;
+    }
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) return EXIT.ok; // --help, --version
+      return EXIT.usage;
+    }
+    return reportError(err);
+  }
+}
