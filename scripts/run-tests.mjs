@@ -30,17 +30,19 @@ const gridScript = 'scripts/grid.ts';
 const tsx = ['--import', 'tsx'];
 let gridStarted = false;
 
-function grid(command) {
+function grid(command, { check = true } = {}) {
   const r = spawnSync(process.execPath, [...tsx, gridScript, command], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`grid ${command} failed (exit ${r.status})`);
-  return r.stdout.trim();
+  if (check && r.status !== 0) throw new Error(`grid ${command} failed (exit ${r.status})`);
+  return { status: r.status, stdout: r.stdout.trim() };
 }
 
 let status = 1;
 try {
   if (needsGrid && existsSync(gridScript)) {
-    const url = grid('start');
-    gridStarted = true;
+    // A grid that was already running (e.g. a developer's) is left running afterwards.
+    const wasRunning = grid('status', { check: false }).status === 0;
+    const url = grid('start').stdout;
+    gridStarted = !wasRunning;
     process.env.TIMEFS_TEST_NODE_URL = url.split('\n').pop();
     console.error(`run-tests: grid ready at ${process.env.TIMEFS_TEST_NODE_URL}`);
   }
