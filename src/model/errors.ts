@@ -40,6 +40,12 @@ export const ERROR_CODES = [
   'integrity', // content does not match its recorded hash
   'snapshot.not-found',
   'path.not-found',
+  // mount (FUSE view)
+  'fs.not-a-directory', // a path component below a file
+  'fs.is-a-directory', // file operation on a directory
+  'fs.read-only', // any write to the mount
+  'fs.mount-busy', // the mount point is in use (mounted, or files open at unmount)
+  'fs.mount-failed', // FUSE could not mount (no /dev/fuse, no libfuse2, bad mount point)
 ] as const;
 
 /** One of {@link ERROR_CODES}. */
