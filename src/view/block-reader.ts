@@ -1,0 +1,121 @@
+/**
+ * Range reads of immutable grid files through fixed-size blocks: each block is one closed
+ * `Range:` request, cached by (cap, block) in a byte-bounded LRU, fetched through one p-queue
+ * that limits concurrent requests. A reader that goes sequentially prefetches blocks ahead.
+ */
+import { LRUCache } from 'lru-cache';
+import PQueue from 'p-queue';
+import type { Store } from '../store/store.js';
+import type { FileContent } from './mount-source.js';
+
+/** Options of {@link BlockReader}. */
+export interface BlockReaderOptions {
+  /** Block size in bytes (default 1 MiB): a random read of n bytes fetches at most n + 1 block. */
+  blockSize?: number;
+  /** Bytes of blocks kept in memory (default 64 MiB). */
+  cacheBytes?: number;
+  /** Concurrent grid requests (default 4). */
+  concurrency?: number;
+  /** Blocks fetched ahead of a sequential reader (default 4). */
+  prefetchBlocks?: number;
+}
+
+/** Counters for benchmarks and tests. */
+export interface BlockReaderStats {
+  requests: number;
+  bytesFetched: number;
+}
+
+/** Shared block cache and request queue for every open file of a mount. */
+export class BlockReader {
+  readonly blockSize: number;
+  readonly stats: BlockReaderStats = { requests: 0, bytesFetched: 0 };
+  private readonly cache: LRUCache<string, Uint8Array>;
+  private readonly pending = new Map<string, Promise<Uint8Array>>();
+  private readonly queue: PQueue;
+  private readonly prefetchBlocks: number;
+
+  constructor(private readonly store: Store, options: BlockReaderOptions = {}) {
+    this.blockSize = options.blockSize ?? 1 << 20;
+    this.prefetchBlocks = options.prefetchBlocks ?? 4;
+    this.queue = new PQueue({ concurrency: options.concurrency ?? 4 });
+    this.cache = new LRUCache<string, Uint8Array>({
+      maxSize: Math.max(options.cacheBytes ?? 64 << 20, this.blockSize),
+      sizeCalculation: (block) => Math.max(1, block.length),
+    });
+  }
+
+  /**
+   * A view of bytes [start, start+size) of the immutable file `cap` (start is non-zero for content
+   * packed inside a larger object).
+   */
+  open(cap: string, size: number, start = 0): FileContent {
+    let nextSequential = 0;
+    const reader = {
+      size,
+      read: async (offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array> => {
+        const end = Math.min(size, offset + length);
+        if (offset >= end) return new Uint8Array(0);
+        const sequential = offset === nextSequential;
+        nextSequential = end;
+        const bytes = await this.readRange(cap, start + offset, end - offset, signal);
+        if (sequential) this.prefetch(cap, start + end, start + size);
+        return bytes;
+      },
+      close: () => {},
+    };
+    return reader;
+  }
+
+  /** Bytes [offset, offset+length) of `cap`, assembled from cached or fetched blocks. */
+  async readRange(cap: string, offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array> {
+    const first = Math.floor(offset / this.blockSize);
+    const last = Math.floor((offset + length - 1) / this.blockSize);
+    const blocks = await Promise.all(
+      Array.from({ length: last - first + 1 }, (_, i) => this.block(cap, first + i, signal)),
+    );
+    if (blocks.length === 1) {
+      const base = first * this.blockSize;
+      return (blocks[0] as Uint8Array).subarray(offset - base, offset - base + length);
+    }
+    const out = new Uint8Array(length);
+    let written = 0;
+    for (const [i, block] of blocks.entries()) {
+      const blockStart = (first + i) * this.blockSize;
+      const from = Math.max(offset, blockStart) - blockStart;
+      const to = Math.min(offset + length, blockStart + block.length) - blockStart;
+      if (to <= from) break;
+      out.set(block.subarray(from, to), written);
+      written += to - from;
+    }
+    return written === length ? out : out.subarray(0, written);
+  }
+
+  private prefetch(cap: string, from: number, end: number): void {
+    const first = Math.floor(from / this.blockSize);
+    for (let i = 0; i < this.prefetchBlocks; i++) {
+      const index = first + i;
+      if (index * this.blockSize >= end) break;
+      // A failed prefetch is retried by the read that needs the block; nothing to report here.
+      this.block(cap, index).catch(() => {});
+    }
+  }
+
+  private block(cap: string, index: number, signal?: AbortSignal): Promise<Uint8Array> {
+    const key = `${index}:${cap}`;
+    const cached = this.cache.get(key);
+    if (cached) return Promise.resolve(cached);
+    let pending = this.pending.get(key);
+    if (!pending) {
+      pending = this.queue.add(async () => {
+        const bytes = await this.store.getRange(cap, index * this.blockSize, this.blockSize, signal ? { signal } : {});
+        this.stats.requests++;
+        this.stats.bytesFetched += bytes.length;
+        this.cache.set(key, bytes);
+        return bytes;
+      }, signal ? { signal } : {}).finally(() => this.pending.delete(key));
+      this.pending.set(key, pending);
+    }
+    return pending;
+  }
+}

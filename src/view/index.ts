@@ -1,0 +1,13 @@
+/**
+ * The read model (DESIGN.md §5, no FUSE): snapshot listing and as-of resolution, snapshot-tree
+ * reading, and the chain reader. The mount (`src/fs/`), `timefs ls|cat`, `restore` and `check`
+ * build on these interfaces: {@link SnapshotCatalogue}, {@link TreeReader}, {@link VersionReader}.
+ */
+export { dayName, endOfDayMs, newestBefore, parseSnapshotSpec, resolveSnapshotSpec, type DayOptions, type SnapshotSpec, type Timed } from './as-of.js';
+export { DeltaCache, DEFAULT_DELTA_CACHE_BYTES, type ObjectCache } from './delta-cache.js';
+export { decodeEntry, joinPath, type TreeEntry } from './entry-decode.js';
+export { blake2b256Hex, integrityError, SequentialHashCheck, MAX_HELD_BYTES, type VersionPlace } from './hash-check.js';
+export { assembleRange, planBaseSpans, MERGE_GAP, MAX_SPAN, type BaseSpan } from './range-assembly.js';
+export { GridSnapshotCatalogue, snapshotFromEntry, sortSnapshots, type SnapshotCatalogue, type SnapshotInfo } from './snapshot-catalogue.js';
+export { findChild, GridTreeReader, pathSegments, rootEntry, type TreePath, type TreeReader, type TreeReaderOptions } from './tree-reader.js';
+export { ChainVersionReader, DEFAULT_CHUNK, type VersionHandle, type VersionReader, type VersionReaderOptions } from './version-reader.js';

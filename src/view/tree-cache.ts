@@ -1,0 +1,89 @@
+/**
+ * Directory listings of snapshot trees, cached by cap. Snapshot trees are immutable, so a listing
+ * never goes stale; the cache is bounded by the number of entries it holds (LRU).
+ */
+import { LRUCache } from 'lru-cache';
+import type { EntryMeta, EntryType } from '../model/entry.js';
+import { rawNameBytes } from '../model/names.js';
+import type { DirEntry, Store } from '../store/store.js';
+
+/** One child of a snapshot directory. */
+export interface TreeEntry {
+  /** The name the mount shows: the exact on-disk name when the binding can carry it. */
+  name: string;
+  /** The Tahoe edge name (an escaped form when the on-disk name was not plain UTF-8). */
+  edgeName: string;
+  meta: EntryMeta;
+  /** Child cap (secret): a directory, a file, a version node or a symlink target. */
+  cap: string;
+}
+
+/** A listing, by shown name. */
+export type TreeListing = ReadonlyMap<string, TreeEntry>;
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * The name to show for an edge. fuse-native passes names as UTF-8 strings both ways, so exact
+ * bytes that are valid UTF-8 (e.g. non-NFC forms) come back exactly; bytes that are not valid
+ * UTF-8 cannot cross the binding and keep their stable, unique escaped edge name.
+ */
+export function shownName(edgeName: string, rawName?: string): string {
+  if (rawName === undefined) return edgeName;
+  try {
+    const text = strictUtf8.decode(rawNameBytes(edgeName, rawName));
+    return text.includes('/') || text.includes('\0') ? edgeName : text;
+  } catch {
+    return edgeName;
+  }
+}
+
+/** Attributes for an edge without timefs metadata (not written by timefs): a safe default. */
+function fallbackMeta(entry: DirEntry): EntryMeta {
+  const type: EntryType = entry.kind === 'dir' ? 'dir' : 'file';
+  return { type, mode: type === 'dir' ? 0o555 : 0o444, uid: 0, gid: 0, mtime: '0', size: entry.size ?? 0, storage: 'whole' };
+}
+
+/** Options of {@link TreeCache}. */
+export interface TreeCacheOptions {
+  /** Most entries (over all cached listings) kept in memory; default 100,000. */
+  maxEntries?: number;
+}
+
+/** Lists immutable directories through a bounded, de-duplicating in-memory cache. */
+export class TreeCache {
+  private readonly cache: LRUCache<string, TreeListing>;
+  private readonly pending = new Map<string, Promise<TreeListing>>();
+
+  constructor(private readonly store: Store, options: TreeCacheOptions = {}) {
+    this.cache = new LRUCache<string, TreeListing>({
+      maxSize: options.maxEntries ?? 100_000,
+      sizeCalculation: (listing) => Math.max(1, listing.size),
+    });
+  }
+
+  /** The listing of the directory `dirCap`. */
+  async list(dirCap: string, signal?: AbortSignal): Promise<TreeListing> {
+    const cached = this.cache.get(dirCap);
+    if (cached) return cached;
+    let pending = this.pending.get(dirCap);
+    if (!pending) {
+      pending = this.fetch(dirCap, signal).finally(() => this.pending.delete(dirCap));
+      this.pending.set(dirCap, pending);
+    }
+    return pending;
+  }
+
+  private async fetch(dirCap: string, signal?: AbortSignal): Promise<TreeListing> {
+    const children = await this.store.list(dirCap, signal ? { signal } : {});
+    const listing = new Map<string, TreeEntry>();
+    for (const [edgeName, entry] of children) {
+      const stored = (entry.metadata as { timefs?: EntryMeta }).timefs;
+      const meta = stored && typeof stored.type === 'string' ? stored : fallbackMeta(entry);
+      const name = shownName(edgeName, meta.rawName);
+      listing.set(listing.has(name) ? edgeName : name, { name, edgeName, meta, cap: entry.readCap });
+    }
+    this.cache.set(dirCap, listing);
+    return listing;
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * The chain reader: opens one version of a file (stored whole, packed, or as a delta chain) and
+ * serves `read(offset, length)` by mapping the range through the chain's composed extent list
+ * into literal bytes of cached deltas plus closed range reads of the chain's base — the whole
+ * file is never rebuilt first (DESIGN.md §5 "Reading"). A sequential whole read checks the hash.
+ */
+import { LRUCache } from 'lru-cache';
+import { composeChain } from '../delta/extent-compose.js';
+import { baseExtents, type ExtentList } from '../delta/extents.js';
+import { VERSION_NODE } from '../model/entry.js';
+import { TimefsError, isTimefsError } from '../model/errors.js';
+import type { CallOptions, Store } from '../store/store.js';
+import { DeltaCache, type ObjectCache } from './delta-cache.js';
+import type { TreeEntry } from './entry-decode.js';
+import { SequentialHashCheck, integrityError, type VersionPlace } from './hash-check.js';
+import { assembleRange } from './range-assembly.js';
+
+export type { VersionPlace } from './hash-check.js';
+
+/** One open version of a file (or symlink target): random access to its bytes. */
+export interface VersionHandle {
+  /** Content length in bytes. */
+  readonly size: number;
+  /** Recorded BLAKE2b-256 (lowercase hex), when the entry has one. */
+  readonly hash: string | undefined;
+  /** Path and snapshot, for messages. */
+  readonly place: VersionPlace;
+  /** How the content is stored, and for chains the number of deltas. */
+  readonly storage: 'whole' | 'packed' | 'chain';
+  readonly chainLength: number;
+  /**
+   * Bytes `[offset, offset + length)`, clamped to the size: past the end gives fewer or zero
+   * bytes. Fetches only what the range needs.
+   */
+  read(offset: number, length: number, options?: CallOptions): Promise<Uint8Array>;
+}
+
+/** Opens versions of files and reads them whole with their hash checked. */
+export interface VersionReader {
+  /**
+   * Opens the version `entry` points to (type `file` or `symlink`).
+   * @throws TimefsError `usage` for other types, `repo.bad-format` for a malformed version node,
+   *   `delta.*` for a corrupt delta, `integrity` when the chain's size differs from the recorded size
+   */
+  open(entry: TreeEntry, place: VersionPlace, options?: CallOptions): Promise<VersionHandle>;
+  /**
+   * The whole content in order, in chunks; after the last chunk the hash is compared and a
+   * mismatch throws TimefsError('integrity') naming the path and snapshot.
+   */
+  readVerified(entry: TreeEntry, place: VersionPlace, options?: CallOptions & { chunkSize?: number }): AsyncIterable<Uint8Array>;
+}
+
+/** Options of {@link ChainVersionReader}. */
+export interface VersionReaderOptions {
+  /** Cache for deltas; by default a {@link DeltaCache} of `deltaCacheBytes`. */
+  deltaCache?: ObjectCache;
+  /** Bound of the default delta cache in bytes (64 MiB). */
+  deltaCacheBytes?: number;
+  /** Bound of cached composed extent lists, in pieces (default 1 000 000). */
+  maxCachedPieces?: number;
+}
+
+/** Default chunk of {@link VersionReader.readVerified}: 1 MiB. */
+export const DEFAULT_CHUNK = 1024 * 1024;
+
+interface Chain {
+  baseCap: string;
+  deltas: Uint8Array[];
+  extents: ExtentList;
+}
+
+/** {@link VersionReader} over a {@link Store} (which may be wrapped with caches). */
+export class ChainVersionReader implements VersionReader {
+  private readonly deltas: ObjectCache;
+  private readonly chains: LRUCache<string, Chain>;
+
+  constructor(private readonly store: Store, options: VersionReaderOptions = {}) {
+    this.deltas = options.deltaCache ?? new DeltaCache(store, options.deltaCacheBytes);
+    this.chains = new LRUCache<string, Chain>({
+      maxSize: options.maxCachedPieces ?? 1_000_000,
+      sizeCalculation: (chain) => chain.extents.pieces.length + 1,
+    });
+  }
+
+  async open(entry: TreeEntry, place: VersionPlace, options?: CallOptions): Promise<VersionHandle> {
+    const { meta } = entry;
+    if (meta.type !== 'file' && meta.type !== 'symlink') {
+      throw new TimefsError('usage', `${place.path} in snapshot ${place.snapshot} is a ${meta.type === 'dir' ? 'directory' : meta.type}, not a file`);
+    }
+    const storage = meta.type === 'symlink' ? 'whole' : (meta.storage ?? 'whole');
+    const common = { size: meta.size, hash: meta.type === 'file' ? meta.hash : undefined, place };
+    if (storage === 'chain') {
+      const chain = await this.loadChain(entry, place, options);
+      return {
+        ...common, storage, chainLength: chain.deltas.length,
+        read: (offset, length, opts) => assembleRange(this.store, chain.baseCap, chain.extents, chain.deltas, offset, length, place, opts),
+      };
+    }
+    const start = storage === 'packed' ? (meta.pack?.offset ?? 0) : 0;
+    const stored = await this.store.size(entry.cap, options);
+    if (stored < start + meta.size) {
+      throw integrityError(place, `the stored object holds ${stored - start} bytes but ${meta.size} are recorded`);
+    }
+    const extents = baseExtents(meta.size);
+    return {
+      ...common, storage, chainLength: 0,
+      read: (offset, length, opts) => assembleRange(this.store, entry.cap, extents, [], offset, length, place, opts, start),
+    };
+  }
+
+  async *readVerified(entry: TreeEntry, place: VersionPlace, options: CallOptions & { chunkSize?: number } = {}): AsyncIterable<Uint8Array> {
+    const handle = await this.open(entry, place, options);
+    const check = new SequentialHashCheck(handle.size, handle.hash, place);
+    const chunk = Math.max(1, options.chunkSize ?? DEFAULT_CHUNK);
+    for (let offset = 0; offset < handle.size; offset += chunk) {
+      const bytes = await handle.read(offset, chunk, options);
+      if (bytes.length !== Math.min(chunk, handle.size - offset)) {
+        throw integrityError(place, `short read at byte ${offset}`);
+      }
+      await check.update(offset, bytes);
+      yield bytes;
+    }
+    await check.finish();
+  }
+
+  private async loadChain(entry: TreeEntry, place: VersionPlace, options?: CallOptions): Promise<Chain> {
+    const cached = this.chains.get(entry.cap);
+    if (cached) return cached;
+    const badFormat = (why: string): TimefsError =>
+      new TimefsError('repo.bad-format', `${place.path} in snapshot ${place.snapshot}: its version node ${why}`, {
+        hint: 'run `timefs check` on this repository',
+      });
+    const parts = await this.store.list(entry.cap, options);
+    const base = parts.get(VERSION_NODE.base);
+    if (!base || base.kind !== 'file') throw badFormat('has no base');
+    const deltaCaps: string[] = [];
+    for (let i = 1; parts.has(VERSION_NODE.deltaName(i)); i++) deltaCaps.push((parts.get(VERSION_NODE.deltaName(i)) as { readCap: string }).readCap);
+    if (entry.meta.chain !== undefined && entry.meta.chain !== deltaCaps.length) {
+      throw badFormat(`has ${deltaCaps.length} deltas but ${entry.meta.chain} are recorded`);
+    }
+    const [baseSize, deltas] = await Promise.all([
+      base.size ?? this.store.size(base.readCap, options),
+      Promise.all(deltaCaps.map((cap) => this.deltas.get(cap, options))),
+    ]);
+    let extents: ExtentList;
+    try {
+      extents = composeChain(baseSize, deltas, 'chain');
+    } catch (err) {
+      if (isTimefsError(err, 'delta.corrupt', 'delta.truncated', 'delta.bad-magic')) {
+        throw integrityError(place, `its delta chain cannot be applied: ${err.message}`);
+      }
+      throw err;
+    }
+    if (extents.size !== entry.meta.size) {
+      throw integrityError(place, `its chain rebuilds ${extents.size} bytes but ${entry.meta.size} are recorded`);
+    }
+    const chain = { baseCap: base.readCap, deltas, extents };
+    this.chains.set(entry.cap, chain);
+    return chain;
+  }
+}
