@@ -1,0 +1,41 @@
+/** A growable output buffer for encoders; `take()` hands out what was written and starts over. */
+export class ByteSink {
+  private buf: Uint8Array;
+  private length = 0;
+
+  constructor(initialCapacity = 64 * 1024) {
+    this.buf = new Uint8Array(initialCapacity);
+  }
+
+  /** Makes room for `n` more bytes and returns the buffer and the write position. */
+  reserve(n: number): { buf: Uint8Array; pos: number } {
+    const need = this.length + n;
+    if (need > this.buf.length) {
+      let cap = this.buf.length * 2;
+      while (cap < need) cap *= 2;
+      const next = new Uint8Array(cap);
+      next.set(this.buf.subarray(0, this.length));
+      this.buf = next;
+    }
+    return { buf: this.buf, pos: this.length };
+  }
+
+  /** Marks bytes up to `end` (a position in the buffer from {@link reserve}) as written. */
+  commit(end: number): void {
+    this.length = end;
+  }
+
+  /** Appends bytes. */
+  write(bytes: Uint8Array): void {
+    const { buf, pos } = this.reserve(bytes.length);
+    buf.set(bytes, pos);
+    this.length = pos + bytes.length;
+  }
+
+  /** Returns a copy of everything written since the last take, and empties the sink. */
+  take(): Uint8Array {
+    const out = this.buf.slice(0, this.length);
+    this.length = 0;
+    return out;
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Weak (rolling) checksums of librsync 2.3.2: RabinKarp (the default) and rollsum, plus the
+ * MurmurHash3 finalizer librsync applies to rollsum digests before lookup. All arithmetic is
+ * mod 2^32 with `Math.imul`; results are unsigned 32-bit numbers.
+ */
+
+/** RabinKarp multiplier. */
+export const RK_MULT = 0x08104225;
+/** RK_MULT^-1 mod 2^32 (used when the window shrinks). */
+export const RK_INVM = 0x98f009ad;
+/** (RK_MULT - 1) · seed, with seed 1. */
+export const RK_ADJ = 0x08104224;
+const RK_MULT2 = Math.imul(RK_MULT, RK_MULT);
+const RK_MULT3 = Math.imul(RK_MULT2, RK_MULT);
+const RK_MULT4 = Math.imul(RK_MULT3, RK_MULT);
+
+/** Rollsum's per-byte offset. */
+export const ROLLSUM_OFFSET = 31;
+
+/** RK_MULT^exponent mod 2^32 by square-and-multiply. */
+export function rabinKarpPower(exponent: number): number {
+  let result = 1;
+  let base = RK_MULT;
+  let e = exponent;
+  while (e > 0) {
+    if (e % 2 === 1) result = Math.imul(result, base);
+    base = Math.imul(base, base);
+    e = Math.floor(e / 2);
+  }
+  return result;
+}
+
+/** RabinKarp hash of `data[start, start+length)` (seed 1), as a signed 32-bit integer. */
+export function rabinKarpBlock(data: Uint8Array, start: number, length: number): number {
+  let h = 1;
+  let i = start;
+  const end4 = start + (length & ~3);
+  // Four bytes per step: shorter dependency chain than one multiply per byte, same value.
+  while (i < end4) {
+    h =
+      (Math.imul(h, RK_MULT4) +
+        Math.imul(data[i] as number, RK_MULT3) +
+        Math.imul(data[i + 1] as number, RK_MULT2) +
+        Math.imul(data[i + 2] as number, RK_MULT) +
+        (data[i + 3] as number)) |
+      0;
+    i += 4;
+  }
+  const end = start + length;
+  while (i < end) {
+    h = (Math.imul(h, RK_MULT) + (data[i] as number)) | 0;
+    i++;
+  }
+  return h;
+}
+
+/** Rollsum state (s1, s2) of `data[start, start+length)`, packed as the raw librsync digest `(s2 << 16) | s1` (signed 32-bit). */
+export function rollsumBlock(data: Uint8Array, start: number, length: number): number {
+  let s1 = 0;
+  let s2 = 0;
+  const end = start + length;
+  for (let i = start; i < end; i++) {
+    s1 = (s1 + (data[i] as number)) | 0;
+    s2 = (s2 + s1) | 0;
+  }
+  // Add the per-byte offset in closed form: s1 += 31·L, s2 += 31·L(L+1)/2 (all mod 2^16).
+  const triangle = length % 2 === 0 ? Math.imul(length / 2, length + 1) : Math.imul(length, (length + 1) / 2);
+  s1 = (s1 + Math.imul(ROLLSUM_OFFSET, length)) | 0;
+  s2 = (s2 + Math.imul(ROLLSUM_OFFSET, triangle)) | 0;
+  return ((s2 << 16) | (s1 & 0xffff)) | 0;
+}
+
+/** MurmurHash3's 32-bit finalizer, which librsync applies to rollsum digests before lookup. */
+export function mix32(h: number): number {
+  let x = h | 0;
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x85ebca6b);
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35);
+  x ^= x >>> 16;
+  return x | 0;
+}
