@@ -4,6 +4,7 @@
  */
 import type { EntryMeta, EntryType } from '../model/entry.js';
 import { TimefsError } from '../model/errors.js';
+import { rawNameBytes } from '../model/names.js';
 import type { DirEntry } from '../store/store.js';
 
 /** One child of a snapshot directory, decoded. */
@@ -47,13 +48,8 @@ export function decodeEntry(entry: DirEntry, where: string): TreeEntry {
     }
     if (m.chain !== undefined && (!Number.isSafeInteger(m.chain) || (m.chain as number) < 0)) throw bad('bad chain length');
   }
-  let rawName: Uint8Array;
-  if (m.rawName !== undefined) {
-    if (typeof m.rawName !== 'string') throw bad('bad rawName');
-    rawName = new Uint8Array(Buffer.from(m.rawName, 'base64'));
-  } else {
-    rawName = new Uint8Array(Buffer.from(entry.name, 'utf8'));
-  }
+  if (m.rawName !== undefined && typeof m.rawName !== 'string') throw bad('bad rawName');
+  const rawName = new Uint8Array(rawNameBytes(entry.name, m.rawName as string | undefined));
   return { name: entry.name, rawName, cap: entry.readCap, meta: m as unknown as EntryMeta };
 }
 
