@@ -11,5 +11,6 @@ export interface CommandModule {
  */
 export async function loadCommands(): Promise<CommandModule[]> {
   const modules: CommandModule[] = [];
+  modules.push((await import('./rdiff.js')).rdiffCommand);
   return modules;
 }
