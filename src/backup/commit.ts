@@ -1,0 +1,126 @@
+/**
+ * Stage 3 of a push: build the snapshot's directories bottom-up from the pending entries (a
+ * pre-order walk, so one open directory per depth is in memory), reuse every directory whose body
+ * was made before (no request), and return the root cap.
+ */
+import { createHash } from 'node:crypto';
+import type { Catalog } from '../catalog/catalog.js';
+import { displayPath, isBelow, keyComponents } from '../catalog/path-key.js';
+import type { PendingEntry } from '../catalog/records.js';
+import type { EntryMeta } from '../model/entry.js';
+import { TimefsError } from '../model/errors.js';
+import { edgeNamesFor } from '../model/names.js';
+import type { NewChild, Store } from '../store/store.js';
+import type { PushStats } from './events.js';
+
+interface OpenDir {
+  key: Buffer;
+  meta: EntryMeta;
+  names: Buffer[];
+  children: Array<{ cap: string; meta: EntryMeta }>;
+}
+
+/** Builds the tree of the pending snapshot; returns the cap of its root (`/`). */
+export async function buildSnapshotTree(store: Store, catalog: Catalog, stats: PushStats): Promise<string> {
+  const stack: OpenDir[] = [];
+  let emptyCap: string | undefined;
+  let rootCap: string | undefined;
+
+  const close = async (): Promise<void> => {
+    const dir = stack.pop()!;
+    const cap = await makeDir(store, catalog, dir, stats);
+    const parent = stack.at(-1);
+    if (parent) {
+      parent.names.push(lastName(dir.key));
+      parent.children.push({ cap, meta: dir.meta });
+    } else rootCap = cap;
+  };
+
+  for await (const [key, entry] of catalog.pending()) {
+    while (stack.length > 0 && !isBelow(key, stack.at(-1)!.key)) await close();
+    if (entry.meta.type === 'dir') {
+      if (stack.length === 0 && key.length !== 0) throw new TimefsError('internal', `pending snapshot has no root above ${displayPath(key)}`);
+      stack.push({ key, meta: entry.meta, names: [], children: [] });
+      continue;
+    }
+    const parent = stack.at(-1);
+    if (!parent) throw new TimefsError('internal', `pending entry ${displayPath(key)} has no parent directory`);
+    const resolved = await resolveEntry(catalog, key, entry, async () => (emptyCap ??= await store.putImmutable(new Uint8Array(0))));
+    parent.names.push(lastName(key));
+    parent.children.push(resolved);
+  }
+  while (stack.length > 0) await close();
+  if (rootCap === undefined) throw new TimefsError('internal', 'the pending snapshot is empty');
+  return rootCap;
+}
+
+async function resolveEntry(catalog: Catalog, key: Buffer, entry: PendingEntry, emptyCap: () => Promise<string>): Promise<{ cap: string; meta: EntryMeta }> {
+  if (entry.linkOf !== undefined) {
+    const first = await catalog.getPending(Buffer.from(entry.linkOf, 'hex'));
+    if (first?.cap !== undefined) {
+      const { hash, storage, chain, pack, size } = first.meta;
+      return { cap: first.cap, meta: { ...entry.meta, size, ...defined({ hash, storage, chain, pack }) } };
+    }
+    throw new TimefsError('internal', `hard link ${displayPath(key)}: its first link was not stored`);
+  }
+  if (entry.cap !== undefined) return { cap: entry.cap, meta: entry.meta };
+  if (entry.meta.type === 'file' || entry.meta.type === 'symlink') {
+    throw new TimefsError('internal', `${displayPath(key)} is still waiting for its upload`);
+  }
+  return { cap: await emptyCap(), meta: entry.meta };
+}
+
+async function makeDir(store: Store, catalog: Catalog, dir: OpenDir, stats: PushStats): Promise<string> {
+  const edges = edgeNamesFor(dir.names);
+  const children: Record<string, NewChild> = {};
+  edges.forEach((edge, i) => {
+    const child = dir.children[i]!;
+    const meta: EntryMeta = { ...child.meta };
+    delete meta.rawName;
+    if (edge.rawName !== undefined) meta.rawName = edge.rawName;
+    children[edge.name] = { cap: child.cap, metadata: { timefs: canonical(meta) } };
+  });
+  const hash = bodyHash(children);
+  const known = await catalog.getDir(hash);
+  if (known !== undefined) {
+    stats.dirsReused++;
+    return known;
+  }
+  const cap = await store.mkdirImmutable(children);
+  stats.dirsCreated++;
+  await catalog.write([{ put: 'dirs', key: hash, value: cap }]);
+  return cap;
+}
+
+/** A stable hash of a directory body: sorted names, caps and canonical metadata. */
+export function bodyHash(children: Record<string, NewChild>): Buffer {
+  const h = createHash('sha256');
+  for (const name of Object.keys(children).sort()) {
+    const child = children[name]!;
+    h.update(JSON.stringify([name, child.cap, child.metadata ?? {}]));
+    h.update('\n');
+  }
+  return h.digest();
+}
+
+/** `meta` with its keys in a fixed order, so equal entries give equal directory bodies. */
+export function canonical(meta: EntryMeta): EntryMeta {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(meta).sort()) {
+    const v = (meta as unknown as Record<string, unknown>)[k];
+    if (v !== undefined) out[k] = v && typeof v === 'object' && !Array.isArray(v) ? sortObject(v as Record<string, unknown>) : v;
+  }
+  return out as unknown as EntryMeta;
+}
+
+function sortObject(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
+}
+
+function defined<T extends Record<string, unknown>>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function lastName(key: Buffer): Buffer {
+  return keyComponents(key).at(-1) ?? Buffer.alloc(0);
+}

@@ -1,0 +1,139 @@
+/**
+ * One read of a file, feeding every consumer the same chunks: the content hash (BLAKE2b-256),
+ * the new signature, the delta against the previous signature, an optional copy, and an
+ * optional streamed upload. `fstat` before and after tells whether the file held still.
+ */
+import { constants, type BigIntStats } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { createBLAKE2b } from 'hash-wasm';
+import type { Store } from '../store/store.js';
+import type { DeltaEngine, StreamEncoder } from './delta-engine.js';
+import { changedWhileReading, fingerprintOf, type Fingerprint } from './fingerprint.js';
+import { SpillSink } from './spool.js';
+
+/** What one pass should produce, decided once the file's size is known. */
+export interface PassPlan {
+  /** Build a signature with this block length (and strong length). */
+  signature?: { blockLength: number; strongLength: number };
+  /** Encode a delta against this signature. */
+  oldSignature?: Uint8Array;
+  /** Keep a copy of the content (in memory up to the limit, else in the spool). */
+  copy?: { memoryLimit: number };
+  /** Stream the content to the grid as it is read. */
+  upload?: Store;
+}
+
+/** The outcome of a pass. */
+export interface PassResult {
+  stat: BigIntStats;
+  size: number;
+  hash: string;
+  signature?: SpillSink;
+  delta?: SpillSink;
+  copy?: SpillSink;
+  /** Cap of the streamed upload. */
+  cap?: string;
+  /** Fingerprint after the read. */
+  after: Fingerprint;
+  /** False when the file moved while it was read: the outputs may mix two versions. */
+  stable: boolean;
+}
+
+/** A problem with this one file (vanished, unreadable, no longer a regular file): a warning, not a failure. */
+export class SkipFile extends Error {}
+
+const CHUNK = 1 << 20;
+const SIDE_MEMORY = 8 << 20;
+
+/** Reads `path` once according to `plan(size)`; `startNs` is when the job started. */
+export async function readPass(path: Buffer, spoolDir: string, engine: DeltaEngine, startNs: bigint, plan: (size: number) => PassPlan): Promise<PassResult> {
+  let handle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    throw new SkipFile(describe(err));
+  }
+  try {
+    const stat = await handle.stat({ bigint: true });
+    if (stat.isDirectory()) throw new SkipFile('replaced by a directory since the scan');
+    if (!stat.isFile()) throw new SkipFile('no longer a regular file');
+    const size = Number(stat.size);
+    const wants = plan(size);
+    const hasher = await createBLAKE2b(256);
+    hasher.init();
+    const sigEncoder = wants.signature ? await engine.signature(size, wants.signature.blockLength, wants.signature.strongLength) : undefined;
+    const deltaEncoder: StreamEncoder | undefined = wants.oldSignature ? await engine.delta(wants.oldSignature) : undefined;
+    const signature = sigEncoder ? new SpillSink(spoolDir, SIDE_MEMORY) : undefined;
+    const delta = deltaEncoder ? new SpillSink(spoolDir, SIDE_MEMORY) : undefined;
+    const copy = wants.copy ? new SpillSink(spoolDir, wants.copy.memoryLimit) : undefined;
+    let read = 0;
+    let shrank = false;
+
+    const chunks = async function* (): AsyncGenerator<Uint8Array> {
+      while (read < size) {
+        const buf = Buffer.allocUnsafe(Math.min(CHUNK, size - read));
+        let got: number;
+        try {
+          got = (await handle.read(buf, 0, buf.length, read)).bytesRead;
+        } catch (err) {
+          throw new SkipFile(describe(err));
+        }
+        if (got === 0) {
+          shrank = true;
+          return;
+        }
+        const chunk = buf.subarray(0, got);
+        read += got;
+        hasher.update(chunk);
+        if (sigEncoder && signature) await signature.write(sigEncoder.update(chunk));
+        if (deltaEncoder && delta) await delta.write(deltaEncoder.update(chunk));
+        if (copy) await copy.write(chunk);
+        yield chunk;
+      }
+    };
+
+    let cap: string | undefined;
+    if (wants.upload) {
+      try {
+        cap = await wants.upload.putImmutable({ stream: chunks(), size });
+      } catch (err) {
+        if (err instanceof SkipFile) throw err;
+        if (!shrank) throw err;
+        cap = undefined;
+      }
+    } else {
+      for await (const _ of chunks());
+    }
+    if (sigEncoder && signature) await signature.write(sigEncoder.finish());
+    if (deltaEncoder && delta) await delta.write(deltaEncoder.finish());
+    for (const sink of [signature, delta, copy]) await sink?.finish();
+    const afterStat = await handle.stat({ bigint: true });
+    const after = fingerprintOf(afterStat);
+    const stable = !shrank && !changedWhileReading(fingerprintOf(stat), after, startNs);
+    const result: PassResult = { stat: afterStat, size: read, hash: hasher.digest('hex'), after, stable };
+    if (signature) result.signature = signature;
+    if (delta) result.delta = delta;
+    if (copy) result.copy = copy;
+    if (cap !== undefined && stable) result.cap = cap;
+    return result;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Drops every spooled output of a pass. */
+export async function discardPass(result: PassResult | undefined): Promise<void> {
+  if (!result) return;
+  for (const sink of [result.signature, result.delta, result.copy]) await sink?.discard();
+}
+
+function describe(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT': return 'vanished since the scan';
+    case 'EACCES': case 'EPERM': return 'permission denied';
+    case 'ELOOP': return 'replaced by a symbolic link since the scan';
+    case 'EISDIR': return 'replaced by a directory since the scan';
+    default: return code ? `cannot read (${code})` : `cannot read (${String(err)})`;
+  }
+}

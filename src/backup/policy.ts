@@ -1,0 +1,58 @@
+/**
+ * Storage policy (pure): how a file version is stored and with which rdiff block size.
+ */
+
+/** Tunables of the policy; {@link DEFAULT_POLICY} is what `push` uses unless flags say otherwise. */
+export interface StoragePolicy {
+  /** Files up to this size are stored as plain whole objects (no version node, no signature). */
+  smallFileBytes: number;
+  /** A delta larger than this share of the new file's size means "heavily changed": store whole. */
+  maxDeltaRatio: number;
+  /** A chain with this many deltas starts over with a whole copy. */
+  maxChain: number;
+}
+
+/** Defaults: 64 KiB small files, deltas up to half the file, chains of at most 32 deltas. */
+export const DEFAULT_POLICY: StoragePolicy = { smallFileBytes: 64 * 1024, maxDeltaRatio: 0.5, maxChain: 32 };
+
+/** What the previous version offers to delta against. */
+export interface PreviousVersion {
+  /** Number of deltas in its chain (0 when stored whole in a version node). */
+  chainLength: number;
+  /** True when a signature for it is stored (in a version node). */
+  hasSignature: boolean;
+}
+
+/** Where a version goes: plain whole object, a fresh version node, or a delta on the chain. */
+export type StorageChoice = 'whole' | 'new-chain' | 'delta';
+
+/** Whether to even compute a delta: only when a signature exists and the chain may grow. */
+export function shouldTryDelta(size: number, previous: PreviousVersion | undefined, policy: StoragePolicy): boolean {
+  if (previous === undefined || !previous.hasSignature) return false;
+  if (size <= policy.smallFileBytes) return false;
+  return previous.chainLength < policy.maxChain;
+}
+
+/** The storage for a new version of `size` bytes, given the delta size when one was computed. */
+export function chooseStorage(size: number, previous: PreviousVersion | undefined, deltaBytes: number | undefined, policy: StoragePolicy): StorageChoice {
+  if (size <= policy.smallFileBytes) return 'whole';
+  if (!shouldTryDelta(size, previous, policy) || deltaBytes === undefined) return 'new-chain';
+  if (deltaBytes > size * policy.maxDeltaRatio) return 'new-chain';
+  return 'delta';
+}
+
+/**
+ * rdiff block length for a file of `size` bytes. Stored bytes per version are about
+ * signature (size / block × (4 + strongLen)) plus delta (≈ edits × block), minimised near
+ * block = √(size × (4 + strongLen) / edits). We assume a few hundred edited spots in large files
+ * and clamp to powers of two between 1 KiB and 64 KiB: 256 MiB → 8 KiB, 1 GiB → 16 KiB.
+ */
+export function chooseBlockLength(size: number, strongLen = STRONG_LEN): number {
+  const assumedEdits = 160;
+  const ideal = Math.sqrt((Math.max(size, 1) * (4 + strongLen)) / assumedEdits);
+  const pow = 2 ** Math.round(Math.log2(Math.max(ideal, 1)));
+  return Math.min(64 * 1024, Math.max(1024, pow));
+}
+
+/** Strong-sum length in signatures: full BLAKE2b (32 bytes), rdiff 2.3.2's default. */
+export const STRONG_LEN = 32;

@@ -1,0 +1,189 @@
+/**
+ * `push` end to end: finish an unfinished push first, then scan → upload queue → commit.
+ * Every stage is restartable: the scan from the start, the upload from the durable queue, the
+ * commit from the pending entries (directories are convergent; the snapshot link is last).
+ */
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import PQueue from 'p-queue';
+import type { Catalog } from '../catalog/catalog.js';
+import type { Session } from '../catalog/records.js';
+import type { SnapshotMeta } from '../model/entry.js';
+import { isTimefsError, TimefsError } from '../model/errors.js';
+import type { Store } from '../store/store.js';
+import { buildSnapshotTree } from './commit.js';
+import { rdiffEngine, type DeltaEngine } from './delta-engine.js';
+import { emptyStats, type PushEvents, type PushStats } from './events.js';
+import { excludeMatcher } from './exclude.js';
+import { DEFAULT_POLICY, type StoragePolicy } from './policy.js';
+import { latestSnapshot, rebuildCatalog } from './rebuild.js';
+import { normaliseSources, scanSources } from './scanner.js';
+import { cleanSpool } from './spool.js';
+import { runJob, type JobContext } from './upload-job.js';
+
+/** Where a push writes. */
+export interface PushTarget {
+  store: Store;
+  catalog: Catalog;
+  /** Write cap of the repository's `snapshots/` directory. */
+  snapshotsCap: string;
+  /** Local state directory (the spool lives under it). */
+  stateDir: string;
+  engine?: DeltaEngine;
+}
+
+/** What to push and how. */
+export interface PushOptions {
+  paths: string[];
+  exclude?: string[];
+  excludeIfPresent?: string[];
+  oneFileSystem?: boolean;
+  rehash?: boolean;
+  dryRun?: boolean;
+  policy?: Partial<StoragePolicy>;
+  /** Concurrent upload jobs (default 4). */
+  concurrency?: number;
+  host?: string;
+  /** Snapshot time override (tests); default now. */
+  now?: () => number;
+}
+
+/** The outcome of a push. */
+export interface PushResult {
+  /** Name of the snapshot made (absent for a dry run). */
+  snapshot?: string;
+  /** Name of an unfinished earlier snapshot this push completed first. */
+  resumed?: string;
+  /** Number of path records rebuilt from the grid (the catalog was empty). */
+  rebuilt?: number;
+  stats: PushStats;
+}
+
+/** Runs a push. Throws grid errors (the queue stays, the next push resumes); per-file problems are warnings. */
+export async function runPush(target: PushTarget, options: PushOptions, events: PushEvents = {}): Promise<PushResult> {
+  const { catalog } = target;
+  const now = options.now ?? Date.now;
+  const spoolDir = join(target.stateDir, 'spool');
+  await cleanSpool(spoolDir);
+  const result: PushResult = { stats: emptyStats() };
+
+  const unfinished = await catalog.getSession();
+  if (unfinished?.phase === 'scanning') {
+    await catalog.clearPending();
+    await catalog.deleteSession();
+  } else if (unfinished && !options.dryRun) {
+    const stats = { ...emptyStats(), ...unfinished.stats };
+    await drainQueue(target, options, spoolDir, stats, events);
+    result.resumed = await commit(target, unfinished, stats, events);
+  }
+
+  if (!options.dryRun && (await catalog.lastSnapshot()) === undefined && (await catalog.getMeta('rebuilt')) === undefined) {
+    const latest = await latestSnapshot(target.store, target.snapshotsCap);
+    if (latest) result.rebuilt = await rebuildCatalog(target.store, catalog, latest.cap);
+    await catalog.putMeta('rebuilt', latest?.name ?? '');
+  }
+
+  const startMs = now();
+  const session: Session = {
+    name: new Date(Math.floor(startMs / 1000) * 1000).toISOString().replace('.000Z', 'Z'),
+    startNs: (BigInt(startMs) * 1_000_000n).toString(),
+    paths: normaliseSources(options.paths),
+    host: options.host ?? hostname(),
+    phase: 'scanning',
+    stats: {},
+  };
+  const stats = result.stats;
+  await catalog.putSession(session);
+  await scanSources(session.paths, catalog, {
+    exclude: excludeMatcher(options.exclude ?? []),
+    excludeIfPresent: options.excludeIfPresent ?? [],
+    oneFileSystem: options.oneFileSystem ?? false,
+    rehash: options.rehash ?? false,
+  }, stats, events);
+  events.onProgress?.('scan', stats);
+  if (options.dryRun) {
+    await catalog.clearPending();
+    await catalog.deleteSession();
+    return result;
+  }
+  await catalog.putSession({ ...session, phase: 'uploading', stats: { ...stats } });
+  await drainQueue(target, options, spoolDir, stats, events);
+  result.snapshot = await commit(target, session, stats, events);
+  return result;
+}
+
+async function drainQueue(target: PushTarget, options: PushOptions, spoolDir: string, stats: PushStats, events: PushEvents): Promise<void> {
+  const concurrency = options.concurrency ?? 4;
+  const ctx: JobContext = {
+    store: target.store,
+    catalog: target.catalog,
+    engine: target.engine ?? rdiffEngine,
+    policy: { ...DEFAULT_POLICY, ...options.policy },
+    spoolDir,
+    stats,
+    events,
+  };
+  const queue = new PQueue({ concurrency });
+  let failure: unknown;
+  for await (const [key, job] of target.catalog.queued()) {
+    if (failure !== undefined) break;
+    await queue.onSizeLessThan(concurrency * 2);
+    void queue.add(async () => {
+      if (failure !== undefined) return;
+      try {
+        await runJob(ctx, key, job);
+        events.onProgress?.('upload', stats);
+      } catch (err) {
+        failure ??= err;
+        queue.clear();
+      }
+    });
+  }
+  await queue.onIdle();
+  if (failure !== undefined) throw failure;
+}
+
+async function commit(target: PushTarget, session: Session, stats: PushStats, events: PushEvents): Promise<string> {
+  const { store, catalog } = target;
+  if ((await catalog.queueLength()) > 0) throw new TimefsError('internal', 'commit with uploads still queued');
+  const rootCap = await buildSnapshotTree(store, catalog, stats);
+  events.onProgress?.('commit', stats);
+  const parent = await catalog.lastSnapshot();
+  const meta: SnapshotMeta = {
+    timefs: {
+      time: new Date(Number(BigInt(session.startNs) / 1_000_000n)).toISOString(),
+      host: session.host,
+      paths: session.paths,
+      stats: numericStats(stats),
+      ...(parent ? { parent: parent.name } : {}),
+    },
+  };
+  const name = await linkSnapshot(store, target.snapshotsCap, session, rootCap, meta);
+  await catalog.clearPending();
+  await catalog.logSnapshot({ name, rootCap, paths: session.paths, stats: numericStats(stats) });
+  await catalog.deleteSession();
+  return name;
+}
+
+/** Links the root as the snapshot's name; on a clash (two pushes in one second) uses the exact millisecond time. */
+async function linkSnapshot(store: Store, snapshotsCap: string, session: Session, rootCap: string, meta: SnapshotMeta): Promise<string> {
+  const exactMs = Number(BigInt(session.startNs) / 1_000_000n);
+  const names = [session.name, new Date(exactMs).toISOString()];
+  for (let extra = 1; extra <= 999; extra++) names.push(new Date(exactMs).toISOString().replace('Z', `${String(extra).padStart(3, '0')}Z`));
+  for (const name of names) {
+    try {
+      await store.link(snapshotsCap, name, rootCap, meta as unknown as Record<string, unknown>);
+      return name;
+    } catch (err) {
+      if (!isTimefsError(err, 'grid.conflict')) throw err;
+      // Already linked by this very push before a crash? Then it is done.
+      const existing = (await store.list(snapshotsCap)).get(name);
+      if (existing && existing.readCap === rootCap) return name;
+    }
+  }
+  throw new TimefsError('grid.conflict', `could not find a free snapshot name near ${session.name}`);
+}
+
+function numericStats(stats: PushStats): Record<string, number> {
+  return Object.fromEntries(Object.entries(stats).filter(([, v]) => typeof v === 'number'));
+}

@@ -1,0 +1,88 @@
+/**
+ * The catalog is a cache: when it is empty, fill the per-path records from the latest snapshot in
+ * the grid. The grid keeps no ctime, inode or device, so every rebuilt fingerprint is marked
+ * unknown: the next scan reads each file again, but an unchanged file matches its stored hash and
+ * costs no upload, and a changed one gets a delta against the signature in its version node.
+ */
+import type { Catalog } from '../catalog/catalog.js';
+import { childKey } from '../catalog/path-key.js';
+import type { ChainInfo, PathRecord } from '../catalog/records.js';
+import { VERSION_NODE, type EntryMeta, type SnapshotMeta, type VersionPartMeta } from '../model/entry.js';
+import { rawNameBytes } from '../model/names.js';
+import type { NewChild, Store } from '../store/store.js';
+import { bodyHash } from './commit.js';
+
+/** The newest snapshot in `snapshots/`, by name (names are ISO times). */
+export async function latestSnapshot(store: Store, snapshotsCap: string): Promise<{ name: string; cap: string; meta?: SnapshotMeta['timefs'] } | undefined> {
+  const children = await store.list(snapshotsCap);
+  let best: { name: string; cap: string; meta?: SnapshotMeta['timefs'] } | undefined;
+  for (const entry of children.values()) {
+    if (entry.kind !== 'dir') continue;
+    const time = (entry.metadata as Partial<SnapshotMeta>).timefs?.time ?? entry.name;
+    if (best === undefined || time > (best.meta?.time ?? best.name)) {
+      best = { name: entry.name, cap: entry.readCap };
+      const meta = (entry.metadata as Partial<SnapshotMeta>).timefs;
+      if (meta) best.meta = meta;
+    }
+  }
+  return best;
+}
+
+/** Walks the snapshot tree `rootCap` and writes a record per file and symlink; returns the count. */
+export async function rebuildCatalog(store: Store, catalog: Catalog, rootCap: string): Promise<number> {
+  let count = 0;
+  const walk = async (dirCap: string, dirKey: Buffer): Promise<void> => {
+    const listing = await store.list(dirCap);
+    const body: Record<string, NewChild> = {};
+    for (const entry of listing.values()) {
+      body[entry.name] = { cap: entry.readCap, metadata: entry.metadata };
+      const meta = (entry.metadata as { timefs?: EntryMeta }).timefs;
+      if (!meta) continue;
+      const key = childKey(dirKey, rawNameBytes(entry.name, meta.rawName));
+      if (meta.type === 'dir') {
+        await walk(entry.readCap, key);
+        continue;
+      }
+      if (meta.type !== 'file' && meta.type !== 'symlink') continue;
+      const clean: EntryMeta = { ...meta };
+      delete clean.rawName;
+      const record: PathRecord = {
+        fp: { size: meta.size, mtimeNs: meta.mtime, ctimeNs: 'unknown', ino: 'unknown', dev: 'unknown' },
+        meta: clean,
+        cap: entry.readCap,
+      };
+      if (meta.type === 'file' && meta.storage === 'chain') {
+        const chain = await readVersionNode(store, entry.readCap);
+        if (chain) record.chain = chain;
+      }
+      await catalog.writeBuffered({ put: 'paths', key, value: record });
+      count++;
+    }
+    await catalog.writeBuffered({ put: 'dirs', key: bodyHash(body), value: dirCap });
+  };
+  await walk(rootCap, Buffer.alloc(0));
+  await catalog.flush();
+  return count;
+}
+
+async function readVersionNode(store: Store, nodeCap: string): Promise<ChainInfo | undefined> {
+  const parts = await store.list(nodeCap);
+  const part = (name: string) => {
+    const e = parts.get(name);
+    if (!e) return undefined;
+    const size = (e.metadata as Partial<VersionPartMeta>).timefs?.size ?? e.size ?? 0;
+    return { cap: e.readCap, size };
+  };
+  const base = part(VERSION_NODE.base);
+  const sig = part(VERSION_NODE.signature);
+  if (!base || !sig) return undefined;
+  const deltas = [];
+  for (let i = 1; ; i++) {
+    const d = part(VERSION_NODE.deltaName(i));
+    if (!d) break;
+    deltas.push(d);
+  }
+  const header = await store.getRange(sig.cap, 0, 12);
+  const blockLength = header.length >= 8 ? Buffer.from(header).readUInt32BE(4) : 0;
+  return { base, deltas, sig, blockLength };
+}

@@ -1,0 +1,157 @@
+/**
+ * Stage 1 of a push: walk the sources in sorted order with `lstat`, compare each entry with the
+ * catalog, and write the snapshot being built (`pending`) plus upload jobs (`queue`). Names are
+ * raw bytes throughout. Memory holds one directory listing per level, never the tree.
+ */
+import type { BigIntStats } from 'node:fs';
+import { lstat, readdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Catalog } from '../catalog/catalog.js';
+import { childKey, displayPath, pathKey } from '../catalog/path-key.js';
+import type { PendingEntry } from '../catalog/records.js';
+import { entryMetaOf } from './entry-meta.js';
+import type { PushEvents, PushStats } from './events.js';
+import type { ExcludeTest } from './exclude.js';
+import { fingerprintOf, hasChanged } from './fingerprint.js';
+
+/** Scan options. */
+export interface ScanOptions {
+  exclude: ExcludeTest;
+  /** Skip directories containing a child with one of these names. */
+  excludeIfPresent: readonly string[];
+  oneFileSystem: boolean;
+  /** Queue every file and symlink whatever its fingerprint. */
+  rehash: boolean;
+}
+
+/** Normalised absolute source paths: resolved, sorted, nested ones folded into their parent. */
+export function normaliseSources(paths: readonly string[]): string[] {
+  const sorted = [...new Set(paths.map((p) => resolve(p)))].sort();
+  return sorted.filter((p, i) => !sorted.slice(0, i).some((q) => q === '/' || p.startsWith(`${q}/`)));
+}
+
+const LSTAT_BATCH = 64;
+
+/** Walks `sources` and fills the catalog's pending snapshot and upload queue; counts into `stats`. */
+export async function scanSources(sources: readonly string[], catalog: Catalog, options: ScanOptions, stats: PushStats, events: PushEvents): Promise<void> {
+  const firstLinks = new Map<string, string>();
+  const written = new Set<string>();
+  const warn = (key: Buffer, reason: string) => {
+    stats.warnings++;
+    events.onWarning?.({ path: displayPath(key), reason });
+  };
+
+  const record = async (key: Buffer, stat: BigIntStats): Promise<void> => {
+    const meta = entryMetaOf(stat);
+    if (meta.type === 'dir') {
+      stats.dirs++;
+      await catalog.writeBuffered({ put: 'pending', key, value: { meta } });
+      return;
+    }
+    if (meta.type !== 'file' && meta.type !== 'symlink') {
+      stats.others++;
+      await catalog.writeBuffered({ put: 'pending', key, value: { meta } });
+      return;
+    }
+    if (meta.type === 'file') stats.files++;
+    else stats.others++;
+    if (meta.link) {
+      const id = `${stat.dev}:${stat.ino}`;
+      const first = firstLinks.get(id);
+      if (first !== undefined) {
+        await catalog.writeBuffered({ put: 'pending', key, value: { meta, linkOf: first } });
+        return;
+      }
+      firstLinks.set(id, key.toString('hex'));
+    }
+    const fp = fingerprintOf(stat);
+    const previous = await catalog.getPath(key);
+    const unchanged = previous !== undefined && previous.meta.type === meta.type && !hasChanged(fp, previous.fp);
+    if (unchanged && !options.rehash) {
+      if (meta.type === 'file') stats.unchangedFiles++;
+      const entry: PendingEntry = { meta: { ...previous.meta, ...sameLink(meta) }, cap: previous.cap, record: previous };
+      await catalog.writeBuffered({ put: 'pending', key, value: entry });
+      return;
+    }
+    if (meta.type === 'file') {
+      if (previous === undefined) stats.newFiles++;
+      else stats.changedFiles++;
+      stats.bytesToRead += meta.size;
+    }
+    await catalog.writeBuffered({ put: 'pending', key, value: { meta } });
+    await catalog.writeBuffered({ put: 'queue', key, value: { kind: meta.type, fp, ...(options.rehash ? { rehash: true } : {}) } });
+  };
+
+  const walk = async (dirKey: Buffer, dirPath: Buffer, rootDev: bigint): Promise<void> => {
+    let names: Buffer[];
+    try {
+      names = await readdir(dirPath, { encoding: 'buffer' });
+    } catch (err) {
+      warn(dirKey, `cannot list directory: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      return;
+    }
+    names.sort(Buffer.compare);
+    if (options.excludeIfPresent.length > 0) {
+      const present = new Set(names.map((n) => n.toString('latin1')));
+      if (options.excludeIfPresent.some((n) => present.has(Buffer.from(n).toString('latin1')))) return;
+    }
+    for (let i = 0; i < names.length; i += LSTAT_BATCH) {
+      const batch = names.slice(i, i + LSTAT_BATCH).filter((name) => {
+        const full = Buffer.concat([dirPath, dirPath.length > 1 ? Buffer.from('/') : Buffer.alloc(0), name]);
+        return !options.exclude(full.toString('utf8'), name.toString('utf8'));
+      });
+      const stats2 = await Promise.all(batch.map(async (name) => {
+        const full = Buffer.concat([dirPath, dirPath.length > 1 ? Buffer.from('/') : Buffer.alloc(0), name]);
+        try {
+          return { name, full, stat: await lstat(full, { bigint: true }) };
+        } catch (err) {
+          return { name, full, error: (err as NodeJS.ErrnoException).code ?? String(err) };
+        }
+      }));
+      for (const item of stats2) {
+        const key = childKey(dirKey, item.name);
+        if (!('stat' in item) || item.stat === undefined) {
+          warn(key, `cannot stat: ${item.error}`);
+          continue;
+        }
+        await record(key, item.stat);
+        if (item.stat.isDirectory()) {
+          if (options.oneFileSystem && item.stat.dev !== rootDev) continue;
+          await walk(key, item.full, rootDev);
+        }
+      }
+    }
+  };
+
+  for (const source of normaliseSources(sources)) {
+    const components = source.split('/').filter((c) => c.length > 0).map((c) => Buffer.from(c));
+    // Ancestors of the source ("/", "/home", …) are recorded with their own metadata but only this child.
+    for (let depth = 0; depth < components.length; depth++) {
+      const key = pathKey(components.slice(0, depth));
+      if (written.has(key.toString('hex'))) continue;
+      written.add(key.toString('hex'));
+      const path = `/${components.slice(0, depth).map((c) => c.toString()).join('/')}`;
+      try {
+        await record(key, await lstat(path, { bigint: true }));
+      } catch (err) {
+        warn(key, `cannot stat: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      }
+    }
+    const key = pathKey(components);
+    let stat: BigIntStats;
+    try {
+      stat = await lstat(source, { bigint: true });
+    } catch (err) {
+      warn(key, `cannot stat source: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      continue;
+    }
+    written.add(key.toString('hex'));
+    await record(key, stat);
+    if (stat.isDirectory()) await walk(key, Buffer.from(source), stat.dev);
+  }
+  await catalog.flush();
+}
+
+function sameLink(meta: { link?: { dev: number; ino: number } }): { link?: { dev: number; ino: number } } {
+  return meta.link ? { link: meta.link } : {};
+}

@@ -1,0 +1,209 @@
+/**
+ * Stage 2 of a push, one job: read a changed file once, decide whole versus delta, upload what
+ * the decision needs, and record the result together with the job's ack in one catalog batch.
+ */
+import { readlink, lstat } from 'node:fs/promises';
+import type { Catalog, CatalogOp } from '../catalog/catalog.js';
+import { displayPath, keyToPath } from '../catalog/path-key.js';
+import type { ChainInfo, PathRecord, PendingEntry, UploadJob } from '../catalog/records.js';
+import { VERSION_NODE, type EntryMeta, type VersionPartMeta } from '../model/entry.js';
+import type { NewChild, Store } from '../store/store.js';
+import type { DeltaEngine } from './delta-engine.js';
+import { entryMetaOf } from './entry-meta.js';
+import type { PushEvents, PushStats } from './events.js';
+import { discardPass, readPass, SkipFile, type PassPlan, type PassResult } from './file-pass.js';
+import { fingerprintOf, storedFingerprint } from './fingerprint.js';
+import { chooseBlockLength, chooseStorage, shouldTryDelta, STRONG_LEN, type PreviousVersion, type StoragePolicy } from './policy.js';
+import { SpillSink } from './spool.js';
+
+/** Everything a job needs. */
+export interface JobContext {
+  store: Store;
+  catalog: Catalog;
+  engine: DeltaEngine;
+  policy: StoragePolicy;
+  spoolDir: string;
+  stats: PushStats;
+  events: PushEvents;
+}
+
+const COPY_ATTEMPTS = 3;
+/** A start time no mtime reaches: a spool copy is private, only its size and times moving would matter. */
+const SPOOL_COPY = 1n << 62n;
+
+/** Runs one queued job to completion (or to a warning); grid errors propagate. */
+export async function runJob(ctx: JobContext, key: Buffer, job: UploadJob): Promise<void> {
+  const pending = await ctx.catalog.getPending(key);
+  if (!pending) {
+    await ctx.catalog.write([{ del: 'queue', key }]);
+    return;
+  }
+  try {
+    const ops = job.kind === 'symlink' ? await symlinkJob(ctx, key, pending) : await fileJob(ctx, key, pending);
+    await ctx.catalog.write([...ops, { del: 'queue', key }]);
+  } catch (err) {
+    if (!(err instanceof SkipFile)) throw err;
+    ctx.stats.warnings++;
+    ctx.events.onWarning?.({ path: displayPath(key), reason: err.message });
+    await ctx.catalog.write([{ del: 'pending', key }, { del: 'queue', key }]);
+  }
+}
+
+async function symlinkJob(ctx: JobContext, key: Buffer, pending: PendingEntry): Promise<CatalogOp[]> {
+  const path = keyToPath(key);
+  let target: Buffer;
+  let stat;
+  try {
+    stat = await lstat(path, { bigint: true });
+    if (!stat.isSymbolicLink()) throw new SkipFile('no longer a symbolic link');
+    target = await readlink(path, { encoding: 'buffer' });
+  } catch (err) {
+    if (err instanceof SkipFile) throw err;
+    throw new SkipFile(`cannot read link (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  const cap = await ctx.store.putImmutable(target);
+  count(ctx.stats, target.length);
+  const meta: EntryMeta = { ...pending.meta, ...entryMetaOf(stat), size: target.length };
+  const record: PathRecord = { fp: fingerprintOf(stat), meta, cap };
+  return [{ put: 'paths', key, value: record }, { put: 'pending', key, value: { meta, cap } }];
+}
+
+async function fileJob(ctx: JobContext, key: Buffer, pending: PendingEntry): Promise<CatalogOp[]> {
+  const { store, policy, stats } = ctx;
+  const path = keyToPath(key);
+  const previous = await ctx.catalog.getPath(key);
+  const chain = previous?.meta.type === 'file' && previous.meta.storage === 'chain' ? previous.chain : undefined;
+  const prevVersion: PreviousVersion | undefined = chain ? { chainLength: chain.deltas.length, hasSignature: true } : undefined;
+  const startNs = BigInt(Date.now()) * 1_000_000n;
+  let oldSignature: Uint8Array | undefined;
+  const planFor = (size: number, allowUpload: boolean): PassPlan => {
+    const plan: PassPlan = {};
+    if (size <= policy.smallFileBytes) {
+      plan.copy = { memoryLimit: policy.smallFileBytes };
+      return plan;
+    }
+    plan.signature = { blockLength: chooseBlockLength(size), strongLength: STRONG_LEN };
+    if (oldSignature && shouldTryDelta(size, prevVersion, policy)) plan.oldSignature = oldSignature;
+    else if (allowUpload) plan.upload = store;
+    return plan;
+  };
+  if (chain && shouldTryDelta(pending.meta.size, prevVersion, policy)) oldSignature = await store.get(chain.sig.cap);
+
+  const copies: SpillSink[] = [];
+  let pass = await stablePass(ctx, path, startNs, (size) => planFor(size, true));
+  if (pass.copy) copies.push(pass.copy);
+  try {
+    stats.bytesRead += pass.result.size;
+    const size = pass.result.size;
+    const fileMeta = { ...pending.meta, ...entryMetaOf(pass.result.stat), size, hash: pass.result.hash };
+    const fp = storedFingerprint(pass.result.after, startNs);
+    if (previous && previous.meta.type === 'file' && previous.meta.hash === pass.result.hash && previous.meta.size === size) {
+      const meta: EntryMeta = { ...fileMeta, storage: previous.meta.storage ?? 'whole' };
+      if (previous.meta.chain !== undefined) meta.chain = previous.meta.chain;
+      return recordOps(key, { fp, meta, cap: previous.cap, ...(previous.chain ? { chain: previous.chain } : {}) });
+    }
+    const deltaBytes = pass.result.delta?.size;
+    const choice = chooseStorage(size, prevVersion, deltaBytes, policy);
+    if (choice === 'whole') {
+      const cap = await upload(ctx, pass.result.copy!);
+      stats.wholeFiles++;
+      return recordOps(key, { fp, meta: { ...fileMeta, storage: 'whole' }, cap });
+    }
+    let baseCap = pass.result.cap;
+    if (choice === 'new-chain' && baseCap === undefined) {
+      // Pass 1 computed a delta or no upload: read again, streaming to the grid (its own hash and signature).
+      await discardPass(pass.result);
+      const fromCopy = pass.source !== path;
+      const first = pass.result;
+      pass = await stablePass(ctx, pass.source, fromCopy ? SPOOL_COPY : startNs, () => ({ signature: { blockLength: chooseBlockLength(size), strongLength: STRONG_LEN }, upload: store }));
+      if (pass.copy) copies.push(pass.copy);
+      if (fromCopy) {
+        pass.result.after = first.after;
+        pass.result.stat = first.stat;
+      }
+      stats.bytesRead += pass.result.size;
+      baseCap = pass.result.cap;
+      fileMeta.size = pass.result.size;
+      fileMeta.hash = pass.result.hash;
+    }
+    if (baseCap !== undefined) {
+      stats.bytesUploaded += pass.result.size;
+      stats.uploads++;
+    }
+    const sig = { cap: await upload(ctx, pass.result.signature!), size: pass.result.signature!.size };
+    let info: ChainInfo;
+    if (choice === 'delta' && chain) {
+      const delta = { cap: await upload(ctx, pass.result.delta!), size: pass.result.delta!.size };
+      info = { base: chain.base, deltas: [...chain.deltas, delta], sig, blockLength: chooseBlockLength(size) };
+      stats.deltas++;
+    } else {
+      if (baseCap === undefined) baseCap = await upload(ctx, pass.result.copy!);
+      info = { base: { cap: baseCap, size: fileMeta.size }, deltas: [], sig, blockLength: chooseBlockLength(fileMeta.size) };
+      stats.wholeFiles++;
+    }
+    const nodeCap = await store.mkdirImmutable(versionNodeChildren(info));
+    const meta: EntryMeta = { ...fileMeta, storage: 'chain', chain: info.deltas.length };
+    return recordOps(key, { fp: storedFingerprint(pass.result.after, startNs), meta, cap: nodeCap, chain: info });
+  } finally {
+    await discardPass(pass.result);
+    for (const copy of copies) await copy.discard();
+  }
+}
+
+/** The children of a version node `{base, d001…, sig}`. */
+export function versionNodeChildren(info: ChainInfo): Record<string, NewChild> {
+  const part = (role: VersionPartMeta['timefs']['role'], p: { cap: string; size: number }): NewChild => ({ cap: p.cap, metadata: { timefs: { role, size: p.size } } });
+  const children: Record<string, NewChild> = { [VERSION_NODE.base]: part('base', info.base) };
+  info.deltas.forEach((d, i) => { children[VERSION_NODE.deltaName(i + 1)] = part('delta', d); });
+  children[VERSION_NODE.signature] = part('sig', info.sig);
+  return children;
+}
+
+function recordOps(key: Buffer, record: PathRecord): CatalogOp[] {
+  return [{ put: 'paths', key, value: record }, { put: 'pending', key, value: { meta: record.meta, cap: record.cap } }];
+}
+
+async function upload(ctx: JobContext, sink: SpillSink): Promise<string> {
+  const cap = await ctx.store.putImmutable(sink.body());
+  count(ctx.stats, sink.size);
+  return cap;
+}
+
+function count(stats: PushStats, bytes: number): void {
+  stats.uploads++;
+  stats.bytesUploaded += bytes;
+}
+
+/**
+ * A pass whose outputs describe content that really existed: the file itself when it held still,
+ * else a spooled copy taken while it held still (up to {@link COPY_ATTEMPTS} tries).
+ */
+async function stablePass(ctx: JobContext, path: Buffer, startNs: bigint, plan: (size: number) => PassPlan): Promise<{ result: PassResult; source: Buffer; copy?: SpillSink }> {
+  const first = await readPass(path, ctx.spoolDir, ctx.engine, startNs, plan);
+  if (first.stable) return { result: first, source: path };
+  await discardPass(first);
+  let copyPass: PassResult | undefined;
+  for (let attempt = 1; attempt <= COPY_ATTEMPTS; attempt++) {
+    await discardPass(copyPass);
+    copyPass = await readPass(path, ctx.spoolDir, ctx.engine, BigInt(Date.now()) * 1_000_000n, () => ({ copy: { memoryLimit: 0 } }));
+    ctx.stats.bytesRead += copyPass.size;
+    if (copyPass.stable) break;
+  }
+  const copy = copyPass!.copy!;
+  if (copy.path === undefined) {
+    // The file is empty now: nothing can move in an empty read.
+    await discardPass(copyPass);
+    const empty = await readPass(path, ctx.spoolDir, ctx.engine, SPOOL_COPY, plan);
+    return { result: empty, source: path };
+  }
+  if (!copyPass!.stable) {
+    ctx.stats.warnings++;
+    ctx.events.onWarning?.({ path: path.toString('utf8'), reason: `kept changing while being read (${COPY_ATTEMPTS} tries); stored the last copy` });
+  }
+  const source = Buffer.from(copy.path!);
+  const result = await readPass(source, ctx.spoolDir, ctx.engine, SPOOL_COPY, plan);
+  // The copy's own stat is meaningless for change detection: keep the original file's.
+  result.after = copyPass!.after;
+  result.stat = copyPass!.stat;
+  return { result, source, copy };
+}

@@ -1,0 +1,77 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, writeFile, symlink, link, rm, utimes, lutimes } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Catalog } from '../../../src/catalog/catalog.js';
+import { runPush } from '../../../src/backup/push.js';
+import { MemoryStore } from '../../../src/store/memory-store.js';
+import type { EntryMeta } from '../../../src/model/entry.js';
+
+async function setup() {
+  const base = await mkdtemp(join(tmpdir(), 'timefs-push-'));
+  const src = join(base, 'src');
+  const state = join(base, 'state');
+  await mkdir(src);
+  const store = new MemoryStore();
+  const snapshotsCap = await store.mkdirMutable();
+  return { base, src, state, store, snapshotsCap };
+}
+
+async function walk(store: MemoryStore, cap: string, prefix = ''): Promise<Map<string, { cap: string; meta: EntryMeta }>> {
+  const out = new Map<string, { cap: string; meta: EntryMeta }>();
+  for (const [name, entry] of await store.list(cap)) {
+    const meta = (entry.metadata as { timefs: EntryMeta }).timefs;
+    out.set(prefix + name, { cap: entry.cap, meta });
+    if (meta.type === 'dir') for (const [k, v] of await walk(store, entry.cap, `${prefix}${name}/`)) out.set(k, v);
+  }
+  return out;
+}
+
+async function latestRoot(store: MemoryStore, snapshotsCap: string): Promise<string> {
+  const names = [...(await store.list(snapshotsCap)).values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+  return names.at(-1)!.cap;
+}
+
+test('push (memory store): files, dirs, symlinks, hard links; second push reuses everything', async () => {
+  const { base, src, state, store, snapshotsCap } = await setup();
+  await writeFile(join(src, 'small.txt'), 'hello world');
+  await writeFile(join(src, 'big.bin'), Buffer.alloc(300_000, 7));
+  await mkdir(join(src, 'sub'));
+  await writeFile(join(src, 'sub', 'a'), 'aaa');
+  await symlink('does-not-exist', join(src, 'dangling'));
+  await link(join(src, 'small.txt'), join(src, 'hard'));
+  for (const f of ['small.txt', 'big.bin', 'sub/a']) await utimes(join(src, f), 1_500_000_000, 1_500_000_000);
+  await lutimes(join(src, 'dangling'), 1_500_000_000, 1_500_000_000);
+  let catalog = await Catalog.open(state);
+  const first = await runPush({ store, catalog, snapshotsCap, stateDir: state }, { paths: [src], now: () => 1_000_000_000_000 });
+  await catalog.close();
+  assert.ok(first.snapshot);
+  assert.equal(first.stats.newFiles, 3);
+  const tree = await walk(store, await latestRoot(store, snapshotsCap));
+  const rel = src.slice(1);
+  const small = tree.get(`${rel}/small.txt`)!;
+  assert.equal(Buffer.from(await store.get(small.cap)).toString(), 'hello world');
+  assert.equal(small.meta.storage, 'whole');
+  const big = tree.get(`${rel}/big.bin`)!;
+  assert.equal(big.meta.storage, 'chain');
+  const node = await store.list(big.cap);
+  assert.deepEqual([...node.keys()].sort(), ['base', 'sig']);
+  assert.deepEqual(Buffer.from(await store.get(node.get('base')!.cap)), Buffer.alloc(300_000, 7));
+  assert.equal(tree.get(`${rel}/hard`)!.cap, small.cap);
+  assert.deepEqual(tree.get(`${rel}/hard`)!.meta.link, small.meta.link);
+  assert.equal(Buffer.from(await store.get(tree.get(`${rel}/dangling`)!.cap)).toString(), 'does-not-exist');
+
+  const uploadsBefore = store.uploads;
+  catalog = await Catalog.open(state);
+  const second = await runPush({ store, catalog, snapshotsCap, stateDir: state }, { paths: [src], now: () => 1_000_000_005_000 });
+  await catalog.close();
+  assert.equal(second.stats.unchangedFiles, 3);
+  assert.equal(store.uploads, uploadsBefore, 'no upload for an unchanged tree');
+  assert.equal((await store.list(snapshotsCap)).size, 2);
+  const tree2 = await walk(store, await latestRoot(store, snapshotsCap));
+  const mine = (t: typeof tree) => [...t.entries()].filter(([k]) => k.startsWith(`${rel}/`));
+  assert.deepEqual(mine(tree2), mine(tree), 'same tree below the source, same caps');
+  await rm(base, { recursive: true, force: true });
+});
+
