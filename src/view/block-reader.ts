@@ -6,7 +6,6 @@
 import { LRUCache } from 'lru-cache';
 import PQueue from 'p-queue';
 import type { Store } from '../store/store.js';
-import type { FileContent } from './mount-source.js';
 
 /** Options of {@link BlockReader}. */
 export interface BlockReaderOptions {
@@ -45,28 +44,6 @@ export class BlockReader {
     });
   }
 
-  /**
-   * A view of bytes [start, start+size) of the immutable file `cap` (start is non-zero for content
-   * packed inside a larger object).
-   */
-  open(cap: string, size: number, start = 0): FileContent {
-    let nextSequential = 0;
-    const reader = {
-      size,
-      read: async (offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array> => {
-        const end = Math.min(size, offset + length);
-        if (offset >= end) return new Uint8Array(0);
-        const sequential = offset === nextSequential;
-        nextSequential = end;
-        const bytes = await this.readRange(cap, start + offset, end - offset, signal);
-        if (sequential) this.prefetch(cap, start + end, start + size);
-        return bytes;
-      },
-      close: () => {},
-    };
-    return reader;
-  }
-
   /** Bytes [offset, offset+length) of `cap`, assembled from cached or fetched blocks. */
   async readRange(cap: string, offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array> {
     const first = Math.floor(offset / this.blockSize);
@@ -91,7 +68,8 @@ export class BlockReader {
     return written === length ? out : out.subarray(0, written);
   }
 
-  private prefetch(cap: string, from: number, end: number): void {
+  /** Starts fetching the blocks after byte `from` (up to `end` when the size is known). */
+  prefetch(cap: string, from: number, end = Number.POSITIVE_INFINITY): void {
     const first = Math.floor(from / this.blockSize);
     for (let i = 0; i < this.prefetchBlocks; i++) {
       const index = first + i;

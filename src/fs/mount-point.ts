@@ -1,0 +1,67 @@
+/**
+ * The state of a mount point before mounting (ready, already mounted, stale after a crash, …)
+ * and unmounting through `fusermount`, which reports a busy mount point instead of hiding it.
+ */
+import { execFile } from 'node:child_process';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+
+/** What is at a mount point. */
+export type MountPointState =
+  | 'ready' // an empty directory
+  | 'missing'
+  | 'not-a-directory'
+  | 'not-empty'
+  | 'mounted' // something answers there already
+  | 'stale'; // a FUSE mount whose process died (ENOTCONN): safe to clear
+
+/** The decoded mount points listed in `/proc/self/mountinfo` (octal escapes such as `\040` undone). */
+export async function mountedPoints(): Promise<Set<string>> {
+  const text = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
+  const points = new Set<string>();
+  for (const line of text.split('\n')) {
+    const field = line.split(' ')[4];
+    if (field) points.add(field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8))));
+  }
+  return points;
+}
+
+/** Classifies `mountPoint` (an absolute or relative path). */
+export async function mountPointState(mountPoint: string): Promise<MountPointState> {
+  const path = resolve(mountPoint);
+  const mounted = (await mountedPoints()).has(path);
+  try {
+    const info = await stat(path);
+    if (mounted) return 'mounted';
+    if (!info.isDirectory()) return 'not-a-directory';
+    return (await readdir(path)).length > 0 ? 'not-empty' : 'ready';
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOTCONN' || (mounted && code === 'ECONNABORTED')) return 'stale';
+    if (code === 'ENOENT') return 'missing';
+    throw err;
+  }
+}
+
+/** Result of one `fusermount -u` attempt. */
+export interface UnmountResult {
+  ok: boolean;
+  /** True when the kernel refused because files or directories below it are in use. */
+  busy: boolean;
+  message: string;
+}
+
+/**
+ * Unmounts with `fusermount -u` (or `-uz`, lazy: detach now, finish when no longer busy).
+ * A busy mount point is reported in the result, never ignored.
+ */
+export function fusermountUnmount(mountPoint: string, lazy = false): Promise<UnmountResult> {
+  const args = [lazy ? '-uz' : '-u', resolve(mountPoint)];
+  return new Promise((done) => {
+    execFile('fusermount', args, { timeout: 10_000 }, (err, _stdout, stderr) => {
+      const message = String(stderr).trim();
+      if (!err) return done({ ok: true, busy: false, message });
+      done({ ok: false, busy: /busy/i.test(message), message: message || err.message });
+    });
+  });
+}

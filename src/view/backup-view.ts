@@ -1,0 +1,204 @@
+/**
+ * The mount's whole namespace over the grid (DESIGN.md §5): the time-indexed top level, every
+ * snapshot tree, and `history/<path>/`. Listings load lazily and are cached by cap; resolved
+ * paths inside snapshots are cached too (they are immutable). Implements {@link MountSource}.
+ */
+import { LRUCache } from 'lru-cache';
+import type { EntryMeta } from '../model/entry.js';
+import { TimefsError } from '../model/errors.js';
+import { distinctVersions, type HistoryVersion, type PathInSnapshot } from './file-history.js';
+import { entryInodeKey, inodeFor, ROOT_INO } from './inode-numbers.js';
+import type { FileContent, MountNode, MountSource } from './mount-source.js';
+import type { SnapshotFeed } from './snapshot-feed.js';
+import { resolveTopLevel, topLevelNames, type DayZone, type SnapshotRef } from './time-tree.js';
+import type { TreeCache } from './tree-cache.js';
+import { verifiedContent } from './verified-content.js';
+import type { VersionHandle, VersionReader } from './version-reader.js';
+
+/** What {@link BackupView} is built from. */
+export interface BackupViewParts {
+  feed: SnapshotFeed;
+  trees: TreeCache;
+  /** The chain reader (whole, packed and chained files, symlink targets). */
+  versions: VersionReader;
+  zone: DayZone;
+  /** Owner shown for the synthetic directories (root, snapshot roots, history). */
+  owner: { uid: number; gid: number };
+  /** One line per notable event (hash mismatches); never receives a cap. */
+  log: (line: string) => void;
+  /** Most paths whose history is kept in memory (default 1,000). */
+  historyPaths?: number;
+}
+
+/** A resolved path. */
+type Resolved =
+  | { kind: 'dir'; ino: number; mtimeMs: number; children: () => Promise<string[]>; dirCap?: string }
+  | { kind: 'alias'; ino: number; target: SnapshotRef }
+  | { kind: 'entry'; ino: number; snapshot: string; path: readonly string[]; meta: EntryMeta; cap: string };
+
+/** A path's history: its versions, and the snapshots where it is a directory. */
+interface PathHistory {
+  versions: HistoryVersion[];
+  dirCaps: string[];
+}
+
+function notFound(path: readonly string[]): TimefsError {
+  return new TimefsError('path.not-found', `/${path.join('/')}: no such file or directory in the mount`);
+}
+
+/** The read-only namespace a `timefs mount` serves. */
+export class BackupView implements MountSource {
+  private readonly resolved = new LRUCache<string, Resolved>({ max: 20_000 });
+  private readonly histories: LRUCache<string, PathHistory>;
+
+  constructor(private readonly parts: BackupViewParts) {
+    this.histories = new LRUCache<string, PathHistory>({ max: parts.historyPaths ?? 1_000 });
+  }
+
+  async getattr(path: readonly string[], signal?: AbortSignal): Promise<MountNode> {
+    const node = await this.resolve(path, signal);
+    const { uid, gid } = this.parts.owner;
+    if (node.kind === 'dir') {
+      return { type: 'dir', ino: node.ino, perm: 0o555, uid, gid, size: 0, mtimeNs: BigInt(node.mtimeMs) * 1_000_000n, nlink: 2, rdev: 0 };
+    }
+    if (node.kind === 'alias') {
+      return { type: 'symlink', ino: node.ino, perm: 0o777, uid, gid, size: node.target.name.length, mtimeNs: BigInt(node.target.timeMs) * 1_000_000n, nlink: 1, rdev: 0 };
+    }
+    const meta = node.meta;
+    return {
+      type: meta.type,
+      ino: node.ino,
+      perm: meta.mode & 0o7777,
+      uid: meta.uid,
+      gid: meta.gid,
+      size: meta.type === 'dir' ? 0 : meta.size,
+      mtimeNs: BigInt(meta.mtime),
+      nlink: meta.type === 'dir' || meta.link ? 2 : 1,
+      rdev: meta.rdev ?? 0,
+    };
+  }
+
+  async readdir(path: readonly string[], signal?: AbortSignal): Promise<string[]> {
+    const node = await this.resolve(path, signal);
+    if (node.kind === 'dir') return node.children();
+    if (node.kind === 'entry' && node.meta.type === 'dir') {
+      return [...(await this.parts.trees.list(node.cap, signal)).keys()];
+    }
+    throw new TimefsError('fs.not-a-directory', `/${path.join('/')}: not a directory`);
+  }
+
+  async readlink(path: readonly string[], signal?: AbortSignal): Promise<string> {
+    const node = await this.resolve(path, signal);
+    if (node.kind === 'alias') return node.target.name;
+    if (node.kind === 'entry' && node.meta.type === 'symlink') {
+      const handle = await this.openVersion(node, signal);
+      return Buffer.from(await handle.read(0, handle.size, signal ? { signal } : {})).toString('utf8');
+    }
+    throw new TimefsError('usage', `/${path.join('/')}: not a symbolic link`);
+  }
+
+  async open(path: readonly string[], signal?: AbortSignal): Promise<FileContent> {
+    const node = await this.resolve(path, signal);
+    if (node.kind !== 'entry' || node.meta.type === 'dir') {
+      throw new TimefsError('fs.is-a-directory', `/${path.join('/')}: is a directory`);
+    }
+    const handle = await this.openVersion(node, signal);
+    return verifiedContent(handle, (err) => this.parts.log(`timefs: ${err.message} (EIO)`));
+  }
+
+  private openVersion(node: Extract<Resolved, { kind: 'entry' }>, signal?: AbortSignal): Promise<VersionHandle> {
+    const entry = { name: node.path[node.path.length - 1] ?? '', rawName: new Uint8Array(0), cap: node.cap, meta: node.meta };
+    const place = { path: `/${node.path.join('/')}`, snapshot: node.snapshot };
+    return this.parts.versions.open(entry, place, signal ? { signal } : {});
+  }
+
+  private async resolve(path: readonly string[], signal?: AbortSignal): Promise<Resolved> {
+    const snapshots = await this.parts.feed.snapshots(signal);
+    const newest = snapshots[snapshots.length - 1];
+    if (path.length === 0) {
+      return { kind: 'dir', ino: ROOT_INO, mtimeMs: newest?.timeMs ?? 0, children: async () => topLevelNames(snapshots, this.parts.zone) };
+    }
+    const top = resolveTopLevel(snapshots, path[0] as string, this.parts.zone);
+    if (!top) throw notFound(path);
+    if (top.kind === 'alias') {
+      if (path.length > 1) throw new TimefsError('fs.not-a-directory', `/${path.join('/')}: not a directory`);
+      return { kind: 'alias', ino: inodeFor(`alias\0${path[0]}`), target: top.target };
+    }
+    if (top.kind === 'history') return this.resolveHistory(path.slice(1), snapshots, signal);
+    return this.resolveInSnapshot(top.snapshot, path.slice(1), signal);
+  }
+
+  private async resolveInSnapshot(snapshot: SnapshotRef, rest: readonly string[], signal?: AbortSignal): Promise<Resolved> {
+    const key = `${snapshot.name}/${rest.join('/')}`;
+    const cached = this.resolved.get(key);
+    if (cached) return cached;
+    let result: Resolved;
+    if (rest.length === 0) {
+      result = { kind: 'dir', ino: inodeFor(`${snapshot.name}\0`), mtimeMs: snapshot.timeMs, dirCap: snapshot.cap, children: async () => [...(await this.parts.trees.list(snapshot.cap)).keys()] };
+    } else {
+      const parent = await this.resolveInSnapshot(snapshot, rest.slice(0, -1), signal);
+      const parentCap = parent.kind === 'dir' ? parent.dirCap : parent.kind === 'entry' && parent.meta.type === 'dir' ? parent.cap : undefined;
+      if (parentCap === undefined) throw new TimefsError('fs.not-a-directory', `/${snapshot.name}/${rest.join('/')}: not a directory`);
+      const entry = (await this.parts.trees.list(parentCap, signal)).get(rest[rest.length - 1] as string);
+      if (!entry) throw notFound([snapshot.name, ...rest]);
+      result = { kind: 'entry', ino: inodeFor(entryInodeKey(snapshot.name, rest, entry.meta)), snapshot: snapshot.name, path: rest, meta: entry.meta, cap: entry.cap };
+    }
+    this.resolved.set(key, result);
+    return result;
+  }
+
+  private async resolveHistory(rest: readonly string[], snapshots: readonly SnapshotRef[], signal?: AbortSignal): Promise<Resolved> {
+    const mtimeMs = snapshots[snapshots.length - 1]?.timeMs ?? 0;
+    if (rest.length === 0) {
+      return { kind: 'dir', ino: inodeFor('history\0'), mtimeMs, children: () => this.unionOfChildren(snapshots.map((s) => s.cap), signal) };
+    }
+    if (rest.length >= 2) {
+      const parent = await this.historyOf(rest.slice(0, -1), snapshots, signal);
+      if (parent.versions.length > 0) {
+        const version = parent.versions.find((v) => v.name === rest[rest.length - 1]);
+        if (!version) throw notFound(['history', ...rest]);
+        const path = rest.slice(0, -1);
+        return { kind: 'entry', ino: inodeFor(`history\0${rest.join('/')}`), snapshot: version.name, path, meta: version.meta, cap: version.cap };
+      }
+    }
+    const history = await this.historyOf(rest, snapshots, signal);
+    const ino = inodeFor(`history\0${rest.join('/')}\0`);
+    if (history.versions.length > 0) {
+      const names = history.versions.map((v) => v.name);
+      return { kind: 'dir', ino, mtimeMs, children: async () => names };
+    }
+    if (history.dirCaps.length > 0) return { kind: 'dir', ino, mtimeMs, children: () => this.unionOfChildren(history.dirCaps, signal) };
+    throw notFound(['history', ...rest]);
+  }
+
+  /** What `rest` was in every snapshot, de-duplicated into versions; cached per path. */
+  private async historyOf(rest: readonly string[], snapshots: readonly SnapshotRef[], signal?: AbortSignal): Promise<PathHistory> {
+    const key = `${snapshots.length}\0${snapshots[snapshots.length - 1]?.name}\0${rest.join('/')}`;
+    const cached = this.histories.get(key);
+    if (cached) return cached;
+    const items: PathInSnapshot[] = [];
+    const dirCaps: string[] = [];
+    for (const snapshot of snapshots) {
+      try {
+        const node = await this.resolveInSnapshot(snapshot, rest, signal);
+        if (node.kind !== 'entry') continue;
+        if (node.meta.type === 'dir') dirCaps.push(node.cap);
+        items.push({ snapshotName: snapshot.name, meta: node.meta, cap: node.cap });
+      } catch (err) {
+        if (!(err instanceof TimefsError) || (err.code !== 'path.not-found' && err.code !== 'fs.not-a-directory')) throw err;
+        items.push({ snapshotName: snapshot.name });
+      }
+    }
+    const history = { versions: distinctVersions(items), dirCaps: [...new Set(dirCaps)] };
+    this.histories.set(key, history);
+    return history;
+  }
+
+  private async unionOfChildren(dirCaps: readonly string[], signal?: AbortSignal): Promise<string[]> {
+    const names = new Set<string>();
+    for (const cap of new Set(dirCaps)) {
+      for (const name of (await this.parts.trees.list(cap, signal)).keys()) names.add(name);
+    }
+    return [...names].sort();
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * An open version as the mount reads it: a chain-reader {@link VersionHandle} whose sequential
+ * pass to the end is hash-checked (read-model's {@link SequentialHashCheck}). A mismatch fails the
+ * read that completes the pass with `integrity` (EIO in the mount) and reports it once.
+ */
+import { isTimefsError } from '../model/errors.js';
+import { SequentialHashCheck } from './hash-check.js';
+import type { FileContent } from './mount-source.js';
+import type { VersionHandle } from './version-reader.js';
+
+/** Wraps `handle` so that a complete sequential read is checked against its recorded hash. */
+export function verifiedContent(handle: VersionHandle, onMismatch: (err: Error) => void): FileContent {
+  const check = new SequentialHashCheck(handle.size, handle.hash, handle.place);
+  return {
+    size: handle.size,
+    async read(offset, length, signal) {
+      const bytes = await handle.read(offset, length, signal ? { signal } : {});
+      try {
+        await check.update(offset, bytes);
+      } catch (err) {
+        if (isTimefsError(err, 'integrity')) onMismatch(err);
+        throw err;
+      }
+      return bytes;
+    },
+    close() {},
+  };
+}

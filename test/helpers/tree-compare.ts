@@ -1,0 +1,55 @@
+// Test-only: walks two directory trees and lists every difference in type, mode, owner, size,
+// mtime (to the millisecond, the FUSE binding's precision), symlink target and hard-link sharing.
+import { lstat, readdir, readlink } from 'node:fs/promises';
+import { join } from 'node:path';
+
+interface Seen {
+  kind: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  mtimeMs: number;
+  target?: string;
+  ino: number;
+  nlink: number;
+}
+
+async function walk(root: string, rel = '', out = new Map<string, Seen>()): Promise<Map<string, Seen>> {
+  for (const name of (await readdir(join(root, rel))).sort()) {
+    const path = join(rel, name);
+    const info = await lstat(join(root, path));
+    const kind = info.isDirectory() ? 'dir' : info.isSymbolicLink() ? 'symlink' : info.isFile() ? 'file' : info.isFIFO() ? 'fifo' : 'other';
+    const seen: Seen = {
+      kind, mode: info.mode, uid: info.uid, gid: info.gid, size: kind === 'dir' ? 0 : info.size,
+      mtimeMs: Math.floor(info.mtimeMs), ino: info.ino, nlink: info.nlink,
+    };
+    if (kind === 'symlink') seen.target = await readlink(join(root, path));
+    out.set(path, seen);
+    if (kind === 'dir') await walk(root, path, out);
+  }
+  return out;
+}
+
+/** Differences between the trees below `expectedRoot` and `actualRoot` (empty when they match). */
+export async function compareTrees(expectedRoot: string, actualRoot: string): Promise<string[]> {
+  const [expected, actual] = await Promise.all([walk(expectedRoot), walk(actualRoot)]);
+  const problems: string[] = [];
+  for (const [path, want] of expected) {
+    const got = actual.get(path);
+    if (!got) { problems.push(`${path}: missing`); continue; }
+    for (const key of ['kind', 'mode', 'uid', 'gid', 'size', 'mtimeMs', 'target'] as const) {
+      if (want[key] !== got[key]) problems.push(`${path}: ${key} ${String(got[key])} != ${String(want[key])}`);
+    }
+  }
+  for (const path of actual.keys()) if (!expected.has(path)) problems.push(`${path}: unexpected`);
+  // Hard links: paths sharing an inode in the source must share one in the copy, and only those.
+  const groups = (tree: Map<string, Seen>): string[] => {
+    const byIno = new Map<number, string[]>();
+    for (const [path, seen] of tree) if (seen.kind === 'file' && seen.nlink > 1) byIno.set(seen.ino, [...(byIno.get(seen.ino) ?? []), path]);
+    return [...byIno.values()].filter((g) => g.length > 1).map((g) => g.sort().join(' = ')).sort();
+  };
+  const [wantLinks, gotLinks] = [groups(expected), groups(actual)];
+  if (wantLinks.join('\n') !== gotLinks.join('\n')) problems.push(`hard links: ${gotLinks.join('; ')} != ${wantLinks.join('; ')}`);
+  return problems;
+}
