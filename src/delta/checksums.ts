@@ -30,21 +30,50 @@ export function rabinKarpPower(exponent: number): number {
   return result;
 }
 
+const RK_MULT5 = Math.imul(RK_MULT4, RK_MULT);
+const RK_MULT6 = Math.imul(RK_MULT5, RK_MULT);
+const RK_MULT7 = Math.imul(RK_MULT6, RK_MULT);
+const RK_MULT8 = Math.imul(RK_MULT7, RK_MULT);
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
 /** RabinKarp hash of `data[start, start+length)` (seed 1), as a signed 32-bit integer. */
 export function rabinKarpBlock(data: Uint8Array, start: number, length: number): number {
   let h = 1;
   let i = start;
-  const end4 = start + (length & ~3);
-  // Four bytes per step: shorter dependency chain than one multiply per byte, same value.
-  while (i < end4) {
-    h =
-      (Math.imul(h, RK_MULT4) +
-        Math.imul(data[i] as number, RK_MULT3) +
-        Math.imul(data[i + 1] as number, RK_MULT2) +
-        Math.imul(data[i + 2] as number, RK_MULT) +
-        (data[i + 3] as number)) |
-      0;
-    i += 4;
+  // Eight bytes per step (one multiply on the dependency chain), read as two aligned 32-bit words
+  // when possible: several times faster than a byte loop in V8, and the same value.
+  if (LITTLE_ENDIAN && ((data.byteOffset + start) & 3) === 0 && length >= 8) {
+    const words = new Int32Array(data.buffer, data.byteOffset + start, (length >>> 3) << 1);
+    const n = words.length;
+    for (let j = 0; j < n; j += 2) {
+      const x = words[j] as number;
+      const y = words[j + 1] as number;
+      h =
+        (Math.imul(h, RK_MULT8) +
+          ((Math.imul(x & 255, RK_MULT7) +
+            Math.imul((x >>> 8) & 255, RK_MULT6) +
+            Math.imul((x >>> 16) & 255, RK_MULT5) +
+            Math.imul(x >>> 24, RK_MULT4) +
+            Math.imul(y & 255, RK_MULT3) +
+            Math.imul((y >>> 8) & 255, RK_MULT2) +
+            Math.imul((y >>> 16) & 255, RK_MULT) +
+            (y >>> 24)) |
+            0)) |
+        0;
+    }
+    i += n << 2;
+  } else {
+    const end4 = start + (length & ~3);
+    while (i < end4) {
+      h =
+        (Math.imul(h, RK_MULT4) +
+          Math.imul(data[i] as number, RK_MULT3) +
+          Math.imul(data[i + 1] as number, RK_MULT2) +
+          Math.imul(data[i + 2] as number, RK_MULT) +
+          (data[i + 3] as number)) |
+        0;
+      i += 4;
+    }
   }
   const end = start + length;
   while (i < end) {

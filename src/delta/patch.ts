@@ -96,9 +96,11 @@ async function* copyFromBasis(basis: BasisReader, position: number, length: numb
     );
   }
   let done = 0;
+  // Read the next piece while the consumer writes the current one.
+  let next = readPiece(basis, position, length, done);
   while (done < length) {
     const want = Math.min(BASIS_PIECE, length - done);
-    const got = await basis.read(position + done, want);
+    const got = await next;
     if (got.length === 0) {
       throw new TimefsError(
         'delta.truncated',
@@ -108,6 +110,7 @@ async function* copyFromBasis(basis: BasisReader, position: number, length: numb
     }
     const piece = got.length > want ? got.subarray(0, want) : got;
     done += piece.length;
+    if (done < length) next = readPiece(basis, position, length, done);
     if (piece.length >= BATCH) {
       for (const out of batch.flush()) yield out;
       yield piece;
@@ -115,6 +118,12 @@ async function* copyFromBasis(basis: BasisReader, position: number, length: numb
       for (const out of batch.add(piece)) yield out;
     }
   }
+}
+
+function readPiece(basis: BasisReader, position: number, length: number, done: number): Promise<Uint8Array> {
+  const promise = basis.read(position + done, Math.min(BASIS_PIECE, length - done));
+  promise.catch(() => undefined); // awaited later; never an unhandled rejection if the consumer stops early
+  return promise;
 }
 
 function relocate(err: unknown, offset: number): unknown {
