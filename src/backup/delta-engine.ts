@@ -1,9 +1,9 @@
 /**
  * The push's view of the rdiff engine (src/delta): a streaming signature builder and a streaming
- * delta encoder against a loaded signature, both fed the same chunks in one pass over the file.
- * Kept behind this small interface so the uploader can be tested with any engine.
+ * delta encoder against a loaded signature, both fed the same chunks in one pass over the file
+ * (the same pairing as `createSignatureAndDelta`, kept apart so a pass can build either alone).
  */
-import { createSignatureBuilder } from '../delta/signature-builder.js';
+import { createDeltaEncoder, createSignatureBuilder, loadSignature } from '../delta/index.js';
 
 /** Consumes a file's chunks and produces output bytes as it goes. */
 export interface StreamEncoder {
@@ -19,23 +19,12 @@ export interface DeltaEngine {
   delta(sig: Uint8Array): Promise<StreamEncoder>;
 }
 
-type DeltaModule = {
-  loadSignature(bytes: Uint8Array): unknown;
-  createDeltaEncoder(sig: unknown): StreamEncoder | Promise<StreamEncoder>;
-};
-
-/** The engine backed by src/delta (the delta encoder is loaded on first use). */
+/** The engine backed by src/delta: byte-identical to librsync 2.3.2's rdiff. */
 export const rdiffEngine: DeltaEngine = {
   async signature(fileSize, blockLength, strongLength) {
-    const builder = await createSignatureBuilder({ fileSize, blockLength, strongLength });
-    return { update: (chunk) => builder.update(chunk), finish: () => builder.finish() };
+    return createSignatureBuilder({ fileSize, blockLength, strongLength });
   },
   async delta(sig) {
-    const mod = (await import(DELTA_MODULE)) as DeltaModule;
-    const index = await import('../delta/signature-index.js');
-    return await mod.createDeltaEncoder(index.loadSignature(sig));
+    return createDeltaEncoder(loadSignature(sig));
   },
 };
-
-// A variable so the type checker does not require the module while the rdiff helper builds it.
-const DELTA_MODULE = '../delta/delta-encoder.js';

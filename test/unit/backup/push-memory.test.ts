@@ -75,3 +75,46 @@ test('push (memory store): files, dirs, symlinks, hard links; second push reuses
   await rm(base, { recursive: true, force: true });
 });
 
+
+test('push (memory store): a changed large file becomes a delta on its chain; --max-chain starts over; rehash uploads nothing', async () => {
+  const { base, src, state, store, snapshotsCap } = await setup();
+  const { patchBytes } = await import('../../../src/delta/index.js');
+  const { createHash } = await import('node:crypto');
+  const file = join(src, 'data.bin');
+  const content = Buffer.alloc(2_000_000);
+  for (let i = 0; i < content.length; i += 32) createHash('sha256').update(String(i)).digest().copy(content, i);
+  const push = async (opts: Record<string, unknown> = {}) => {
+    const catalog = await Catalog.open(state);
+    try {
+      return await runPush({ store, catalog, snapshotsCap, stateDir: state }, { paths: [src], ...opts });
+    } finally {
+      await catalog.close();
+    }
+  };
+  const versions: Buffer[] = [];
+  for (let v = 0; v < 4; v++) {
+    if (v > 0) content.write(`edit ${v}`, 100_000 * v);
+    versions.push(Buffer.from(content));
+    await writeFile(file, content);
+    await utimes(file, 1_500_000_000 + v, 1_500_000_000 + v);
+    await push({ policy: { maxChain: 2 }, now: () => 1_600_000_000_000 + v * 1000 });
+  }
+  const root = await latestRoot(store, snapshotsCap);
+  const entry = (await walk(store, root)).get(`${src.slice(1)}/data.bin`)!;
+  assert.equal(entry.meta.storage, 'chain');
+  assert.equal(entry.meta.chain, 0, 'the fourth version starts a new chain (max 2 deltas)');
+  // The third snapshot has a chain of two deltas that rebuilds the third version.
+  const snaps = [...(await store.list(snapshotsCap)).values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+  const third = (await walk(store, snaps[2]!.cap)).get(`${src.slice(1)}/data.bin`)!;
+  assert.equal(third.meta.chain, 2);
+  const node = await store.list(third.cap);
+  let data = Buffer.from(await store.get(node.get('base')!.cap));
+  for (const d of ['d001', 'd002']) data = Buffer.from(await patchBytes(data, await store.get(node.get(d)!.cap)));
+  assert.deepEqual(data, versions[2]);
+  assert.ok(node.get('d001')!.size! < 20_000, 'a small edit makes a small delta');
+  const uploads = store.uploads;
+  const again = await push({ rehash: true, now: () => 1_700_000_000_000 });
+  assert.equal(again.stats.changedFiles, 1);
+  assert.equal(store.uploads, uploads, '--rehash of unchanged content uploads nothing');
+  await rm(base, { recursive: true, force: true });
+});
