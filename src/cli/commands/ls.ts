@@ -1,0 +1,49 @@
+import type { Command } from 'commander';
+import { GridSnapshotCatalogue } from '../../view/snapshot-catalogue.js';
+import { GridTreeReader } from '../../view/tree-reader.js';
+import { ChainVersionReader } from '../../view/version-reader.js';
+import type { TreeEntry } from '../../view/entry-decode.js';
+import { joinPath } from '../../view/entry-decode.js';
+import { entryJson, longListing } from '../listing-format.js';
+import { addRepoOptions, openRepo } from '../repo-options.js';
+import type { CommandModule } from './index.js';
+
+interface LsOptions extends Record<string, unknown> {
+  json?: boolean;
+  utc?: boolean;
+}
+
+/** `timefs ls SNAPSHOT [PATH]`: a directory (or one entry) of a snapshot, like `ls -l`. */
+export const lsCommand: CommandModule = {
+  register(program: Command) {
+    const cmd = program
+      .command('ls')
+      .description('list a directory of a snapshot like `ls -l` (SNAPSHOT: latest, an exact time, or a day YYYY-MM-DD = as of the end of that day)')
+      .argument('<SNAPSHOT>', 'latest, 2009-01-09T01:49:00Z, or 2009-01-09')
+      .argument('[PATH]', 'path inside the snapshot (default: its root)', '/')
+      .option('--json', 'print a JSON array of entries with all their attributes')
+      .option('--utc', 'days and times in UTC instead of the local time zone')
+      .addHelpText('after', '\nExamples:\n  timefs ls latest /home/me --repo backups:\n  timefs ls 2009-01-09 home/me/docs --json\n');
+    addRepoOptions(cmd);
+    cmd.action(async (spec: string, path: string, opts: LsOptions) => {
+      const repo = await openRepo(opts);
+      const snapshot = await new GridSnapshotCatalogue(repo.store, repo.snapshotsCap).resolve(spec, { utc: opts.utc === true });
+      const tree = new GridTreeReader(repo.store);
+      const reader = new ChainVersionReader(repo.store);
+      const found = await tree.lookup(snapshot.cap, path);
+      const shown = path === '' || path === '/' ? '/' : path.startsWith('/') ? path : `/${path}`;
+      const entries = found.meta.type === 'dir' ? await tree.list(found.cap, shown) : [found];
+      const targets = new Map<TreeEntry, Uint8Array>();
+      await Promise.all(entries.filter((e) => e.meta.type === 'symlink').map(async (e) => {
+        const where = found.meta.type === 'dir' ? joinPath(shown === '/' ? '' : shown, e.name) : shown;
+        const link = await reader.open(e, { path: where, snapshot: snapshot.name });
+        targets.set(e, await link.read(0, link.size));
+      }));
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ snapshot: snapshot.name, path: shown, entries: entries.map((e) => entryJson(e, targets.get(e))) }, null, 2)}\n`);
+      } else {
+        process.stdout.write(longListing(entries, targets, opts.utc === true));
+      }
+    });
+  },
+};
