@@ -73,6 +73,7 @@ interface Chain {
 export class ChainVersionReader implements VersionReader {
   private readonly deltas: ObjectCache;
   private readonly chains: LRUCache<string, Chain>;
+  private readonly loading = new Map<string, Promise<Chain>>();
 
   constructor(private readonly store: Store, options: VersionReaderOptions = {}) {
     this.deltas = options.deltaCache ?? new DeltaCache(store, options.deltaCacheBytes);
@@ -125,7 +126,17 @@ export class ChainVersionReader implements VersionReader {
 
   private async loadChain(entry: TreeEntry, place: VersionPlace, options?: CallOptions): Promise<Chain> {
     const cached = this.chains.get(entry.cap);
-    if (cached) return cached;
+    if (cached && cached.extents.size === entry.meta.size && (entry.meta.chain ?? cached.deltas.length) === cached.deltas.length) return cached;
+    // Concurrent opens of one version (parallel FUSE opens, several readers) share one load.
+    const key = `${entry.cap}\n${entry.meta.size}\n${entry.meta.chain ?? ''}`;
+    const pending = this.loading.get(key);
+    if (pending) return pending;
+    const loading = this.buildChain(entry, place, options).finally(() => this.loading.delete(key));
+    this.loading.set(key, loading);
+    return loading;
+  }
+
+  private async buildChain(entry: TreeEntry, place: VersionPlace, options?: CallOptions): Promise<Chain> {
     const badFormat = (why: string): TimefsError =>
       new TimefsError('repo.bad-format', `${place.path} in snapshot ${place.snapshot}: its version node ${why}`, {
         hint: 'run `timefs check` on this repository',
