@@ -154,3 +154,22 @@ export function snapshotsReaching(graph: ObjectGraph, cap: string): string[] {
   }
   return [...names].sort();
 }
+
+/**
+ * For each object, the time of the newest snapshot whose tree reaches it: a memoised walk up the
+ * parents. `timeOf` gives a snapshot's time by name.
+ */
+export function newestReaching(graph: ObjectGraph, timeOf: (snapshot: string) => number): (cap: string) => number {
+  const memo = new Map<string, number>();
+  const visit = (cap: string): number => {
+    const known = memo.get(cap);
+    if (known !== undefined) return known;
+    memo.set(cap, Number.NEGATIVE_INFINITY); // cycles cannot happen in immutable trees; guard anyway
+    let newest = Number.NEGATIVE_INFINITY;
+    for (const name of graph.roots.get(cap) ?? []) newest = Math.max(newest, timeOf(name));
+    for (const parent of graph.objects.get(cap)?.parents ?? []) newest = Math.max(newest, visit(parent));
+    memo.set(cap, newest);
+    return newest;
+  };
+  return visit;
+}

@@ -17,6 +17,8 @@ export interface ChainParts {
   base: string;
   deltas: string[];
   sig?: string;
+  /** Size of the signature, when the listing knows it. */
+  sigSize?: number;
 }
 
 /** A rebuilt version and what reading it cost. */
@@ -34,8 +36,9 @@ export async function readChainParts(store: Store, nodeCap: string, where: strin
   const deltas: string[] = [];
   for (let i = 1; children.has(VERSION_NODE.deltaName(i)); i++) deltas.push(children.get(VERSION_NODE.deltaName(i))!.readCap);
   const parts: ChainParts = { base, deltas };
-  const sig = children.get(VERSION_NODE.signature)?.readCap;
-  if (sig) parts.sig = sig;
+  const sig = children.get(VERSION_NODE.signature);
+  if (sig) parts.sig = sig.readCap;
+  if (sig?.size !== undefined) parts.sigSize = sig.size;
   return parts;
 }
 
