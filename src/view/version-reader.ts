@@ -56,12 +56,18 @@ export interface VersionReaderOptions {
   deltaCache?: ObjectCache;
   /** Bound of the default delta cache in bytes (64 MiB). */
   deltaCacheBytes?: number;
-  /** Bound of cached composed extent lists, in pieces (default 1 000 000). */
-  maxCachedPieces?: number;
+  /**
+   * Bound of the cache of opened chains (composed extent lists plus the deltas they point into),
+   * in approximate bytes (default 64 MiB).
+   */
+  chainCacheBytes?: number;
 }
 
 /** Default chunk of {@link VersionReader.readVerified}: 1 MiB. */
 export const DEFAULT_CHUNK = 1024 * 1024;
+
+/** Rough memory of one extent piece, for the chain cache's bound. */
+const PIECE_BYTES = 80;
 
 interface Chain {
   baseCap: string;
@@ -78,8 +84,8 @@ export class ChainVersionReader implements VersionReader {
   constructor(private readonly store: Store, options: VersionReaderOptions = {}) {
     this.deltas = options.deltaCache ?? new DeltaCache(store, options.deltaCacheBytes);
     this.chains = new LRUCache<string, Chain>({
-      maxSize: options.maxCachedPieces ?? 1_000_000,
-      sizeCalculation: (chain) => chain.extents.pieces.length + 1,
+      maxSize: Math.max(1, options.chainCacheBytes ?? 64 * 1024 * 1024),
+      sizeCalculation: (chain) => PIECE_BYTES * (chain.extents.pieces.length + 1) + chain.deltas.reduce((n, d) => n + d.length, 0),
     });
   }
 
