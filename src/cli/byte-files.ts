@@ -41,19 +41,34 @@ export async function openInput(path: string): Promise<ByteInput> {
   return {
     size: st.isFile() ? st.size : undefined,
     async *chunks(reuse) {
-      let buf = Buffer.allocUnsafe(READ_CHUNK);
+      // Two buffers: the next read runs (on libuv's thread pool) while the consumer works on this one.
+      const buffers = [Buffer.allocUnsafe(READ_CHUNK), Buffer.allocUnsafe(READ_CHUNK)];
+      let turn = 0;
+      const readInto = (buf: Buffer) => {
+        const promise = readOrThrow(handle, path, buf, null);
+        promise.catch(() => undefined); // awaited below; no unhandled rejection if the consumer stops
+        return promise;
+      };
+      let pending = readInto(buffers[0] as Buffer);
       for (;;) {
-        if (!reuse) buf = Buffer.allocUnsafe(READ_CHUNK);
-        const { bytesRead } = await readOrThrow(handle, path, buf, null);
+        const { bytesRead, buffer } = await pending;
         if (bytesRead === 0) return;
-        yield buf.subarray(0, bytesRead);
+        turn ^= 1;
+        pending = readInto(reuse ? (buffers[turn] as Buffer) : Buffer.allocUnsafe(READ_CHUNK));
+        yield buffer.subarray(0, bytesRead);
       }
     },
     close: () => handle.close(),
   };
 }
 
-/** A random-access reader over a regular file (the basis of a patch). */
+/** Reads of a basis up to this size reuse a small ring of buffers (see {@link openRandomAccess}). */
+const RING_PIECE = 4 << 20;
+
+/**
+ * A random-access reader over a regular file (the basis of a patch). A returned array is
+ * overwritten by the third read after it: consume each before reading two more (patchStream does).
+ */
 export interface RandomAccessFile {
   size: number;
   read(offset: number, length: number): Promise<Uint8Array>;
@@ -74,16 +89,28 @@ export async function openRandomAccess(path: string): Promise<RandomAccessFile> 
     await handle.close();
     throw new TimefsError('usage', `${path} is not a regular file: patch reads the basis at random offsets`);
   }
+  // A ring of three buffers: patch prefetches one basis piece while the previous one is written.
+  const ring = [0, 1, 2].map(() => Buffer.allocUnsafe(RING_PIECE));
+  let turn = 0;
   return {
     size: st.size,
     async read(offset, length) {
-      const buf = Buffer.allocUnsafe(length);
-      const { bytesRead } = await readOrThrow(handle, path, buf, offset);
+      let buf: Buffer;
+      if (length <= RING_PIECE) {
+        buf = ring[turn] as Buffer;
+        turn = (turn + 1) % ring.length;
+      } else {
+        buf = Buffer.allocUnsafe(length);
+      }
+      const { bytesRead } = await readOrThrow(handle, path, buf, offset, length);
       return buf.subarray(0, bytesRead);
     },
     close: () => handle.close(),
   };
 }
+
+/** Writes smaller than this are buffered and written together. */
+const COALESCE = 256 << 10;
 
 /** An output being written; `commit` makes it visible, `abort` removes it. */
 export interface ByteOutput {
@@ -106,21 +133,45 @@ export async function openOutput(path: string, force: boolean): Promise<ByteOutp
   const temp = join(dirname(path), `.${basename(path)}.timefs-${process.pid}.tmp`);
   const handle = await openOrThrow(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL);
   let written = 0;
+  // Small outputs (signature entries, delta commands) are coalesced into fewer, larger writes.
+  const pending = Buffer.allocUnsafe(COALESCE);
+  let pendingLength = 0;
+  const writeAll = async (bytes: Uint8Array) => {
+    let done = 0;
+    while (done < bytes.length) {
+      const { bytesWritten } = await handle.write(bytes, done, bytes.length - done).catch((err: unknown) => {
+        throw new TimefsError('io', `cannot write ${path}: ${(err as Error).message}`, { cause: err });
+      });
+      done += bytesWritten;
+    }
+  };
+  const drain = async () => {
+    if (pendingLength === 0) return;
+    const length = pendingLength;
+    pendingLength = 0;
+    await writeAll(pending.subarray(0, length));
+  };
   return {
     get written() {
       return written;
     },
     async write(bytes) {
-      let done = 0;
-      while (done < bytes.length) {
-        const { bytesWritten } = await handle.write(bytes, done, bytes.length - done).catch((err: unknown) => {
-          throw new TimefsError('io', `cannot write ${path}: ${(err as Error).message}`, { cause: err });
-        });
-        done += bytesWritten;
-      }
       written += bytes.length;
+      if (pendingLength + bytes.length <= COALESCE) {
+        pending.set(bytes, pendingLength);
+        pendingLength += bytes.length;
+        return;
+      }
+      await drain();
+      if (bytes.length < COALESCE / 2) {
+        pending.set(bytes, 0);
+        pendingLength = bytes.length;
+      } else {
+        await writeAll(bytes);
+      }
     },
     async commit() {
+      await drain();
       await handle.close();
       await rename(temp, path).catch((err: unknown) => {
         throw new TimefsError('io', `cannot create ${path}: ${(err as Error).message}`, { cause: err });
@@ -169,9 +220,9 @@ async function openOrThrow(path: string, flags: string | number): Promise<FileHa
   }
 }
 
-async function readOrThrow(handle: FileHandle, path: string, buf: Buffer, position: number | null) {
+async function readOrThrow(handle: FileHandle, path: string, buf: Buffer, position: number | null, length = buf.length) {
   try {
-    return await handle.read(buf, 0, buf.length, position);
+    return await handle.read(buf, 0, length, position);
   } catch (err) {
     throw new TimefsError('io', `cannot read ${path}: ${(err as Error).message}`, { cause: err });
   }
