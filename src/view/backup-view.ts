@@ -50,6 +50,8 @@ function notFound(path: readonly string[]): TimefsError {
 export class BackupView implements MountSource {
   private readonly resolved = new LRUCache<string, Resolved>({ max: 20_000 });
   private readonly histories: LRUCache<string, PathHistory>;
+  /** Versions whose content failed its hash check: opening them again fails at once. */
+  private readonly damaged = new Map<string, Error>();
 
   constructor(private readonly parts: BackupViewParts) {
     this.histories = new LRUCache<string, PathHistory>({ max: parts.historyPaths ?? 1_000 });
@@ -102,8 +104,14 @@ export class BackupView implements MountSource {
     if (node.kind !== 'entry' || node.meta.type === 'dir') {
       throw new TimefsError('fs.is-a-directory', `/${path.join('/')}: is a directory`);
     }
+    const key = `${node.snapshot}\0${node.cap}`;
+    const known = this.damaged.get(key);
+    if (known) throw known;
     const handle = await this.openVersion(node, signal);
-    return verifiedContent(handle, (err) => this.parts.log(`timefs: ${err.message} (EIO)`));
+    return verifiedContent(handle, (err) => {
+      if (this.damaged.size < 10_000) this.damaged.set(key, err);
+      this.parts.log(`timefs: ${err.message} (EIO)`);
+    });
   }
 
   private openVersion(node: Extract<Resolved, { kind: 'entry' }>, signal?: AbortSignal): Promise<VersionHandle> {

@@ -11,14 +11,22 @@ import type { VersionHandle } from './version-reader.js';
 /** Wraps `handle` so that a complete sequential read is checked against its recorded hash. */
 export function verifiedContent(handle: VersionHandle, onMismatch: (err: Error) => void): FileContent {
   const check = new SequentialHashCheck(handle.size, handle.hash, handle.place);
+  // Once the content is known to be bad every later read fails too: the kernel retries a failed
+  // read-ahead page by page, and a retry that succeeded would put bad bytes into its page cache.
+  let failure: Error | undefined;
   return {
     size: handle.size,
     async read(offset, length, signal) {
+      if (failure) throw failure;
       const bytes = await handle.read(offset, length, signal ? { signal } : {});
+      if (failure) throw failure;
       try {
         await check.update(offset, bytes);
       } catch (err) {
-        if (isTimefsError(err, 'integrity')) onMismatch(err);
+        if (isTimefsError(err, 'integrity')) {
+          failure = err;
+          onMismatch(err);
+        }
         throw err;
       }
       return bytes;
