@@ -1,0 +1,91 @@
+import type { Command } from 'commander';
+import { parseDuration } from '../../maint/duration.js';
+import { forgetSnapshots } from '../../maint/forget.js';
+import { describePolicy, type ForgetPolicy } from '../../maint/forget-policy.js';
+import { TimefsError } from '../../model/errors.js';
+import { printJson, println } from '../maint-output.js';
+import { addRepoOptions, openRepo } from '../repo-options.js';
+import type { CommandModule } from './index.js';
+
+interface ForgetFlags {
+  keepLast?: number;
+  keepHourly?: number;
+  keepDaily?: number;
+  keepWeekly?: number;
+  keepMonthly?: number;
+  keepYearly?: number;
+  keepWithin?: string;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+/** A count option: a non-negative integer or `unlimited` (-1). */
+function countOption(name: string): (value: string) => number {
+  return (value) => {
+    if (value === 'unlimited' || value === '-1') return -1;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new TimefsError('usage', `${name} must be a non-negative integer or "unlimited", got "${value}"`);
+    return n;
+  };
+}
+
+/** `timefs forget`: unlink snapshots that a restic-style keep policy does not keep. */
+export const forgetCommand: CommandModule = {
+  register(program: Command) {
+    const cmd = program
+      .command('forget')
+      .description('remove snapshots from snapshots/ by a keep policy (restic semantics); their space returns when leases expire')
+      .option('--keep-last <N>', 'keep the N newest snapshots', countOption('--keep-last'))
+      .option('--keep-hourly <N>', 'keep the newest snapshot of each of the last N hours with one', countOption('--keep-hourly'))
+      .option('--keep-daily <N>', 'keep the newest snapshot of each of the last N days with one', countOption('--keep-daily'))
+      .option('--keep-weekly <N>', 'keep the newest snapshot of each of the last N ISO weeks with one', countOption('--keep-weekly'))
+      .option('--keep-monthly <N>', 'keep the newest snapshot of each of the last N months with one', countOption('--keep-monthly'))
+      .option('--keep-yearly <N>', 'keep the newest snapshot of each of the last N years with one', countOption('--keep-yearly'))
+      .option('--keep-within <DURATION>', 'keep every snapshot newer than DURATION (e.g. 1y6m, 14d, 36h) before the newest')
+      .option('--dry-run', 'show what would be kept and removed, change nothing')
+      .option('--json', 'print the decisions as JSON')
+      .addHelpText('after', `
+Counts accept "unlimited". Hours, days, weeks (ISO, Monday first), months and years are UTC.
+A rule that has count left at the oldest snapshot keeps that one too. The newest snapshot is
+always kept. Unlinked snapshots' data is not deleted at once: objects no kept snapshot links
+stop being renewed by \`timefs renew\` and expire with their leases (31 days) on grids that
+run garbage collection. See docs/maintenance.md.
+
+Examples:
+  timefs forget --repo backups: --keep-daily 7 --keep-weekly 5 --keep-monthly 12 --dry-run
+  timefs forget --repo backups: --keep-within 30d --keep-monthly unlimited
+`);
+    addRepoOptions(cmd);
+    cmd.action(async (flags: ForgetFlags & Record<string, unknown>) => {
+      const policy: ForgetPolicy = {};
+      if (flags.keepLast !== undefined) policy.last = flags.keepLast;
+      if (flags.keepHourly !== undefined) policy.hourly = flags.keepHourly;
+      if (flags.keepDaily !== undefined) policy.daily = flags.keepDaily;
+      if (flags.keepWeekly !== undefined) policy.weekly = flags.keepWeekly;
+      if (flags.keepMonthly !== undefined) policy.monthly = flags.keepMonthly;
+      if (flags.keepYearly !== undefined) policy.yearly = flags.keepYearly;
+      if (flags.keepWithin !== undefined) policy.within = parseDuration(flags.keepWithin);
+      const repo = await openRepo(flags);
+      const dryRun = flags.dryRun === true;
+      const report = await forgetSnapshots(repo.store, repo.snapshotsCap, policy, { dryRun });
+      if (flags.json) {
+        printJson({
+          policy: describePolicy(policy),
+          dryRun,
+          keep: report.decisions.filter((d) => d.keep).map((d) => ({ name: d.snapshot.name, reasons: d.reasons })),
+          remove: report.decisions.filter((d) => !d.keep).map((d) => d.snapshot.name),
+          removed: report.removed,
+        });
+        return;
+      }
+      println(`${describePolicy(policy)}:`);
+      for (const d of report.decisions) {
+        println(d.keep ? `  keep    ${d.snapshot.name}  (${d.reasons.join(', ')})` : `  remove  ${d.snapshot.name}`);
+      }
+      const removeCount = report.decisions.filter((d) => !d.keep).length;
+      println(dryRun
+        ? `dry run: would keep ${report.decisions.length - removeCount} and remove ${removeCount} snapshots`
+        : `kept ${report.decisions.length - removeCount}, removed ${report.removed.length} snapshots; their data expires with its leases unless another snapshot links it`);
+    });
+  },
+};
