@@ -119,8 +119,17 @@ export class ChainVersionReader implements VersionReader {
     const handle = await this.open(entry, place, options);
     const check = new SequentialHashCheck(handle.size, handle.hash, place);
     const chunk = Math.max(1, options.chunkSize ?? DEFAULT_CHUNK);
-    for (let offset = 0; offset < handle.size; offset += chunk) {
-      const bytes = await handle.read(offset, chunk, options);
+    // One chunk is fetched ahead while the caller consumes the current one.
+    const fetch = (offset: number): Promise<Uint8Array> | undefined => {
+      if (offset >= handle.size) return undefined;
+      const pending = handle.read(offset, chunk, options);
+      pending.catch(() => undefined); // observed when awaited; never an unhandled rejection
+      return pending;
+    };
+    let ahead = fetch(0);
+    for (let offset = 0; ahead; offset += chunk) {
+      const bytes = await ahead;
+      ahead = fetch(offset + chunk);
       if (bytes.length !== Math.min(chunk, handle.size - offset)) {
         throw integrityError(place, `short read at byte ${offset}`);
       }

@@ -235,6 +235,8 @@ export function defineViewSuite(setup: () => Promise<ViewSetup>, sizes: { chainB
       const all = await collect(reader.readVerified(await entryAt('chain.bin'), place, { chunkSize: 100_003 }));
       assert.equal(Buffer.compare(all, versions[versions.length - 1] as Uint8Array), 0);
       assert.deepEqual(await collect(reader.readVerified(await entryAt('big.bin'), place)), contents.big);
+      assert.equal((await collect(reader.readVerified(await entryAt('empty'), place))).length, 0);
+      assert.deepEqual(await collect(reader.readVerified(await entryAt('packed.txt'), place, { chunkSize: 3 })), contents.packed);
     });
 
     it('detects a hash mismatch at the end of a whole read, naming path and snapshot', async () => {
