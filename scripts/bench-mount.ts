@@ -1,0 +1,243 @@
+/**
+ * `npm run bench:mount`: `timefs mount` against plain grid reads on the same grid in the same run.
+ *
+ * Fixture (built once, then reused from bench-out/mount/fixture.json while the grid keeps it): a
+ * 256 MiB file stored as a chain of depth 16 (deltas made by the system `rdiff`), and 100
+ * snapshots of 10,000 small files in 100 directories (one directory changes per snapshot).
+ *
+ * Measures, each against its reference:
+ * - sequential read of the depth-16 file through the mount vs a plain GET of its 256 MiB base;
+ * - cached re-read (target ≥ 2 GiB/s);
+ * - random 1 MiB reads on first touch: grid bytes per read (counted by a proxy in front of the
+ *   client node) and latency vs a raw 1 MiB ranged GET;
+ * - mount start until usable; first `ls -R` of a 10,000-file snapshot cold and warm;
+ * - RSS of the mount after walking all snapshots and reading the 256 MiB file.
+ *
+ * Env: BENCH_MIB (default 256), BENCH_SNAPSHOTS (default 100), BENCH_RANDOM (default 16),
+ * TIMEFS_NODE_URL (default: the local test grid), BENCH_DIR (default bench-out/mount).
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { createCipheriv } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, openSync, readFileSync, readSync, closeSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import { join, resolve } from 'node:path';
+import { FORMAT, REPO_LAYOUT, VERSION_NODE } from '../src/model/entry.js';
+import { TahoeStore } from '../src/store/tahoe/tahoe-store.js';
+import { blake2b256Hex } from '../src/view/hash-check.js';
+
+const MIB = 1 << 20;
+const SIZE = Number(process.env.BENCH_MIB ?? 256) * MIB;
+const SNAPSHOTS = Number(process.env.BENCH_SNAPSHOTS ?? 100);
+const RANDOM_READS = Number(process.env.BENCH_RANDOM ?? 16);
+const DEPTH = 16;
+const DIR = resolve(process.env.BENCH_DIR ?? 'bench-out/mount');
+const NODE_URL = (process.env.TIMEFS_NODE_URL ?? execFileSync(process.execPath, ['--import', 'tsx', 'scripts/grid.ts', 'start'], { encoding: 'utf8' }).trim().split('\n').pop() ?? '').replace(/\/?$/, '/');
+const store = new TahoeStore({ nodeUrl: NODE_URL });
+
+interface Fixture { nodeUrl: string; size: number; snapshots: number; rootCap: string; baseCap: string; bigPath: string; listSnapshot: string }
+
+function keystream(label: string, length: number): Buffer {
+  const key = Buffer.alloc(16);
+  key.write(label.padEnd(16, '.').slice(0, 16));
+  const cipher = createCipheriv('aes-128-ctr', key, Buffer.alloc(16));
+  return Buffer.concat([cipher.update(Buffer.alloc(length)), cipher.final()]);
+}
+
+function snapshotName(i: number): string {
+  return new Date(Date.UTC(2020, 0, 1) + i * 3_600_000).toISOString().replace('.000Z', 'Z');
+}
+
+const meta = (type: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ timefs: { type, mode: type === 'dir' ? 0o755 : 0o644, uid: 0, gid: 0, mtime: '1577836800000000000', size: 0, ...extra } });
+
+/** The depth-16 chain of a SIZE-byte file, deltas made with the system rdiff; returns the version node cap. */
+async function buildChain(): Promise<{ nodeCap: string; baseCap: string; size: number; hash: string }> {
+  const work = join(DIR, 'chain');
+  mkdirSync(work, { recursive: true });
+  let current = keystream('bench-base', SIZE);
+  writeFileSync(join(work, 'v0'), current);
+  const baseCap = await store.putImmutable(new Uint8Array(current.buffer, current.byteOffset, current.length));
+  const children: Record<string, { cap: string; metadata: Record<string, unknown> }> = { [VERSION_NODE.base]: { cap: baseCap, metadata: { timefs: { role: 'base', size: SIZE } } } };
+  for (let i = 1; i <= DEPTH; i++) {
+    const next = Buffer.from(current);
+    const edits = keystream(`edits-${i}`, 64 * 4096);
+    for (let e = 0; e < 64; e++) next.set(edits.subarray(e * 4096, (e + 1) * 4096), (edits.readUInt32LE(e * 4) % (SIZE / 4096)) * 4096);
+    writeFileSync(join(work, 'next'), next);
+    execFileSync('rdiff', ['signature', join(work, 'v0'), join(work, 'sig')]);
+    execFileSync('rdiff', ['delta', join(work, 'sig'), join(work, 'next'), join(work, 'delta')]);
+    const delta = readFileSync(join(work, 'delta'));
+    children[VERSION_NODE.deltaName(i)] = { cap: await store.putImmutable(new Uint8Array(delta)), metadata: { timefs: { role: 'delta', size: delta.length } } };
+    writeFileSync(join(work, 'v0'), next);
+    current = next;
+  }
+  execFileSync('rdiff', ['signature', join(work, 'v0'), join(work, 'sig')]);
+  const sig = readFileSync(join(work, 'sig'));
+  children[VERSION_NODE.signature] = { cap: await store.putImmutable(new Uint8Array(sig)), metadata: { timefs: { role: 'sig', size: sig.length } } };
+  rmSync(work, { recursive: true, force: true });
+  return { nodeCap: await store.mkdirImmutable(children), baseCap, size: current.length, hash: await blake2b256Hex(current) };
+}
+
+async function buildFixture(): Promise<Fixture> {
+  const saved = join(DIR, 'fixture.json');
+  if (existsSync(saved)) {
+    const fixture = JSON.parse(readFileSync(saved, 'utf8')) as Fixture;
+    if (fixture.nodeUrl === NODE_URL && fixture.size === SIZE && fixture.snapshots === SNAPSHOTS) {
+      const ok = await store.list(fixture.rootCap).then(() => true, () => false);
+      if (ok) return fixture;
+    }
+  }
+  console.log(`building the fixture (${SIZE / MIB} MiB chain of depth ${DEPTH}, ${SNAPSHOTS} snapshots of 10,000 files)…`);
+  const chain = await buildChain();
+  const tiny = (d: number, f: number, rev: number): string => `URI:LIT:${Buffer.from(`file ${d}/${f} revision ${rev}`).toString('base64url').replace(/=+$/, '')}`;
+  const dirFor = async (d: number, rev: number): Promise<string> => {
+    const kids: Record<string, { cap: string; metadata: Record<string, unknown> }> = {};
+    for (let f = 0; f < 100; f++) kids[`file-${String(f).padStart(3, '0')}.txt`] = { cap: tiny(d, f, rev), metadata: meta('file', { size: `file ${d}/${f} revision ${rev}`.length }) };
+    return store.mkdirImmutable(kids);
+  };
+  const dirs: string[] = [];
+  for (let d = 0; d < 100; d++) dirs.push(await dirFor(d, 0));
+  const snapshotsCap = await store.mkdirMutable();
+  const config = await store.putImmutable(new Uint8Array(Buffer.from(JSON.stringify({ format: FORMAT, created: new Date().toISOString() }))));
+  const rootCap = await store.mkdirMutable({ [REPO_LAYOUT.config]: { cap: config }, [REPO_LAYOUT.snapshots]: { cap: snapshotsCap } });
+  for (let i = 0; i < SNAPSHOTS; i++) {
+    if (i > 0) dirs[i % 100] = await dirFor(i % 100, i);
+    const home = await store.mkdirImmutable(Object.fromEntries(dirs.map((cap, d) => [`d${String(d).padStart(3, '0')}`, { cap, metadata: meta('dir') }])));
+    const top: Record<string, { cap: string; metadata: Record<string, unknown> }> = { home: { cap: home, metadata: meta('dir') } };
+    if (i === SNAPSHOTS - 1) top['big.bin'] = { cap: chain.nodeCap, metadata: meta('file', { size: chain.size, hash: chain.hash, storage: 'chain', chain: DEPTH }) };
+    await store.link(snapshotsCap, snapshotName(i), await store.mkdirImmutable(top), { timefs: { time: snapshotName(i), host: 'bench', paths: ['/'], stats: {} } });
+  }
+  const fixture: Fixture = { nodeUrl: NODE_URL, size: SIZE, snapshots: SNAPSHOTS, rootCap, baseCap: chain.baseCap, bigPath: `${snapshotName(SNAPSHOTS - 1)}/big.bin`, listSnapshot: snapshotName(0) };
+  writeFileSync(saved, JSON.stringify(fixture), { mode: 0o600 });
+  return fixture;
+}
+
+/** A proxy in front of the client node that counts the body bytes the grid sends. */
+function countingProxy(target: string): Promise<{ server: Server; url: string; bytes: () => number; reset: () => void }> {
+  let bytes = 0;
+  const server = createServer((req, res) => {
+    const upstream = request(new URL(req.url ?? '/', target), { method: req.method, headers: { ...req.headers, host: new URL(target).host } }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.on('data', (chunk: Buffer) => { bytes += chunk.length; });
+      up.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  return new Promise((done) => server.listen(0, '127.0.0.1', () => {
+    const port = (server.address() as { port: number }).port;
+    done({ server, url: `http://127.0.0.1:${port}/`, bytes: () => bytes, reset: () => { bytes = 0; } });
+  }));
+}
+
+interface Mounted { child: ChildProcess; mountPoint: string; wallMs: number; internalMs: number }
+
+async function mount(name: string, rootCap: string, nodeUrl: string): Promise<Mounted> {
+  const mountPoint = join(DIR, name);
+  mkdirSync(mountPoint, { recursive: true });
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'mount', mountPoint, '--repo', rootCap, '--node-url', nodeUrl, '--json', '--utc', '--cache-size', '128M'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((done, fail) => {
+    child.stdout?.once('data', (d: Buffer) => done(d.toString()));
+    child.once('exit', (code) => fail(new Error(`timefs mount exited with ${code}`)));
+  });
+  const wallMs = performance.now() - started;
+  return { child, mountPoint, wallMs, internalMs: (JSON.parse(line) as { startMs: number }).startMs };
+}
+
+async function unmount(m: Mounted): Promise<void> {
+  const done = new Promise((resolveExit) => m.child.once('exit', resolveExit));
+  m.child.kill('SIGTERM');
+  await done;
+}
+
+async function streamRead(path: string): Promise<number> {
+  const started = performance.now();
+  let total = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: MIB })) total += (chunk as Buffer).length;
+  return total / MIB / ((performance.now() - started) / 1000);
+}
+
+async function plainGet(cap: string): Promise<number> {
+  const started = performance.now();
+  const res = await fetch(`${NODE_URL}uri/${encodeURIComponent(cap)}`);
+  let total = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) total += chunk.length;
+  return total / MIB / ((performance.now() - started) / 1000);
+}
+
+function lsR(path: string): number {
+  const started = performance.now();
+  execFileSync('ls', ['-R', path], { stdio: ['ignore', 'ignore', 'inherit'], maxBuffer: 1 << 30 });
+  return (performance.now() - started) / 1000;
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+const offsets = (n: number): number[] => Array.from({ length: n }, (_, i) => (keystream(`off-${i}`, 4).readUInt32LE(0) % (SIZE - 2 * MIB)) + 12345);
+const rss = (pid: number): { rss: number; peak: number } => {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string): number => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN) / 1024;
+  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+};
+
+async function main(): Promise<void> {
+  mkdirSync(DIR, { recursive: true });
+  const fixture = await buildFixture();
+  const rows: Array<[string, string, string, string]> = [];
+  const ratio = (a: number, b: number): string => (a / b).toFixed(2);
+
+  // references on the grid
+  const getMiBs = await plainGet(fixture.baseCap);
+  const rawLatency: number[] = [];
+  for (const off of offsets(RANDOM_READS)) {
+    const started = performance.now();
+    await store.getRange(fixture.baseCap, off + 777, MIB);
+    rawLatency.push((performance.now() - started) / 1000);
+  }
+
+  // mount start, listing, sequential read and re-read
+  const a = await mount('mnt-a', fixture.rootCap, NODE_URL);
+  rows.push(['mount start (process start → usable)', `${(a.wallMs / 1000).toFixed(2)} s (in-process ${(a.internalMs / 1000).toFixed(2)} s)`, 'target ≤ 0.6 s', ratio(a.wallMs / 1000, 0.6)]);
+  const cold = lsR(join(a.mountPoint, fixture.listSnapshot));
+  const warm = lsR(join(a.mountPoint, fixture.listSnapshot));
+  rows.push(['ls -R of 10,000 files, cold', `${cold.toFixed(2)} s`, 'restic 0.19 s (issue figure)', ratio(cold, 0.19)]);
+  rows.push(['ls -R of 10,000 files, warm', `${warm.toFixed(2)} s`, 'restic 0.19 s (issue figure)', ratio(warm, 0.19)]);
+  const seq = await streamRead(join(a.mountPoint, fixture.bigPath));
+  rows.push([`sequential read, ${SIZE / MIB} MiB at depth ${DEPTH}`, `${seq.toFixed(1)} MiB/s`, `plain GET ${getMiBs.toFixed(1)} MiB/s`, ratio(seq, getMiBs)]);
+  const again = await streamRead(join(a.mountPoint, fixture.bigPath));
+  rows.push(['cached re-read', `${(again / 1024).toFixed(2)} GiB/s`, 'target 2 GiB/s', ratio(again / 1024, 2)]);
+
+  // random first-touch reads through a counting proxy, in a fresh mount
+  const proxy = await countingProxy(NODE_URL);
+  const b = await mount('mnt-b', fixture.rootCap, proxy.url);
+  const bigB = join(b.mountPoint, fixture.bigPath);
+  const fd = openSync(bigB, 'r');
+  const buf = Buffer.alloc(MIB);
+  readSync(fd, buf, 0, 1, 0); // open the chain: deltas are fetched once, counted apart
+  const deltaBytes = proxy.bytes();
+  proxy.reset();
+  const latency: number[] = [];
+  for (const off of offsets(RANDOM_READS)) {
+    const started = performance.now();
+    readSync(fd, buf, 0, MIB, off + 777);
+    latency.push((performance.now() - started) / 1000);
+  }
+  closeSync(fd);
+  const perRead = proxy.bytes() / RANDOM_READS / MIB;
+  rows.push(['random 1 MiB read, grid bytes per read', `${perRead.toFixed(2)} MiB (+ ${(deltaBytes / MIB).toFixed(2)} MiB deltas and listings once)`, 'target ≤ 2 MiB', ratio(perRead, 2)]);
+  rows.push(['random 1 MiB read, median latency', `${(median(latency) * 1000).toFixed(0)} ms`, `raw 1 MiB ranged GET ${(median(rawLatency) * 1000).toFixed(0)} ms`, ratio(median(latency), median(rawLatency))]);
+  await unmount(b);
+  proxy.server.close();
+
+  // memory after walking every snapshot (the big file was read above)
+  const walkStart = performance.now();
+  execFileSync('find', [a.mountPoint, '-path', join(a.mountPoint, 'history'), '-prune', '-o', '-type', 'f', '-print'], { stdio: ['ignore', 'ignore', 'inherit'], maxBuffer: 1 << 30 });
+  const walkS = (performance.now() - walkStart) / 1000;
+  const mem = rss(a.child.pid as number);
+  rows.push([`RSS after walking ${SNAPSHOTS} snapshots (${walkS.toFixed(0)} s) + reading ${SIZE / MIB} MiB`, `${mem.rss.toFixed(0)} MiB (peak ${mem.peak.toFixed(0)} MiB)`, 'target ≤ 150 MiB', ratio(mem.peak, 150)]);
+  await unmount(a);
+
+  const width = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]?.length ?? 0)));
+  console.log(`\ntimefs mount benchmark (grid ${NODE_URL}, ${new Date().toISOString()})`);
+  for (const r of rows) console.log(`${r[0].padEnd(width[0] ?? 0)}  ${r[1].padEnd(width[1] ?? 0)}  ${r[2].padEnd(width[2] ?? 0)}  ratio ${r[3]}`);
+}
+
+await main();

@@ -1,0 +1,124 @@
+import type { Command } from 'commander';
+import { mountSource, type MountedFs } from '../../fs/mounter.js';
+import { isTimefsError, TimefsError } from '../../model/errors.js';
+import { redactCaps } from '../../model/cap.js';
+import { createBackupView } from '../../view/backup-view-setup.js';
+import { EXIT } from '../exit-codes.js';
+import { integerOption } from '../options.js';
+import { addRepoOptions, openRepo } from '../repo-options.js';
+import type { CommandModule } from './index.js';
+
+interface MountOptions extends Record<string, unknown> {
+  utc?: boolean;
+  allowOther?: boolean;
+  cacheSize: number;
+  timeout: number;
+  refresh: number;
+  json?: boolean;
+  debug?: boolean;
+}
+
+const UNITS: Record<string, number> = { '': 1, k: 1 << 10, m: 1 << 20, g: 1 << 30 };
+
+/** Parses `256M`, `1G`, `65536` into bytes (at least 8 MiB). */
+export function parseByteSize(value: string): number {
+  const match = /^(\d+)\s*([kmg]?)i?b?$/i.exec(value.trim());
+  const bytes = match ? Number(match[1]) * (UNITS[(match[2] ?? '').toLowerCase()] ?? 1) : Number.NaN;
+  if (!Number.isSafeInteger(bytes) || bytes < 8 << 20) {
+    throw new TimefsError('usage', `--cache-size must be a size of at least 8M such as 256M or 1G, got "${value}"`);
+  }
+  return bytes;
+}
+
+function log(line: string): void {
+  process.stderr.write(`${redactCaps(line)}\n`);
+}
+
+/** Waits for SIGINT/SIGTERM, then unmounts; a busy mount point is reported and retried, a second signal detaches lazily. */
+function unmountOnSignal(mounted: MountedFs): Promise<void> {
+  return new Promise((done) => {
+    let stopping = false;
+    let retry: NodeJS.Timeout | undefined;
+    const attempt = async (lazy: boolean): Promise<void> => {
+      try {
+        await mounted.unmount(lazy);
+        if (retry) clearInterval(retry);
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        log(`timefs: unmounted ${mounted.mountPoint}`);
+        done();
+      } catch (err) {
+        if (!isTimefsError(err, 'fs.mount-busy')) throw err;
+        if (!retry) {
+          log(`timefs: ${err.message}; ${err.hint ?? ''}`);
+          log('timefs: retrying every 2 s; send the signal again (Ctrl-C) to detach it lazily now');
+          retry = setInterval(() => { attempt(false).catch(() => {}); }, 2_000);
+        }
+      }
+    };
+    const onSignal = (): void => {
+      if (stopping) {
+        if (retry) clearInterval(retry);
+        attempt(true).catch((err: unknown) => log(`timefs: ${err instanceof Error ? err.message : String(err)}`));
+        return;
+      }
+      stopping = true;
+      attempt(false).catch((err: unknown) => log(`timefs: ${err instanceof Error ? err.message : String(err)}`));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+/** `timefs mount MOUNTPOINT`: every snapshot as a read-only FUSE file system, in the foreground. */
+export const mountCommand: CommandModule = {
+  register(program: Command) {
+    const cmd = program
+      .command('mount')
+      .description('show every snapshot as a read-only file system at MOUNTPOINT (runs in the foreground; Ctrl-C or SIGTERM unmounts)')
+      .argument('<MOUNTPOINT>', 'an empty directory')
+      .option('--utc', 'day names (2009-01-09) follow UTC instead of the local time zone')
+      .option('--allow-other', 'let other users see the mount (non-root needs user_allow_other in /etc/fuse.conf)')
+      .option('--cache-size <SIZE>', 'memory for cached file content and deltas, e.g. 256M or 1G', parseByteSize, 128 << 20)
+      .option('--timeout <SECONDS>', 'a grid request slower than this fails with EIO instead of hanging', integerOption('--timeout', 1, 3600), 30)
+      .option('--refresh <SECONDS>', 'how often the snapshot list is re-read, so new pushes appear', integerOption('--refresh', 1, 3600), 30)
+      .option('--json', 'print one JSON line {"mountPoint", "snapshots"} on stdout once the mount is usable')
+      .option('--debug', 'print every FUSE operation (libfuse debug output)')
+      .addHelpText('after', [
+        '',
+        'Layout: latest -> newest snapshot; 2009-01-09T01:49:00Z/ (each snapshot); 2009-01-09 -> the',
+        'newest snapshot by the end of that day (any day resolves, listed or not); history/PATH/ (one',
+        'entry per version of PATH). Only a read cap is needed: --repo URI:DIR2-RO:... works.',
+        '',
+        'Examples:',
+        '  timefs mount /mnt/backups --repo backups:',
+        '  timefs mount /mnt/backups --repo URI:DIR2-RO:... --utc --cache-size 512M',
+        '  cp /mnt/backups/2009-01-09/home/me/report.odt ~/report-old.odt',
+        '',
+      ].join('\n'));
+    addRepoOptions(cmd);
+    cmd.action(async (mountPoint: string, opts: MountOptions) => {
+      const started = performance.now();
+      const repo = await openRepo(opts);
+      const { view } = createBackupView(repo.store, repo.snapshotsCap, {
+        zone: opts.utc ? 'utc' : 'local',
+        cacheBytes: opts.cacheSize,
+        refreshMs: opts.refresh * 1000,
+        log,
+      });
+      // List once before mounting: an unreachable grid or a wrong cap fails here, not inside the kernel.
+      const snapshots = await view.getattr([]).then(() => view.readdir([]));
+      const mounted = await mountSource(view, mountPoint, {
+        allowOther: opts.allowOther === true,
+        timeoutMs: opts.timeout * 1000,
+        debug: opts.debug === true,
+        log,
+      });
+      const count = snapshots.filter((name) => name.includes('T')).length;
+      if (opts.json) process.stdout.write(`${JSON.stringify({ mountPoint: mounted.mountPoint, snapshots: count, startMs: Math.round(performance.now() - started) })}\n`);
+      log(`timefs: mounted ${count} snapshot${count === 1 ? '' : 's'} at ${mounted.mountPoint} (Ctrl-C to unmount)`);
+      await unmountOnSignal(mounted);
+      process.exitCode = EXIT.ok;
+    });
+  },
+};
