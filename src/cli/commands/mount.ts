@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { mountSource, type MountedFs } from '../../fs/mounter.js';
-import { isTimefsError, TimefsError } from '../../model/errors.js';
+import { isTimefsError } from '../../model/errors.js';
 import { redactCaps } from '../../model/cap.js';
 import { createBackupView } from '../../view/backup-view-setup.js';
 import { EXIT } from '../exit-codes.js';
+import { parseByteSize } from '../byte-size-option.js';
 import { integerOption } from '../options.js';
 import { addRepoOptions, openRepo } from '../repo-options.js';
 import type { CommandModule } from './index.js';
@@ -16,18 +17,6 @@ interface MountOptions extends Record<string, unknown> {
   refresh: number;
   json?: boolean;
   debug?: boolean;
-}
-
-const UNITS: Record<string, number> = { '': 1, k: 1 << 10, m: 1 << 20, g: 1 << 30 };
-
-/** Parses `256M`, `1G`, `65536` into bytes (at least 8 MiB). */
-export function parseByteSize(value: string): number {
-  const match = /^(\d+)\s*([kmg]?)i?b?$/i.exec(value.trim());
-  const bytes = match ? Number(match[1]) * (UNITS[(match[2] ?? '').toLowerCase()] ?? 1) : Number.NaN;
-  if (!Number.isSafeInteger(bytes) || bytes < 8 << 20) {
-    throw new TimefsError('usage', `--cache-size must be a size of at least 8M such as 256M or 1G, got "${value}"`);
-  }
-  return bytes;
 }
 
 function log(line: string): void {

@@ -1,0 +1,51 @@
+// Real mounts over the real grid: snapshots pushed while mounted appear after the refresh period,
+// `latest` follows them, and names that are not UTF-8 (which fuse-native cannot carry as bytes)
+// show under their stable escaped name with their content intact.
+import assert from 'node:assert/strict';
+import { readdir, readFile, readlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { edgeNameFor } from '../../src/model/names.js';
+import { TahoeStore } from '../../src/store/tahoe/tahoe-store.js';
+import { mountForTest, type TestMount } from '../helpers/mount-harness.js';
+import { addSnapshot, dir, memoryRepo, wholeFile } from '../helpers/view-fixture.js';
+
+const nodeUrl = process.env.TIMEFS_TEST_NODE_URL ?? 'http://127.0.0.1:47006/';
+const FIRST = '2012-02-02T10:00:00Z';
+const SECOND = '2012-02-03T10:00:00Z';
+const LATIN1_NAME = Buffer.from([0x72, 0xe9, 0x73, 0x75, 0x6d, 0xe9, 0x2e, 0x74, 0x78, 0x74]); // "résumé.txt" in Latin-1
+
+describe('mount updates and names (real grid)', () => {
+  const store = new TahoeStore({ nodeUrl });
+  let snapshotsCap: string;
+  let mount: TestMount;
+  const escaped = edgeNameFor(LATIN1_NAME);
+
+  before(async () => {
+    ({ snapshotsCap } = await memoryRepo(store));
+    const file = await wholeFile(store, new Uint8Array(Buffer.from('latin-1 named file\n')), escaped.rawName ? { rawName: escaped.rawName } : {});
+    await addSnapshot(store, snapshotsCap, FIRST, await dir(store, { [escaped.name]: file }));
+    mount = await mountForTest(store, snapshotsCap, { refreshMs: 1_000 });
+  });
+
+  after(async () => {
+    await mount?.close();
+  });
+
+  it('shows a non-UTF-8 name under its escaped name, content intact', async () => {
+    assert.ok(escaped.rawName, 'the name needs escaping');
+    const names = await readdir(join(mount.mountPoint, FIRST));
+    assert.deepEqual(names, [escaped.name]);
+    assert.equal(await readFile(join(mount.mountPoint, FIRST, escaped.name), 'utf8'), 'latin-1 named file\n');
+  });
+
+  it('shows a snapshot pushed while mounted once the list refreshes', async () => {
+    assert.equal(await readlink(join(mount.mountPoint, 'latest')), FIRST);
+    const file = await wholeFile(store, new Uint8Array(Buffer.from('second\n')));
+    await addSnapshot(store, snapshotsCap, SECOND, await dir(store, { 'new.txt': file }));
+    await new Promise((done) => setTimeout(done, 1_200));
+    assert.ok((await readdir(mount.mountPoint)).includes(SECOND));
+    assert.equal(await readlink(join(mount.mountPoint, 'latest')), SECOND);
+    assert.equal(await readFile(join(mount.mountPoint, 'latest', 'new.txt'), 'utf8'), 'second\n');
+  });
+});
