@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { mountSource, type MountedFs } from '../../fs/mounter.js';
+import { mountedPoints } from '../../fs/mount-point.js';
 import { isTimefsError } from '../../model/errors.js';
 import { redactCaps } from '../../model/cap.js';
 import { createBackupView } from '../../view/backup-view-setup.js';
@@ -32,6 +33,7 @@ function unmountOnSignal(mounted: MountedFs): Promise<void> {
       try {
         await mounted.unmount(lazy);
         if (retry) clearInterval(retry);
+        clearInterval(watch);
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
         log(`timefs: unmounted ${mounted.mountPoint}`);
@@ -45,6 +47,17 @@ function unmountOnSignal(mounted: MountedFs): Promise<void> {
         }
       }
     };
+    // `umount`/`fusermount -u` from outside (systemd automount expiry, an admin) ends the mount
+    // without a signal: notice it and finish, rather than idle forever.
+    const watch = setInterval(() => {
+      mountedPoints().then((points) => {
+        if (points.has(mounted.mountPoint) || stopping) return;
+        stopping = true;
+        clearInterval(watch);
+        log(`timefs: ${mounted.mountPoint} was unmounted from outside; stopping`);
+        attempt(true).catch(() => done());
+      }, () => {});
+    }, 2_000);
     const onSignal = (): void => {
       if (stopping) {
         if (retry) clearInterval(retry);
