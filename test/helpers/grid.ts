@@ -2,6 +2,7 @@
  * The real Tahoe grid for integration tests. The test runner starts the shared grid and sets
  * TIMEFS_TEST_NODE_URL; run alone, a test file starts it here (idempotently, under a lock).
  */
+import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import {
   defaultGridConfig,
@@ -12,21 +13,27 @@ import {
   stopStorageNode as stopStorage,
   type GridConfig,
 } from '../../scripts/grid/local-grid.js';
+
+const repoRoot = resolve(new URL('../..', import.meta.url).pathname);
 import { initRepository } from '../../src/store/repository.js';
 import { TahoeStore, type TahoeStoreOptions } from '../../src/store/tahoe/tahoe-store.js';
 
-let sharedUrl: Promise<string> | undefined;
-
-/** The node URL of the shared test grid (started on first use when the runner did not). */
-export function testNodeUrl(): Promise<string> {
-  if (process.env.TIMEFS_TEST_NODE_URL) return Promise.resolve(process.env.TIMEFS_TEST_NODE_URL);
-  sharedUrl ??= startGrid(defaultGridConfig());
-  return sharedUrl;
+/**
+ * The node URL of the shared test grid: TIMEFS_TEST_NODE_URL, else the grid is started here
+ * (synchronously, idempotently, under the grid lock) and the variable set for child processes.
+ */
+export function testNodeUrl(): string {
+  if (process.env.TIMEFS_TEST_NODE_URL) return process.env.TIMEFS_TEST_NODE_URL;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts', 'grid.ts'), 'start'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = r.stdout.trim().split('\n').pop();
+  if (r.status !== 0 || !url) throw new Error(`could not start the test grid (scripts/grid.ts start exited ${r.status})`);
+  process.env.TIMEFS_TEST_NODE_URL = url;
+  return url;
 }
 
 /** A TahoeStore on the shared test grid. */
 export async function testStore(options: Partial<TahoeStoreOptions> = {}): Promise<TahoeStore> {
-  return new TahoeStore({ nodeUrl: await testNodeUrl(), ...options });
+  return new TahoeStore({ nodeUrl: testNodeUrl(), ...options });
 }
 
 /** A fresh, initialised timefs repository on the test grid. */
@@ -41,7 +48,7 @@ export interface TestRepo {
 
 /** Create a new, empty timefs repository (its own root directory) on the shared test grid. */
 export async function createTestRepo(): Promise<TestRepo> {
-  const nodeUrl = await testNodeUrl();
+  const nodeUrl = testNodeUrl();
   const store = new TahoeStore({ nodeUrl });
   const repo = await initRepository(store, await store.mkdirMutable());
   return { store, rootCap: repo.rootCap, readCap: repo.readCap, snapshotsCap: repo.snapshotsCap, repoId: repo.repoId, nodeUrl };

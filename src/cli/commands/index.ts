@@ -11,6 +11,7 @@ export interface CommandModule {
  */
 export async function loadCommands(): Promise<CommandModule[]> {
   const modules: CommandModule[] = [];
+  modules.push((await import('./init.js')).initCommand);
   modules.push((await import('./rdiff.js')).rdiffCommand);
   return modules;
 }

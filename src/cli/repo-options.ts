@@ -1,0 +1,139 @@
+/**
+ * Repository options shared by every command (`--repo`, `--node-url`, `--node-directory`) and
+ * {@link openRepo}, which turns them into a ready, cached, validated repository handle.
+ */
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { TimefsError } from '../model/errors.js';
+import { ConcurrencyLimitedStore } from '../store/concurrency-limited-store.js';
+import { defaultCacheRoot, DiskCachedStore } from '../store/disk-cache-store.js';
+import { MemoryCachedStore } from '../store/memory-cache-store.js';
+import { parseRepoSpec, resolveRepoSpec, type RepoSpec } from '../store/repo-location.js';
+import { openRepository } from '../store/repository.js';
+import type { Store } from '../store/store.js';
+import { DEFAULT_NODE_URL, defaultNodeDirectory, readNodeUrl } from '../store/tahoe/node-directory.js';
+import { TahoeStore } from '../store/tahoe/tahoe-store.js';
+
+/** An opened repository, ready for commands. */
+export interface RepoHandle {
+  /** The grid, with concurrency limit and memory + disk caches of immutable objects. */
+  store: Store;
+  rootCap: string;
+  snapshotsCap: string;
+  /** Non-secret, stable: a hash of the root's read cap. */
+  repoId: string;
+  /** `$XDG_STATE_HOME/timefs/<repoId>` (not created here). */
+  stateDir: string;
+  /** `$XDG_CACHE_HOME/timefs/<repoId>`. */
+  cacheDir: string;
+  nodeUrl: string;
+  /** True when opened through a read-only cap: fine for mount, ls, cat. */
+  readOnly: boolean;
+}
+
+/** The raw option values commander collects from {@link addRepoOptions}. */
+export interface RepoOptionValues {
+  repo?: string;
+  nodeUrl?: string;
+  nodeDirectory?: string;
+}
+
+/** Add `--repo`, `--node-url` and `--node-directory` to a command. */
+export function addRepoOptions(cmd: Command): Command {
+  return cmd
+    .option('--repo <name>', 'repository: ALIAS:, ALIAS:path or a URI:DIR2: cap (default: $TIMEFS_REPO, then ~/.config/timefs/config.json)')
+    .option('--node-url <url>', 'Tahoe client node web API (default: $TIMEFS_NODE_URL, then <node-directory>/node.url, then http://127.0.0.1:3456)')
+    .option('--node-directory <dir>', 'Tahoe client node directory, for node.url and private/aliases (default: $TIMEFS_NODE_DIRECTORY or ~/.tahoe)');
+}
+
+/** Where the client node is: its directory and web API URL. */
+export interface NodeConnection {
+  nodeDirectory: string;
+  nodeUrl: string;
+}
+
+/** Resolve the node directory and URL from options, environment and `node.url`. */
+export async function resolveNode(opts: RepoOptionValues): Promise<NodeConnection> {
+  const nodeDirectory = opts.nodeDirectory || process.env.TIMEFS_NODE_DIRECTORY || defaultNodeDirectory();
+  const url = opts.nodeUrl || process.env.TIMEFS_NODE_URL || (await readNodeUrl(nodeDirectory)) || DEFAULT_NODE_URL;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new TimefsError('config', `the node URL ${JSON.stringify(url)} is not a URL`, { hint: 'pass e.g. --node-url http://127.0.0.1:3456' });
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new TimefsError('config', `the node URL ${url} must start with http:// or https://`);
+  return { nodeDirectory, nodeUrl: parsed.href.endsWith('/') ? parsed.href : `${parsed.href}/` };
+}
+
+/** The repository name from `--repo`, `TIMEFS_REPO`, or `~/.config/timefs/config.json`. */
+export async function resolveRepoName(opts: RepoOptionValues): Promise<RepoSpec> {
+  const name = opts.repo || process.env.TIMEFS_REPO || (await configuredRepo());
+  if (!name) {
+    throw new TimefsError('usage', 'no repository given', {
+      hint: 'pass --repo ALIAS: (e.g. --repo backups:), set TIMEFS_REPO, or put {"repo": "backups:"} in ~/.config/timefs/config.json',
+    });
+  }
+  return parseRepoSpec(name);
+}
+
+/** Open the repository the options name, validated and wrapped with caches. */
+export async function openRepo(opts: RepoOptionValues | Record<string, unknown>): Promise<RepoHandle> {
+  const values = opts as RepoOptionValues;
+  const spec = await resolveRepoName(values);
+  const { nodeDirectory, nodeUrl } = await resolveNode(values);
+  const tahoe = new TahoeStore({ nodeUrl });
+  const rootCap = await resolveRepoSpec(tahoe, spec, nodeDirectory);
+  const opened = await openRepository(tahoe, rootCap);
+  const cacheDir = join(defaultCacheRoot(), opened.repoId);
+  return {
+    store: wrapStore(tahoe, cacheDir),
+    rootCap: opened.rootCap,
+    snapshotsCap: opened.snapshotsCap,
+    repoId: opened.repoId,
+    stateDir: join(process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'timefs', opened.repoId),
+    cacheDir,
+    nodeUrl,
+    readOnly: opened.readOnly,
+  };
+}
+
+/**
+ * The store commands use: memory cache → disk cache → concurrency limit → Tahoe.
+ * `TIMEFS_DISK_CACHE_BYTES` (default 1 GiB, 0 disables) and `TIMEFS_MEMORY_CACHE_BYTES` (default 64 MiB) bound the caches.
+ */
+export function wrapStore(tahoe: Store, cacheDir: string): Store {
+  const diskBytes = byteEnv('TIMEFS_DISK_CACHE_BYTES', 1024 ** 3);
+  const memoryBytes = byteEnv('TIMEFS_MEMORY_CACHE_BYTES', 64 * 1024 * 1024);
+  let store: Store = new ConcurrencyLimitedStore(tahoe, 8);
+  if (diskBytes > 0) store = new DiskCachedStore(store, { dir: cacheDir, maxBytes: diskBytes });
+  if (memoryBytes > 0) store = new MemoryCachedStore(store, { maxBytes: memoryBytes });
+  return store;
+}
+
+function byteEnv(name: string, fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallback;
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 0) throw new TimefsError('config', `${name} must be a number of bytes, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+async function configuredRepo(): Promise<string | undefined> {
+  const path = join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'timefs', 'config.json');
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new TimefsError('config', `cannot read ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    const config = JSON.parse(text) as { repo?: unknown };
+    return typeof config.repo === 'string' ? config.repo : undefined;
+  } catch {
+    throw new TimefsError('config', `${path} is not valid JSON`, { hint: 'it should look like {"repo": "backups:"}' });
+  }
+}
