@@ -166,6 +166,7 @@ export class TahoeStore implements Store {
   async link(dirCap: string, name: string, childCap: string, metadata?: Record<string, unknown>, options: CallOptions = {}): Promise<void> {
     const key = checkChildName(name);
     const what = `link of ${JSON.stringify(key)} into ${redactCap(dirCap)}`;
+    writable(dirCap, what);
     const body = childrenJson({ [key]: metadata === undefined ? { cap: childCap } : { cap: childCap, metadata } }, false);
     let uncertain = false;
     for (let attempt = 0; ; attempt++) {
@@ -196,6 +197,7 @@ export class TahoeStore implements Store {
   async unlink(dirCap: string, name: string, options: CallOptions = {}): Promise<void> {
     const key = checkChildName(name);
     const what = `unlink of ${JSON.stringify(key)} from ${redactCap(dirCap)}`;
+    writable(dirCap, what);
     let attempted = false;
     await this.http.withRetries({ idempotent: true, signal: options.signal }, async () => {
       try {
@@ -281,6 +283,11 @@ function childrenJson(children: Record<string, NewChild>, immutable: boolean): s
     out[key] = [type, { [write ? 'rw_uri' : 'ro_uri']: child.cap, metadata: child.metadata ?? {} }];
   }
   return canonicalJson(out);
+}
+
+/** Tahoe answers a write through a read-only dircap with a bare assertion failure: refuse it here. */
+function writable(dirCap: string, what: string): void {
+  if (!/^URI:(DIR2|DIR2-MDMF):/.test(dirCap)) throw new TimefsError('grid.not-writeable', `${what}: the directory is read-only (or immutable)`);
 }
 
 function checkLength(actual: number, expected: number, what: string): void {
