@@ -94,7 +94,11 @@ export async function rebase(grid: Store, repo: RebaseRepo, options: RebaseOptio
   const members: ChainMember[] = [];
   const wholeFiles = new Map<string, number>();
   const nodes = [...graph.objects.values()].filter((obj) => obj.kind === 'version-node' && metaByCap.has(obj.cap));
-  for (const obj of graph.objects.values()) if (obj.kind === 'file') wholeFiles.set(obj.cap, newestMs(obj.cap));
+  // From the versions, not the objects' kinds: a whole file that is also some node's base may
+  // have been reached first as a version part.
+  for (const version of graph.versions.values()) {
+    if ((version.meta.storage ?? 'whole') === 'whole') wholeFiles.set(version.cap, newestMs(version.cap));
+  }
   await forEachLimited(nodes, 8, async (obj) => {
     const parts = await readChainParts(store, obj.cap, obj.path, call);
     members.push({ cap: obj.cap, meta: metaByCap.get(obj.cap)!.meta, parts, path: obj.path, newestMs: newestMs(obj.cap) });

@@ -1,0 +1,8 @@
+// Runs one rebase in its own process so the test can kill it at a random moment.
+// Input (env): TIMEFS_TEST_NODE_URL, REBASE_ROOT, REBASE_SNAPSHOTS (caps: secrets, never printed).
+import { rebase } from '../../../src/maint/rebase.js';
+import { TahoeStore } from '../../../src/store/tahoe/tahoe-store.js';
+
+const store = new TahoeStore({ nodeUrl: process.env.TIMEFS_TEST_NODE_URL! });
+const report = await rebase(store, { rootCap: process.env.REBASE_ROOT!, snapshotsCap: process.env.REBASE_SNAPSHOTS! });
+process.stdout.write(`${JSON.stringify({ rebased: report.rebased, swapped: report.snapshots.length })}\n`);

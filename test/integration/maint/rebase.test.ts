@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { rebase } from '../../../src/maint/rebase.js';
+import { PENDING_NAME } from '../../../src/maint/snapshot-swap.js';
+import { GridTreeReader } from '../../../src/view/tree-reader.js';
+import { GridSnapshotCatalogue } from '../../../src/view/snapshot-catalogue.js';
+import { assertAllReadable, buildHistory, gridStore, nodeUrl } from './maint-grid.js';
+
+const FILES = { 'report.odt': { seed: 11, size: 40_000 }, 'notes.txt': { seed: 12, size: 12_000 }, 'data.bin': { seed: 13, size: 70_000 } };
+
+/** Runs rebase in a child process and kills it with SIGKILL after `ms`; resolves with whether it finished first. */
+function rebaseKilledAfter(ms: number, repo: { rootCap: string; snapshotsCap: string }): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/integration/maint/rebase-child.ts'], {
+      env: { ...process.env, TIMEFS_TEST_NODE_URL: nodeUrl, REBASE_ROOT: repo.rootCap, REBASE_SNAPSHOTS: repo.snapshotsCap },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (signal === 'SIGKILL') resolve(false);
+      else if (code === 0) resolve(true);
+      else reject(new Error(`rebase child failed (${code}): ${stderr.slice(-500)}`));
+    });
+  });
+}
+
+describe('rebase on the real grid', () => {
+  it('rebases 30 versions of several files: every version of every snapshot reads back, chains drop to 1', async () => {
+    const store = gridStore();
+    const { repo, expected } = await buildHistory(store, 30, FILES);
+    const report = await rebase(store, repo);
+    assert.equal(report.rebased, 3);
+    assert.equal(report.before.max, 29);
+    assert.equal(report.after.max, 1);
+    assert.ok(report.after.total < report.before.total / 5, `total chain length ${report.before.total} -> ${report.after.total}`);
+    assert.equal(report.snapshots.length, 29);
+    assert.ok(report.downloaded > 0 && report.uploaded > 0);
+    await assertAllReadable(store, repo, expected);
+    const snapshots = await new GridSnapshotCatalogue(store, repo.snapshotsCap).list();
+    assert.equal(snapshots.length, 30);
+    assert.equal(snapshots[5]!.host, 'testhost', 'snapshot edge metadata kept');
+    const newest = await new GridTreeReader(store).lookup(snapshots.at(-1)!.cap, 'home/me/data.bin');
+    assert.equal(newest.meta.storage, 'whole');
+    const again = await rebase(store, repo);
+    assert.equal(again.rebased, 0);
+  });
+
+  it('killed at random moments, every snapshot stays reachable and a rerun finishes', async () => {
+    const store = gridStore();
+    const { repo, expected } = await buildHistory(store, 12, FILES);
+    const names = new Set(expected.map((e) => e.snapshot));
+    // A seeded spread of kill times, from early (planning) to late (swapping).
+    const delays = [900, 2500, 4200, 6000];
+    let finished = false;
+    for (const delay of delays) {
+      finished = await rebaseKilledAfter(delay, repo);
+      const listed = await store.list(repo.snapshotsCap);
+      const pending = (await store.list(repo.rootCap)).get(PENDING_NAME);
+      const pendingNames = pending ? new Set((await store.list(pending.cap)).keys()) : new Set<string>();
+      for (const name of names) assert.ok(listed.has(name) || pendingNames.has(name), `after a kill at ${delay} ms: ${name} is still reachable`);
+      if (finished) break;
+    }
+    const rerun = await rebase(store, repo);
+    assert.ok(rerun.after.max <= 1, 'the rerun completed the work');
+    assert.equal((await store.list(repo.rootCap)).has(PENDING_NAME), false);
+    await assertAllReadable(store, repo, expected);
+    assert.equal((await rebase(store, repo)).rebased, 0);
+  });
+});
