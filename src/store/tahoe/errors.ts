@@ -16,7 +16,7 @@ export function errorFromResponse(status: number, body: string, what: string): T
     });
   }
   if (status === 409) return new TimefsError('grid.conflict', `${what}: a child by that name already exists`);
-  if (body.includes('UploadUnhappinessError')) return new TimefsError('grid.unhappy', `${what}: not enough storage servers for the upload${said}`);
+  if (body.includes('UploadUnhappinessError') || body.includes('NoServersError')) return new TimefsError('grid.unhappy', `${what}: not enough storage servers for the upload${said}`);
   if (body.includes('NotWriteableError') || body.includes('is_readonly()')) return new TimefsError('grid.not-writeable', `${what}: the object is read-only`);
   if (status === 413) return new TimefsError('grid.refused', `${what}: the file is too large for the grid`);
   return new TimefsError('grid.refused', `${what}: the node answered HTTP ${status}${said}`);
