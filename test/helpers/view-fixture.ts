@@ -59,7 +59,7 @@ export async function chainFile(store: Store, versions: readonly Uint8Array[], o
 /** A symlink (its target stored as the child's content). */
 export async function symlink(store: Store, target: string): Promise<Node> {
   const bytes = new Uint8Array(Buffer.from(target));
-  return { cap: await store.putImmutable(bytes), meta: meta('symlink', { size: bytes.length }) };
+  return { cap: await store.putImmutable(bytes), meta: meta('symlink', { mode: 0o777, size: bytes.length }) };
 }
 
 /** An immutable directory of the given children (edge name → node). */

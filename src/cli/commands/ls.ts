@@ -20,8 +20,8 @@ export const lsCommand: CommandModule = {
       .command('ls')
       .description('list a directory of a snapshot like `ls -l` (SNAPSHOT: latest, an exact time, or a day YYYY-MM-DD = as of the end of that day)')
       .argument('<SNAPSHOT>', 'latest, 2009-01-09T01:49:00Z, or 2009-01-09')
-      .argument('[PATH]', 'path inside the snapshot (default: its root)', '/')
-      .option('--json', 'print a JSON array of entries with all their attributes')
+      .argument('[PATH]', 'path inside the snapshot', '/')
+      .option('--json', 'print JSON: {snapshot, path, entries: [{name, type, mode, uid, gid, mtime, size, …}]}')
       .option('--utc', 'days and times in UTC instead of the local time zone')
       .addHelpText('after', '\nExamples:\n  timefs ls latest /home/me --repo backups:\n  timefs ls 2009-01-09 home/me/docs --json\n');
     addRepoOptions(cmd);

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { before, describe, it } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
 import { blake2b256Hex } from '../../../src/view/hash-check.js';
 import { createTestRepo, testNodeUrl } from '../../helpers/grid.js';
 import { addSnapshot, chainFile, dir, symlink, wholeFile } from '../../helpers/view-fixture.js';
@@ -12,10 +15,15 @@ interface Run {
   stderr: string;
 }
 
+// Caches and state of the CLI go to a private directory, not the user's home.
+const home = mkdtempSync(join(tmpdir(), 'timefs-cli-read-'));
+after(() => rmSync(home, { recursive: true, force: true }));
+
 /** Runs the CLI from source; the repository cap goes in argv only, never into assertion messages. */
 function timefs(args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = { ...process.env, XDG_CACHE_HOME: join(home, 'cache'), XDG_STATE_HOME: join(home, 'state'), HOME: home };
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
