@@ -54,7 +54,7 @@ export class DiskCachedStore implements Store {
     if (!isImmutableCap(cap)) return this.inner.get(cap, options);
     const key = `f:${cap}`;
     const hit = await this.lru.get(key);
-    if (hit && hit.length === sizeFromCap(cap)) return hit;
+    if (hit && hit.length === sizeFromCap(cap)) return plain(hit);
     const data = await this.inner.get(cap, options);
     if (data.length <= this.maxEntryBytes) await this.lru.set(key, data);
     return data;
@@ -62,7 +62,7 @@ export class DiskCachedStore implements Store {
   async *getStream(cap: string, options?: CallOptions): AsyncIterable<Uint8Array> {
     const hit = isImmutableCap(cap) ? await this.lru.get(`f:${cap}`) : undefined;
     if (hit && hit.length === sizeFromCap(cap)) {
-      yield hit;
+      yield plain(hit);
       return;
     }
     yield* this.inner.getStream(cap, options);
@@ -73,7 +73,7 @@ export class DiskCachedStore implements Store {
     return readBySegments(size, start, length, this.segmentSize, async (index, segStart, segLength) => {
       const key = `s:${this.segmentSize}:${index}:${cap}`;
       const hit = await this.lru.get(key);
-      if (hit && hit.length === segLength) return hit;
+      if (hit && hit.length === segLength) return plain(hit);
       const data = await this.inner.getRange(cap, segStart, segLength, options);
       await this.lru.set(key, data);
       return data;
@@ -113,4 +113,9 @@ export class DiskCachedStore implements Store {
   readOnlyCap(dirCap: string, options?: CallOptions): Promise<string> {
     return this.inner.readOnlyCap(dirCap, options);
   }
+}
+
+/** Callers get plain Uint8Arrays from every Store, as from the grid. */
+function plain(buf: Buffer): Uint8Array {
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
