@@ -13,6 +13,7 @@ export async function loadCommands(): Promise<CommandModule[]> {
   const modules: CommandModule[] = [];
   modules.push((await import('./init.js')).initCommand);
   modules.push((await import('./rdiff.js')).rdiffCommand);
+  modules.push((await import('./push.js')).pushCommand);
   modules.push((await import('./snapshots.js')).snapshotsCommand);
   modules.push((await import('./ls.js')).lsCommand);
   modules.push((await import('./cat.js')).catCommand);
