@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { lstat, mkdtemp, readdir, readFile, readlink, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,33 +13,12 @@ import { GridSnapshotCatalogue } from '../../../src/view/snapshot-catalogue.js';
 import { GridTreeReader } from '../../../src/view/tree-reader.js';
 import { ChainVersionReader } from '../../../src/view/version-reader.js';
 import { addSnapshot, baseMeta, buildForwardChain, buildTree, makeRepo, pseudoRandom } from '../../helpers/maint-fixtures.js';
-import { gridStore } from './maint-grid.js';
+import { fabricatedChkCap, gridStore } from './maint-grid.js';
 
 const dirs: string[] = [];
 after(async () => {
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
-
-/** A well-formed CHK cap whose shares exist nowhere (RFC 4648 base32, lowercase, unpadded). */
-function fabricatedChkCap(size: number): string {
-  const b32 = (bytes: Buffer): string => {
-    const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
-    let bits = 0;
-    let value = 0;
-    let out = '';
-    for (const byte of bytes) {
-      value = (value << 8) | byte;
-      bits += 8;
-      while (bits >= 5) {
-        out += alphabet[(value >>> (bits - 5)) & 31];
-        bits -= 5;
-      }
-    }
-    if (bits > 0) out += alphabet[(value << (5 - bits)) & 31];
-    return out;
-  };
-  return `URI:CHK:${b32(randomBytes(16))}:${b32(randomBytes(32))}:2:3:${size}`;
-}
 
 async function roots(store: Store, snapshotsCap: string) {
   return (await new GridSnapshotCatalogue(store, snapshotsCap).list()).map((s) => ({ name: s.name, cap: s.cap }));

@@ -4,15 +4,17 @@
  * forward chains in many snapshots, with the bytes every version must read back as.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { TahoeStore } from '../../../src/store/tahoe/tahoe-store.js';
+import { testNodeUrl } from '../../helpers/grid.js';
 import type { Store } from '../../../src/store/store.js';
 import { GridSnapshotCatalogue } from '../../../src/view/snapshot-catalogue.js';
 import { GridTreeReader } from '../../../src/view/tree-reader.js';
 import { ChainVersionReader } from '../../../src/view/version-reader.js';
 import { addSnapshot, buildForwardChain, buildTree, makeRepo, pseudoRandom, type FixtureRepo, type TreeSpec } from '../../helpers/maint-fixtures.js';
 
-/** The node URL of the test grid. */
-export const nodeUrl = process.env.TIMEFS_TEST_NODE_URL ?? 'http://127.0.0.1:47006/';
+/** The node URL of the test grid (started if needed). */
+export const nodeUrl = testNodeUrl();
 
 /** A store on the test grid. */
 export function gridStore(): TahoeStore {
@@ -68,4 +70,25 @@ export async function assertAllReadable(store: Store, repo: FixtureRepo, expecte
     for await (const chunk of reader.readVerified(entry, { path: e.path, snapshot: e.snapshot })) parts.push(chunk);
     assert.ok(Buffer.concat(parts).equals(e.data), `${e.snapshot}/${e.path} reads back byte-identical`);
   }
+}
+
+/** A well-formed CHK cap whose shares exist nowhere (RFC 4648 base32, lowercase, unpadded). */
+export function fabricatedChkCap(size: number): string {
+  const b32 = (bytes: Buffer): string => {
+    const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
+    let bits = 0;
+    let value = 0;
+    let out = '';
+    for (const byte of bytes) {
+      value = (value << 8) | byte;
+      bits += 8;
+      while (bits >= 5) {
+        out += alphabet[(value >>> (bits - 5)) & 31];
+        bits -= 5;
+      }
+    }
+    if (bits > 0) out += alphabet[(value << (5 - bits)) & 31];
+    return out;
+  };
+  return `URI:CHK:${b32(randomBytes(16))}:${b32(randomBytes(32))}:2:3:${size}`;
 }

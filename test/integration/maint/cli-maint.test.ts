@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createTestRepo, testNodeUrl, type TestRepo } from '../../helpers/grid.js';
+import { addSnapshot, baseMeta, buildTree } from '../../helpers/maint-fixtures.js';
+import { buildHistory, fabricatedChkCap, type Expected } from './maint-grid.js';
+
+interface Run {
+  code: number | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
+const home = mkdtempSync(join(tmpdir(), 'timefs-cli-maint-'));
+after(() => rmSync(home, { recursive: true, force: true }));
+
+/** Runs the CLI from source with a private cache/state dir; the cap goes in argv only. */
+function timefs(args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env, XDG_CACHE_HOME: join(home, 'cache'), XDG_STATE_HOME: join(home, 'state'), HOME: home };
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() }));
+  });
+}
+
+describe('timefs rebase | check | forget | renew | restore against the real grid', () => {
+  let repo: TestRepo;
+  let repoArgs: string[];
+  let expected: Expected[];
+
+  before(async () => {
+    repo = await createTestRepo();
+    repoArgs = ['--repo', repo.rootCap, '--node-url', testNodeUrl()];
+    // buildHistory makes its own layout; link its snapshots into the initialised repository.
+    const built = await buildHistory(repo.store, 6, { 'a.bin': { seed: 21, size: 30_000 }, 'b.txt': { seed: 22, size: 9_000 } });
+    for (const [name, entry] of await repo.store.list(built.repo.snapshotsCap)) {
+      await repo.store.link(repo.snapshotsCap, name, entry.readCap, entry.metadata);
+    }
+    expected = built.expected;
+  });
+
+  it('check passes a clean repository (exit 0) and rebase --dry-run changes nothing', async () => {
+    const check = await timefs(['check', '--read-data', ...repoArgs]);
+    assert.equal(check.code, 0, check.stderr);
+    assert.match(check.stdout.toString(), /no problems found/);
+    const dry = await timefs(['rebase', '--dry-run', '--json', ...repoArgs]);
+    assert.equal(dry.code, 0, dry.stderr);
+    const plan = JSON.parse(dry.stdout.toString()) as { rebased: number; snapshots: string[]; before: { max: number } };
+    assert.equal(plan.rebased, 2);
+    assert.equal(plan.before.max, 5);
+    assert.deepEqual(plan.snapshots, []);
+  });
+
+  it('rebase, then timefs cat reads every version of every snapshot byte-identical', async () => {
+    const run = await timefs(['rebase', '--json', ...repoArgs]);
+    assert.equal(run.code, 0, run.stderr);
+    const report = JSON.parse(run.stdout.toString()) as { rebased: number; after: { max: number }; before: { max: number }; downloaded: number; uploaded: number };
+    assert.equal(report.rebased, 2);
+    assert.equal(report.after.max, 1);
+    assert.ok(report.uploaded > 0);
+    assert.doesNotMatch(run.stdout.toString(), /URI:/, 'no caps in the report');
+    for (const e of expected) {
+      const cat = await timefs(['cat', e.snapshot, e.path, ...repoArgs]);
+      assert.equal(cat.code, 0, cat.stderr);
+      assert.ok(cat.stdout.equals(Buffer.from(e.data)), `${e.snapshot}/${e.path}`);
+    }
+    const text = await timefs(['rebase', ...repoArgs]);
+    assert.match(text.stdout.toString(), /rebased 0 of 2 chained files/);
+  });
+
+  it('restore --verify copies the newest snapshot out', async () => {
+    const target = join(home, 'restored');
+    const run = await timefs(['restore', 'latest:/home/me', '--target', target, '--verify', ...repoArgs]);
+    assert.equal(run.code, 0, run.stderr);
+    const newest = expected.filter((e) => e.snapshot === expected.at(-1)!.snapshot);
+    for (const e of newest) assert.ok((await readFile(join(target, e.path.split('/').pop()!))).equals(Buffer.from(e.data)));
+    assert.match(run.stdout.toString(), /verified 3 files/);
+  });
+
+  it('forget --dry-run --json shows what it keeps and why; renew renews', async () => {
+    const dry = await timefs(['forget', '--keep-last', '2', '--keep-weekly', '1', '--dry-run', '--json', ...repoArgs]);
+    assert.equal(dry.code, 0, dry.stderr);
+    const plan = JSON.parse(dry.stdout.toString()) as { keep: { name: string; reasons: string[] }[]; remove: string[]; removed: string[] };
+    assert.equal(plan.keep.length + plan.remove.length, 6);
+    assert.deepEqual(plan.removed, []);
+    assert.deepEqual(plan.keep[0]?.reasons, ['last snapshot', 'weekly snapshot']);
+    const renew = await timefs(['renew', '--json', ...repoArgs]);
+    assert.equal(renew.code, 0, renew.stderr);
+    assert.ok((JSON.parse(renew.stdout.toString()) as { objects: number }).objects > 20);
+    const usage = await timefs(['forget', ...repoArgs]);
+    assert.equal(usage.code, 2, 'no policy is a usage error');
+  });
+
+  it('check exits 4 and names the file and snapshot when a linked object has no shares', async () => {
+    const ghost = fabricatedChkCap(4000);
+    const root = await buildTree(repo.store, { lost: { type: 'linked', cap: ghost, meta: baseMeta('file', { size: 4000, storage: 'whole' }) } });
+    await addSnapshot(repo.store, { rootCap: repo.rootCap, snapshotsCap: repo.snapshotsCap }, '2010-05-05T00:00:00Z', root);
+    const run = await timefs(['check', ...repoArgs]);
+    assert.equal(run.code, 4, run.stderr);
+    assert.match(run.stdout.toString(), /DAMAGED: 2010-05-05T00:00:00Z\/lost .*missing/);
+    assert.ok(!run.stdout.toString().includes(ghost.slice(8, 30)) && !run.stderr.includes(ghost.slice(8, 30)), 'caps stay out of the output');
+  });
+});
