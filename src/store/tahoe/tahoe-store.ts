@@ -187,7 +187,10 @@ export class TahoeStore implements Store {
         if (isTimefsError(err, 'grid.refused') && !/ HTTP 5\d\d/.test(err.message)) throw err;
         // The outcome is unknown: look before linking again, never blindly repeat.
         uncertain = true;
-        const present = await this.childIs(dirCap, key, childCap, options).catch(() => undefined);
+        const present = await this.childIs(dirCap, key, childCap, options).catch((lookErr: unknown) => {
+          if (isTimefsError(lookErr, 'grid.conflict')) throw lookErr;
+          return undefined;
+        });
         if (present === true) return;
         if (present === undefined) throw err;
       }
