@@ -153,13 +153,14 @@ export function decodeSignatureHeader(bytes: Uint8Array): SignatureParams {
   let magic = view.getUint32(0);
   const blockLength = view.getUint32(4);
   const rawStrong = view.getInt32(8);
-  if (blockLength < 1) throw new TimefsError('delta.corrupt', 'signature is corrupt: block length 0');
-  if (rawStrong < 0 || rawStrong > 32) throw new TimefsError('delta.corrupt', `signature is corrupt: strong sum length ${rawStrong}`);
   if (magic === 0) magic = SIG_MAGIC.RK_BLAKE2;
   const kinds = kindsOfMagic(magic);
+  // rdiff checks the lengths first; the magic first gives the clearer message for a wrong file.
   if (!kinds) {
     throw new TimefsError('delta.bad-magic', `not an rdiff signature: magic 0x${magic.toString(16).padStart(8, '0')}`);
   }
+  if (blockLength < 1) throw new TimefsError('delta.corrupt', 'signature is corrupt: block length 0');
+  if (rawStrong < 0 || rawStrong > 32) throw new TimefsError('delta.corrupt', `signature is corrupt: strong sum length ${rawStrong}`);
   const maxStrong = kinds.strong === 'blake2' ? 32 : 16;
   const strongLength = rawStrong === 0 ? maxStrong : rawStrong;
   if (strongLength > maxStrong) {
