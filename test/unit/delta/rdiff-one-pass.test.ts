@@ -1,0 +1,63 @@
+// The one-pass operation equals a separate signature and delta; output never depends on chunking;
+// the delta encoder's working memory stays bounded by the literal limit and the block length.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  concatBytes,
+  createDeltaEncoder,
+  createSignatureAndDelta,
+  deltaOf,
+  loadSignature,
+  MAX_LITERAL_RUN,
+  patchBytes,
+  signatureOf,
+} from '../../../src/delta/index.js';
+
+function noise(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    out[i] = s & 255;
+  }
+  return out;
+}
+
+const old = noise(200_000, 1);
+const next = concatBytes([old.subarray(0, 50_000), noise(70_000, 2), old.subarray(60_000), noise(333, 3)]);
+
+test('one pass gives the same signature and delta as two separate passes, for any chunking', async () => {
+  const oldSig = await signatureOf(old);
+  const expectedSig = await signatureOf(next);
+  const expectedDelta = await deltaOf(oldSig, next);
+  for (const size of [1 << 20, 4096, 1000, 1]) {
+    const onePass = await createSignatureAndDelta(loadSignature(oldSig), { fileSize: next.length });
+    const outs = [];
+    for (let p = 0; p < next.length; p += size) outs.push(onePass.update(next.subarray(p, p + size)));
+    outs.push(onePass.finish());
+    assert.deepEqual(concatBytes(outs.map((o) => o.signature)), expectedSig, `signature, chunks of ${size}`);
+    assert.deepEqual(concatBytes(outs.map((o) => o.delta)), expectedDelta, `delta, chunks of ${size}`);
+  }
+  assert.deepEqual(await patchBytes(old, expectedDelta), next);
+});
+
+test('a 70 000-byte run of new data becomes literals of at most 32 768 bytes, emitted as it streams', async () => {
+  const encoder = await createDeltaEncoder(loadSignature(await signatureOf(old)));
+  let maxOutput = 0;
+  const parts: Uint8Array[] = [];
+  for (let p = 0; p < next.length; p += 8192) {
+    const out = encoder.update(next.subarray(p, p + 8192));
+    maxOutput = Math.max(maxOutput, out.length);
+    parts.push(out);
+  }
+  parts.push(encoder.finish());
+  // Output is released as the scan goes: no step holds more than one literal run plus a chunk.
+  assert.ok(maxOutput <= MAX_LITERAL_RUN + 8192 + 64, `largest step output ${maxOutput}`);
+  const delta = concatBytes(parts);
+  assert.deepEqual(await patchBytes(old, delta), next);
+  assert.ok(delta.length < 80_000, `delta ${delta.length} bytes`);
+});
