@@ -17,7 +17,7 @@ export type EntrySpec =
   | { type: 'file'; data: Uint8Array; mode?: number; mtime?: string; rawName?: Uint8Array; uid?: number; gid?: number; link?: { dev: number; ino: number } }
   | { type: 'linked'; cap: string; meta: EntryMeta }
   | { type: 'symlink'; target: string; mtime?: string }
-  | { type: 'fifo' | 'socket'; mode?: number; mtime?: string };
+  | { type: 'fifo' | 'socket' | 'chardev' | 'blockdev'; mode?: number; mtime?: string; rdev?: number };
 
 /** A repository made of two mutable directories, like `timefs init` makes. */
 export interface FixtureRepo {
@@ -73,7 +73,9 @@ async function buildEntry(store: Store, entry: EntrySpec): Promise<NewChild> {
     }
     default: {
       const cap = await store.putImmutable(new Uint8Array(0));
-      return { cap, metadata: { timefs: baseMeta(entry.type, { mode: entry.mode ?? 0o600, mtime: entry.mtime ?? '1231465740000000003' }) } };
+      const meta = baseMeta(entry.type, { mode: entry.mode ?? 0o600, mtime: entry.mtime ?? '1231465740000000003' });
+      if (entry.rdev !== undefined) meta.rdev = entry.rdev;
+      return { cap, metadata: { timefs: meta } };
     }
   }
 }
