@@ -26,6 +26,8 @@ export function errorFromResponse(status: number, body: string, what: string): T
 export function errorFromNetwork(err: unknown, what: string, nodeUrl: string): TimefsError {
   const code = (err as { code?: string }).code;
   if (err instanceof TimefsError) return err;
+  // Our own failure inside a request body (e.g. a stream shorter than announced) arrives wrapped.
+  if ((err as { cause?: unknown }).cause instanceof TimefsError) return (err as { cause: TimefsError }).cause;
   if (code === 'ETIMEDOUT' || (err as Error).name === 'TimeoutError') {
     return new TimefsError('grid.timeout', `${what}: the Tahoe node at ${nodeUrl} did not answer in time`, { cause: err });
   }

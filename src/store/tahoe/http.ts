@@ -33,6 +33,8 @@ export interface TahoeRequest {
   what: string;
   /** Repeating it cannot change the outcome (reads, convergent uploads). */
   idempotent: boolean;
+  /** Extra time the node may legitimately stay silent (it answers an upload only after storing it all). */
+  extraWaitMs?: number;
   /** Never repeat (e.g. a one-shot stream body). */
   once?: boolean;
   signal?: AbortSignal | undefined;
@@ -74,7 +76,7 @@ export class TahoeHttp {
           followRedirect: false,
           decompress: false,
           retry: { limit: 0 },
-          timeout: this.timeouts(),
+          timeout: this.timeouts(req.extraWaitMs),
           ...(req.signal ? { signal: req.signal } : {}),
         });
       } catch (err) {
@@ -143,10 +145,10 @@ export class TahoeHttp {
     }
   }
 
-  private timeouts() {
-    const t = this.settings.timeoutMs;
+  private timeouts(extraWaitMs = 0) {
+    const t = this.settings.timeoutMs + extraWaitMs;
     // No total limit: big transfers may take long, but a silent socket or a late answer may not.
-    return { connect: Math.min(t, 10_000), socket: t, response: t };
+    return { connect: Math.min(this.settings.timeoutMs, 10_000), socket: t, response: t };
   }
 
   private networkError(err: unknown, req: Pick<TahoeRequest, 'what' | 'signal'>): TimefsError {

@@ -44,6 +44,8 @@ export class TahoeStore implements Store {
       body: body instanceof Uint8Array ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : exactly(body.stream, size, what),
       what,
       idempotent: true,
+      // Tahoe spools the body, then encodes and stores it before answering: allow ~1 s per MiB.
+      extraWaitMs: Math.ceil(size / 1024),
       once: !(body instanceof Uint8Array),
       signal: options.signal,
     });
@@ -306,9 +308,9 @@ function exactly(stream: AsyncIterable<Uint8Array>, size: number, what: string):
     let sent = 0;
     for await (const chunk of stream) {
       sent += chunk.length;
-      if (sent > size) throw new TimefsError('internal', `${what}: the stream is longer than its announced size`);
+      if (sent > size) throw new TimefsError('io', `${what}: the data is longer than announced (did the file change while it was read?)`);
       yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     }
-    if (sent !== size) throw new TimefsError('internal', `${what}: the stream ended after ${sent} bytes`);
+    if (sent !== size) throw new TimefsError('io', `${what}: the data ended after ${sent} bytes (did the file change while it was read?)`);
   })(), { objectMode: false });
 }

@@ -124,3 +124,15 @@ describe('TahoeStore against a scripted node: unknown outcomes, broken downloads
     assert.equal(seen.length, 1, 'creating a directory is not repeated after an unknown outcome');
   });
 });
+
+describe('TahoeStore uploads from streams', () => {
+  it('a stream shorter or longer than its announced size fails cleanly instead of hanging', async () => {
+    const { testStore } = await import('../../helpers/grid.js');
+    const store = await testStore({ timeoutMs: 20_000 });
+    const chunks = (n: number) => (async function* () {
+      for (let i = 0; i < n; i++) yield new Uint8Array(1000).fill(i);
+    })();
+    await assert.rejects(store.putImmutable({ stream: chunks(3), size: 5000 }), (err) => isTimefsError(err, 'io') && /ended after 3000 bytes/.test((err as Error).message));
+    await assert.rejects(store.putImmutable({ stream: chunks(6), size: 5000 }), (err) => isTimefsError(err, 'io') && /longer/.test((err as Error).message));
+  });
+});
