@@ -38,48 +38,50 @@ const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 /** RabinKarp hash of `data[start, start+length)` (seed 1), as a signed 32-bit integer. */
 export function rabinKarpBlock(data: Uint8Array, start: number, length: number): number {
+  const end = start + length;
   let h = 1;
   let i = start;
-  // Eight bytes per step (one multiply on the dependency chain), read as two aligned 32-bit words
-  // when possible: several times faster than a byte loop in V8, and the same value.
-  if (LITTLE_ENDIAN && ((data.byteOffset + start) & 3) === 0 && length >= 8) {
-    const words = new Int32Array(data.buffer, data.byteOffset + start, (length >>> 3) << 1);
-    const n = words.length;
-    for (let j = 0; j < n; j += 2) {
-      const x = words[j] as number;
-      const y = words[j + 1] as number;
-      h =
-        (Math.imul(h, RK_MULT8) +
-          ((Math.imul(x & 255, RK_MULT7) +
-            Math.imul((x >>> 8) & 255, RK_MULT6) +
-            Math.imul((x >>> 16) & 255, RK_MULT5) +
-            Math.imul(x >>> 24, RK_MULT4) +
-            Math.imul(y & 255, RK_MULT3) +
-            Math.imul((y >>> 8) & 255, RK_MULT2) +
-            Math.imul((y >>> 16) & 255, RK_MULT) +
-            (y >>> 24)) |
-            0)) |
-        0;
-    }
-    i += n << 2;
-  } else {
-    const end4 = start + (length & ~3);
-    while (i < end4) {
-      h =
-        (Math.imul(h, RK_MULT4) +
-          Math.imul(data[i] as number, RK_MULT3) +
-          Math.imul(data[i + 1] as number, RK_MULT2) +
-          Math.imul(data[i + 2] as number, RK_MULT) +
-          (data[i + 3] as number)) |
-        0;
-      i += 4;
-    }
+  if (LITTLE_ENDIAN && length >= 16) {
+    const lead = (4 - ((data.byteOffset + start) & 3)) & 3; // bytes up to a 4-byte boundary
+    h = rabinKarpBytes(h, data, i, i + lead);
+    i += lead;
+    const wordBytes = (end - i) & ~7;
+    h = rabinKarpWords(h, new Int32Array(data.buffer, data.byteOffset + i, wordBytes >>> 2));
+    i += wordBytes;
   }
-  const end = start + length;
-  while (i < end) {
-    h = (Math.imul(h, RK_MULT) + (data[i] as number)) | 0;
-    i++;
+  return rabinKarpBytes(h, data, i, end);
+}
+
+/**
+ * Continues hash `h` over an even number of aligned little-endian words, eight bytes per step:
+ * one multiply on the dependency chain and one load per four bytes. Several times faster than a
+ * byte loop in V8, and the same value. (Kept in its own small function: V8 optimises it far better.)
+ */
+function rabinKarpWords(seed: number, words: Int32Array): number {
+  let h = seed;
+  const n = words.length;
+  for (let j = 0; j < n; j += 2) {
+    const x = words[j] as number;
+    const y = words[j + 1] as number;
+    h =
+      (Math.imul(h, RK_MULT8) +
+        ((Math.imul(x & 255, RK_MULT7) +
+          Math.imul((x >>> 8) & 255, RK_MULT6) +
+          Math.imul((x >>> 16) & 255, RK_MULT5) +
+          Math.imul(x >>> 24, RK_MULT4) +
+          Math.imul(y & 255, RK_MULT3) +
+          Math.imul((y >>> 8) & 255, RK_MULT2) +
+          Math.imul((y >>> 16) & 255, RK_MULT) +
+          (y >>> 24)) |
+          0)) |
+      0;
   }
+  return h;
+}
+
+function rabinKarpBytes(seed: number, data: Uint8Array, from: number, to: number): number {
+  let h = seed;
+  for (let i = from; i < to; i++) h = (Math.imul(h, RK_MULT) + (data[i] as number)) | 0;
   return h;
 }
 
