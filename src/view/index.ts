@@ -10,4 +10,4 @@ export { blake2b256Hex, integrityError, SequentialHashCheck, MAX_HELD_BYTES, typ
 export { assembleRange, planBaseSpans, MERGE_GAP, MAX_SPAN, type BaseSpan } from './range-assembly.js';
 export { GridSnapshotCatalogue, snapshotFromEntry, sortSnapshots, type SnapshotCatalogue, type SnapshotInfo } from './snapshot-catalogue.js';
 export { findChild, GridTreeReader, pathSegments, rootEntry, type TreePath, type TreeReader, type TreeReaderOptions } from './tree-reader.js';
-export { ChainVersionReader, DEFAULT_CHUNK, type VersionHandle, type VersionReader, type VersionReaderOptions } from './version-reader.js';
+export { ChainVersionReader, DEFAULT_CHUNK, DEFAULT_READ_AHEAD, type VersionHandle, type VersionReader, type VersionReaderOptions, type WholeReadOptions } from './version-reader.js';

@@ -47,7 +47,7 @@ export interface VersionReader {
    * The whole content in order, in chunks; after the last chunk the hash is compared and a
    * mismatch throws TimefsError('integrity') naming the path and snapshot.
    */
-  readVerified(entry: TreeEntry, place: VersionPlace, options?: CallOptions & { chunkSize?: number }): AsyncIterable<Uint8Array>;
+  readVerified(entry: TreeEntry, place: VersionPlace, options?: WholeReadOptions): AsyncIterable<Uint8Array>;
 }
 
 /** Options of {@link ChainVersionReader}. */
@@ -63,8 +63,21 @@ export interface VersionReaderOptions {
   chainCacheBytes?: number;
 }
 
-/** Default chunk of {@link VersionReader.readVerified}: 1 MiB. */
-export const DEFAULT_CHUNK = 1024 * 1024;
+/**
+ * Default chunk of {@link VersionReader.readVerified}: 8 MiB. Each ranged GET costs the grid a
+ * fixed overhead (~0.1–0.3 s measured), so large ranges are several times faster than 1 MiB ones.
+ */
+export const DEFAULT_CHUNK = 8 * 1024 * 1024;
+/** Default number of chunks {@link VersionReader.readVerified} keeps in flight. */
+export const DEFAULT_READ_AHEAD = 2;
+
+/** Options of a whole, hash-checked read. */
+export interface WholeReadOptions extends CallOptions {
+  /** Bytes per chunk (default {@link DEFAULT_CHUNK}). */
+  chunkSize?: number;
+  /** Chunks in flight (default {@link DEFAULT_READ_AHEAD}); memory is about chunkSize × readAhead. */
+  readAhead?: number;
+}
 
 /** Rough memory of one extent piece, for the chain cache's bound. */
 const PIECE_BYTES = 80;
@@ -115,21 +128,26 @@ export class ChainVersionReader implements VersionReader {
     };
   }
 
-  async *readVerified(entry: TreeEntry, place: VersionPlace, options: CallOptions & { chunkSize?: number } = {}): AsyncIterable<Uint8Array> {
+  async *readVerified(entry: TreeEntry, place: VersionPlace, options: WholeReadOptions = {}): AsyncIterable<Uint8Array> {
     const handle = await this.open(entry, place, options);
     const check = new SequentialHashCheck(handle.size, handle.hash, place);
     const chunk = Math.max(1, options.chunkSize ?? DEFAULT_CHUNK);
-    // One chunk is fetched ahead while the caller consumes the current one.
-    const fetch = (offset: number): Promise<Uint8Array> | undefined => {
-      if (offset >= handle.size) return undefined;
-      const pending = handle.read(offset, chunk, options);
-      pending.catch(() => undefined); // observed when awaited; never an unhandled rejection
-      return pending;
+    // The next chunk is fetched while the caller consumes this one, hiding the request latency.
+    const depth = Math.max(1, options.readAhead ?? DEFAULT_READ_AHEAD);
+    const queue: Array<Promise<Uint8Array>> = [];
+    let nextOffset = 0;
+    const refill = (): void => {
+      while (queue.length < depth && nextOffset < handle.size) {
+        const pending = handle.read(nextOffset, chunk, options);
+        pending.catch(() => undefined); // observed when awaited; never an unhandled rejection
+        queue.push(pending);
+        nextOffset += chunk;
+      }
     };
-    let ahead = fetch(0);
-    for (let offset = 0; ahead; offset += chunk) {
-      const bytes = await ahead;
-      ahead = fetch(offset + chunk);
+    refill();
+    for (let offset = 0; queue.length > 0; offset += chunk) {
+      const bytes = await (queue.shift() as Promise<Uint8Array>);
+      refill();
       if (bytes.length !== Math.min(chunk, handle.size - offset)) {
         throw integrityError(place, `short read at byte ${offset}`);
       }
