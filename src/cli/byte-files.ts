@@ -63,7 +63,7 @@ export async function openInput(path: string): Promise<ByteInput> {
 }
 
 /** Reads of a basis up to this size reuse a small ring of buffers (see {@link openRandomAccess}). */
-const RING_PIECE = 4 << 20;
+const RING_PIECE = 2 << 20;
 
 /**
  * A random-access reader over a regular file (the basis of a patch). A returned array is

@@ -15,8 +15,24 @@ export interface StrongHasher {
   digest(data: Uint8Array, start: number, length: number): Uint8Array;
 }
 
-/** Creates a strong hasher of the given kind (unkeyed BLAKE2b with digest length 32, or MD4). */
-export async function createStrongHasher(kind: StrongHashKind): Promise<StrongHasher> {
+const shared = new Map<StrongHashKind, Promise<StrongHasher>>();
+
+/**
+ * Returns the strong hasher of the given kind (unkeyed BLAKE2b with digest length 32, or MD4).
+ * One instance per kind is shared: each `digest` call is synchronous and self-contained
+ * (init, update, digest), so sharing is safe and avoids a WASM instance per file.
+ */
+export function createStrongHasher(kind: StrongHashKind): Promise<StrongHasher> {
+  let hasher = shared.get(kind);
+  if (!hasher) {
+    hasher = instantiate(kind);
+    shared.set(kind, hasher);
+    hasher.catch(() => shared.delete(kind));
+  }
+  return hasher;
+}
+
+async function instantiate(kind: StrongHashKind): Promise<StrongHasher> {
   const hasher: IHasher = kind === 'blake2' ? await createBLAKE2b(256) : await createMD4();
   return {
     kind,
