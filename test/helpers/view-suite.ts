@@ -120,6 +120,16 @@ export function defineViewSuite(setup: () => Promise<ViewSetup>, sizes: { chainB
       assert.equal(list[0]?.timeMs, Date.UTC(2009, 0, 9, 1, 49));
     });
 
+    it('ignores children of snapshots/ that are not snapshots', async () => {
+      await s.store.link(s.snapshotsCap, 'README', await s.store.putImmutable(new Uint8Array(Buffer.from('not a snapshot'))));
+      try {
+        const list = await new GridSnapshotCatalogue(s.store, s.snapshotsCap).list();
+        assert.equal(list.length, 3);
+      } finally {
+        await s.store.unlink(s.snapshotsCap, 'README');
+      }
+    });
+
     const table: Array<[spec: string, expected: string | null]> = [
       ['latest', '2009-01-12T08:00:00Z'],
       ['2009-01-09T01:49:00Z', '2009-01-09T01:49:00Z'],
@@ -219,6 +229,22 @@ export function defineViewSuite(setup: () => Promise<ViewSetup>, sizes: { chainB
         assert.equal(Buffer.compare(got, want), 0, `read [${offset}, +${length}) differs`);
       }
       assert.equal(counting.wholeGets, sizes.chainDepth, 'only the deltas are fetched whole, once each');
+    });
+
+    it('serves eight concurrent readers of one chain correctly', async () => {
+      const reader = new ChainVersionReader(s.store);
+      const entry = await entryAt('chain.bin');
+      const expected = versions[versions.length - 1] as Uint8Array;
+      await Promise.all(Array.from({ length: 8 }, async (_, i) => {
+        const handle = await reader.open(entry, place);
+        const r = rng(100 + i);
+        for (let k = 0; k < 5; k++) {
+          const offset = r.int(expected.length);
+          const length = 1 + r.int(100_000);
+          const got = await handle.read(offset, length);
+          assert.equal(Buffer.compare(got, expected.subarray(offset, Math.min(expected.length, offset + length))), 0, `reader ${i} [${offset}, +${length})`);
+        }
+      }));
     });
 
     it('fetches only about the requested bytes of the base for a small read', async () => {
