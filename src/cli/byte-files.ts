@@ -186,6 +186,9 @@ export async function openOutput(path: string, force: boolean): Promise<ByteOutp
 
 function stdoutOutput(): ByteOutput {
   let written = 0;
+  // A closed pipe (e.g. `| head`) is reported through the write callback; without a listener the
+  // 'error' event would crash the process.
+  if (process.stdout.listenerCount('error') === 0) process.stdout.on('error', () => undefined);
   return {
     get written() {
       return written;
