@@ -209,8 +209,23 @@ export async function connectedServers(config: GridConfig): Promise<number | nul
 }
 
 /** Wait until the client sees exactly `count` connected storage servers. */
-export async function waitForServers(config: GridConfig, count: number): Promise<void> {
-  await waitFor(async () => (await connectedServers(config)) === count, config.timeoutMs, `the client to see ${count} connected storage server(s)`);
+export async function waitForServers(config: GridConfig, count: number, allNodes = false): Promise<void> {
+  await waitFor(async () => {
+    if (allNodes) {
+      // A node that exits at once (port taken, bad config) would otherwise cost the whole timeout.
+      const dead = NODE_NAMES.find((n) => livePid(config, n) === null);
+      if (dead) throw new Error(`${dead} exited during start-up; last lines of ${join(config.dir, 'logs', `${dead}.log`)}:\n${logTail(config, dead)}`);
+    }
+    return (await connectedServers(config)) === count;
+  }, config.timeoutMs, `the client to see ${count} connected storage server(s)`);
+}
+
+function logTail(config: GridConfig, name: NodeName): string {
+  try {
+    return readFileSync(join(config.dir, 'logs', `${name}.log`), 'utf8').trimEnd().split('\n').slice(-8).join('\n');
+  } catch {
+    return '(no log)';
+  }
 }
 
 /** Start the grid (creating it on first use); a no-op when it is already running. Returns the node URL. */
@@ -221,7 +236,7 @@ export async function startGrid(config: GridConfig): Promise<string> {
     const missing = NODE_NAMES.filter((n) => livePid(config, n) === null);
     if (missing.length > 0) log(`starting ${missing.join(', ')}`);
     for (const name of NODE_NAMES) await startNode(config, name);
-    await waitForServers(config, STORAGE_NODES);
+    await waitForServers(config, STORAGE_NODES, true);
   });
   return nodeUrlOf(config);
 }
