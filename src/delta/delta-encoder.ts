@@ -97,6 +97,7 @@ class RollingDelta implements DeltaEncoder {
   private s2 = 0;
   private basisPos = 0; // pending COPY
   private basisLen = 0;
+  private finished = false;
 
   constructor(
     signature: LoadedSignature,
@@ -111,6 +112,7 @@ class RollingDelta implements DeltaEncoder {
   }
 
   update(chunk: Uint8Array): Uint8Array {
+    if (this.finished) throw new Error('DeltaEncoder.update after finish');
     for (let offset = 0; offset < chunk.length; offset += PIECE) {
       this.append(chunk.subarray(offset, Math.min(chunk.length, offset + PIECE)));
       this.scan(false);
@@ -119,6 +121,8 @@ class RollingDelta implements DeltaEncoder {
   }
 
   finish(): Uint8Array {
+    if (this.finished) throw new Error('DeltaEncoder.finish called twice');
+    this.finished = true;
     this.scan(true);
     this.flush(this.pos);
     this.sink.write(Uint8Array.of(OP.END));
