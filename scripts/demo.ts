@@ -1,0 +1,159 @@
+/**
+ * `npm run demo`: the main job of timefs on a local grid, narrated.
+ * Starts the local Tahoe grid, creates a repository, backs up a small tree twice (the second time
+ * as rdiff deltas), lists and reads old versions, mounts the history with FUSE (when run as root
+ * with /dev/fuse), and checks the repository. Everything it makes lives under .demo/.
+ */
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync, writeFileSync, appendFileSync, symlinkSync, readFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const root = resolve(import.meta.dirname, '..');
+const demoDir = join(root, '.demo');
+const dataDir = join(demoDir, 'data');
+const mountDir = join(demoDir, 'mnt');
+const timefsBin = join(root, 'bin', 'timefs.js');
+
+function step(title: string): void {
+  process.stdout.write(`\n\x1b[1m== ${title}\x1b[0m\n`);
+}
+
+function run(args: string[], options: { allowFail?: boolean; quiet?: boolean } = {}): SpawnSyncReturns<string> {
+  process.stdout.write(`$ timefs ${args.join(' ')}\n`);
+  const result = spawnSync(process.execPath, [timefsBin, ...args], { encoding: 'utf8', env: process.env, maxBuffer: 64 << 20 });
+  if (!options.quiet) process.stdout.write(result.stdout);
+  process.stdout.write(result.stderr);
+  if (result.status !== 0 && !options.allowFail) {
+    throw new Error(`timefs ${args[0]} exited with ${result.status}`);
+  }
+  return result;
+}
+
+function shell(command: string): void {
+  process.stdout.write(`$ ${command}\n`);
+  const result = spawnSync('bash', ['-c', command], { encoding: 'utf8', cwd: demoDir });
+  process.stdout.write(result.stdout + result.stderr);
+}
+
+function makeSourceTree(): void {
+  rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(join(dataDir, 'docs', 'notes'), { recursive: true });
+  writeFileSync(join(dataDir, 'docs', 'report.txt'), 'Quarterly report, first draft.\n'.repeat(200));
+  writeFileSync(join(dataDir, 'docs', 'notes', 'todo.txt'), '- back up the laptop\n- water the plants\n');
+  writeFileSync(join(dataDir, 'database.bin'), randomBytes(8 << 20));
+  symlinkSync('docs/report.txt', join(dataDir, 'report-link'));
+}
+
+function editSourceTree(): void {
+  appendFileSync(join(dataDir, 'docs', 'report.txt'), 'Second draft: numbers added.\n');
+  writeFileSync(join(dataDir, 'docs', 'notes', 'todo.txt'), '- back up the laptop (done)\n- water the plants\n');
+  // Rewrite 1% of the database's 4 KiB blocks in place: a typical small change to a big file.
+  const fd = openSync(join(dataDir, 'database.bin'), 'r+');
+  for (let i = 0; i < 20; i++) writeSync(fd, randomBytes(4096), 0, 4096, Math.floor(Math.random() * 2047) * 4096);
+  closeSync(fd);
+}
+
+function summaryLine(output: string): string {
+  const lines = output.trim().split('\n').filter((line) => line.startsWith('{'));
+  const summary = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((event) => event.event === 'summary');
+  return summary ? JSON.stringify(summary) : '(no summary)';
+}
+
+async function showMount(): Promise<void> {
+  if (process.getuid?.() !== 0 || !existsSync('/dev/fuse')) {
+    step('Mount (skipped: needs root and /dev/fuse here)');
+    return;
+  }
+  step('Mount every snapshot as a read-only file system');
+  mkdirSync(mountDir, { recursive: true });
+  process.stdout.write(`$ timefs mount ${mountDir} &\n`);
+  const child = spawn(process.execPath, [timefsBin, 'mount', mountDir], { stdio: ['ignore', 'inherit', 'inherit'], env: process.env });
+  let exited = false;
+  const exit = new Promise((done) => child.once('exit', () => { exited = true; done(undefined); }));
+  const deadline = Date.now() + 30_000;
+  while (!exited && !existsSync(join(mountDir, 'latest')) && Date.now() < deadline) await sleep(200);
+  if (exited) throw new Error('timefs mount stopped before the mount was ready (see above)');
+  try {
+    shell(`ls -l ${mountDir}`);
+    shell(`ls -l ${mountDir}/latest${dataDir}/docs`);
+    shell(`ls ${mountDir}/history${dataDir}/docs/notes/todo.txt/`);
+    shell(`for v in ${mountDir}/history${dataDir}/docs/notes/todo.txt/*; do echo "--- $v"; cat "$v"; done`);
+    shell(`cmp ${mountDir}/latest${dataDir}/database.bin ${dataDir}/database.bin && echo "latest database.bin matches the source"`);
+  } finally {
+    process.stdout.write('$ kill -TERM <mount>   # unmounts cleanly\n');
+    if (!exited) child.kill('SIGTERM');
+    await exit;
+  }
+}
+
+async function main(): Promise<void> {
+  step('Start a local Tahoe-LAFS grid (introducer, 3 storage nodes, 1 client; 2-of-3 encoding)');
+  const grid = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'grid.ts'), 'start'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (grid.status !== 0) throw new Error('the local grid did not start (see above)');
+  const nodeUrl = grid.stdout.trim().split('\n').pop() ?? '';
+  process.stdout.write(`grid client node: ${nodeUrl}\n`);
+
+  mkdirSync(demoDir, { recursive: true });
+  const nodeDirectory = join(demoDir, 'tahoe-node');
+  mkdirSync(join(nodeDirectory, 'private'), { recursive: true });
+  writeFileSync(join(nodeDirectory, 'node.url'), nodeUrl);
+  Object.assign(process.env, {
+    TIMEFS_NODE_DIRECTORY: nodeDirectory,
+    XDG_STATE_HOME: join(demoDir, 'state'),
+    XDG_CACHE_HOME: join(demoDir, 'cache'),
+  });
+  const aliases = join(nodeDirectory, 'private', 'aliases');
+  const haveRepo = existsSync(aliases) && readFileSync(aliases, 'utf8').includes('demo:');
+
+  step('Create a repository (a Tahoe alias, like `tahoe create-alias`)');
+  run(['init', '--repo', 'demo:']);
+  if (haveRepo) process.stdout.write('(the demo repository already existed: this run adds snapshots to it)\n');
+  process.env.TIMEFS_REPO = 'demo:';
+
+  step('First backup: every file is new and stored whole');
+  makeSourceTree();
+  shell(`find data -printf '%M %10s  %p\\n' | sort -k3`);
+  const first = run(['push', '--json', dataDir], { quiet: true });
+  process.stdout.write(`summary: ${summaryLine(first.stdout)}\n`);
+
+  step('Change a few things, then back up again: only rdiff deltas are uploaded');
+  editSourceTree();
+  await sleep(1100); // snapshot names have one-second resolution
+  const second = run(['push', '--json', dataDir], { quiet: true });
+  process.stdout.write(`summary: ${summaryLine(second.stdout)}\n`);
+
+  step('Browse the history');
+  run(['snapshots']);
+  run(['ls', 'latest', `${dataDir}/docs`]);
+  const snapshots = JSON.parse(run(['snapshots', '--json'], { quiet: true }).stdout) as unknown;
+  const list = (Array.isArray(snapshots) ? snapshots : (snapshots as { snapshots: unknown[] }).snapshots) as Array<{ name: string }>;
+  const oldest = list[list.length >= 2 ? list.length - 2 : 0]?.name ?? 'latest';
+  process.stdout.write(`\nThe to-do list as of ${oldest}, rebuilt from the grid:\n`);
+  run(['cat', oldest, `${dataDir}/docs/notes/todo.txt`]);
+
+  await showMount();
+
+  step('Verify every object and every version');
+  run(['check', '--read-data']);
+
+  step('Done');
+  process.stdout.write(
+    [
+      'The grid is still running, so you can try more commands, e.g.:',
+      `  export TIMEFS_NODE_DIRECTORY=${nodeDirectory} TIMEFS_REPO=demo:`,
+      '  node bin/timefs.js snapshots',
+      `  node bin/timefs.js mount /mnt/backups`,
+      'Stop the grid with `npm run grid:stop`; remove .demo/ to start over.',
+      '',
+    ].join('\n'),
+  );
+}
+
+try {
+  await main();
+} catch (err) {
+  process.stderr.write(`demo: ${(err as Error).message}\n`);
+  process.exitCode = 1;
+}
