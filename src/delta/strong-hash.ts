@@ -2,7 +2,7 @@
  * Strong checksums (BLAKE2b-256 and MD4) from hash-wasm: Node 20's crypto has neither.
  * Creation is asynchronous because the WASM module initialises asynchronously.
  */
-import { createBLAKE2b, createMD4, type IHasher } from 'hash-wasm';
+import type { IHasher } from 'hash-wasm';
 
 /** Which strong hash a signature uses. */
 export type StrongHashKind = 'blake2' | 'md4';
@@ -33,6 +33,8 @@ export function createStrongHasher(kind: StrongHashKind): Promise<StrongHasher> 
 }
 
 async function instantiate(kind: StrongHashKind): Promise<StrongHasher> {
+  // Loaded on first use: hash-wasm's index is large, and most CLI commands never hash.
+  const { createBLAKE2b, createMD4 } = await import('hash-wasm');
   const hasher: IHasher = kind === 'blake2' ? await createBLAKE2b(256) : await createMD4();
   return {
     kind,
