@@ -107,6 +107,28 @@ describe('TahoeStore against a scripted node: unknown outcomes, broken downloads
     await assert.rejects(store.get(FILE), (err) => isTimefsError(err, 'grid.bad-response', 'grid.unreachable'));
   });
 
+  it('a stream that breaks part-way resumes with a range request from where it stopped', async () => {
+    const data = Buffer.from(Array.from({ length: 100 }, (_, i) => i));
+    const ranges: string[] = [];
+    handler = (req, res) => {
+      const range = req.headers.range;
+      if (!range) {
+        res.writeHead(200, { 'content-length': '100' });
+        res.write(data.subarray(0, 40));
+        setTimeout(() => res.socket?.destroy(), 20);
+        return;
+      }
+      ranges.push(range);
+      res.writeHead(206, { 'content-range': 'bytes 40-99/100', 'content-length': '60' });
+      res.end(data.subarray(40));
+    };
+    const store = new TahoeStore({ nodeUrl: url, retries: 2, retryDelayMs: 10 });
+    const parts: Uint8Array[] = [];
+    for await (const chunk of store.getStream(FILE)) parts.push(chunk);
+    assert.deepEqual(Buffer.concat(parts), data);
+    assert.deepEqual(ranges, ['bytes=40-99']);
+  });
+
   it('a range answered with the whole file (200) is refused, not misread', async () => {
     handler = (_req, res) => res.end(Buffer.alloc(100, 3));
     const store = new TahoeStore({ nodeUrl: url, retries: 0 });
