@@ -4,6 +4,7 @@ import {
   createDeltaEncoder,
   createSignatureBuilder,
   loadSignature,
+  minimumStrongLength,
   patchStream,
   type SignatureParams,
 } from '../../delta/index.js';
@@ -87,6 +88,12 @@ async function signatureAction(basisPath: string, sigPath: string, opts: Signatu
       hash: opts.hash,
       rollsum: opts.rollsum,
     });
+    const { blockLength, strongLength } = builder.params;
+    if (input.size !== undefined && (opts.sumSize ?? 0) > 0 && strongLength < minimumStrongLength(input.size, blockLength)) {
+      process.stderr.write(
+        `timefs: warning: strong sum length ${strongLength} is below the safe minimum ${minimumStrongLength(input.size, blockLength)} for ${basisPath}; deltas may be wrong (rdiff warns too)\n`,
+      );
+    }
     const progress = new Progress('signature', input.size);
     for await (const chunk of input.chunks(true)) {
       await output.write(builder.update(chunk));
