@@ -88,6 +88,7 @@ export class TahoeStore implements Store {
           headers: pos > 0 ? { range: `bytes=${pos}-${size - 1}` } : {},
           what,
           idempotent: true,
+          once: true,
           signal: options.signal,
         });
         if (pos > 0 && res.status !== 206) throw new TimefsError('grid.bad-response', `${what}: the node ignored the range request`);
@@ -98,8 +99,8 @@ export class TahoeStore implements Store {
         }
         checkLength(pos, size, what);
       } catch (err) {
-        if (!isTimefsError(err, 'grid.timeout', 'grid.unreachable') || ++failures > 3 || options.signal?.aborted) throw err;
-        await sleep(250 * 2 ** failures);
+        if (!isTimefsError(err, 'grid.timeout', 'grid.unreachable') || ++failures > this.http.settings.retries || options.signal?.aborted) throw err;
+        await sleep(this.http.settings.retryDelayMs * 2 ** (failures - 1));
       }
     }
   }
@@ -205,7 +206,8 @@ export class TahoeStore implements Store {
     let attempted = false;
     await this.http.withRetries({ idempotent: true, signal: options.signal }, async () => {
       try {
-        await this.http.request({ method: 'DELETE', path: `uri/${enc(dirCap)}/${enc(key)}`, what, idempotent: false, signal: options.signal });
+        // Retried only by the loop around it, which knows how to read a later "not found".
+        await this.http.request({ method: 'DELETE', path: `uri/${enc(dirCap)}/${enc(key)}`, what, idempotent: false, once: true, signal: options.signal });
       } catch (err) {
         // After an attempt with an unknown outcome, "not found" means that attempt removed it.
         if (attempted && isTimefsError(err, 'grid.not-found')) return;
