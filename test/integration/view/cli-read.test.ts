@@ -20,13 +20,16 @@ const home = mkdtempSync(join(tmpdir(), 'timefs-cli-read-'));
 after(() => rmSync(home, { recursive: true, force: true }));
 
 /** Runs the CLI from source; the repository cap goes in argv only, never into assertion messages. */
-function timefs(args: string[]): Promise<Run> {
+function timefs(args: string[], options: { closeStdoutEarly?: boolean } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const env = { ...process.env, XDG_CACHE_HOME: join(home, 'cache'), XDG_STATE_HOME: join(home, 'state'), HOME: home };
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stdout.on('data', (b: Buffer) => {
+      out.push(b);
+      if (options.closeStdoutEarly) child.stdout.destroy(); // like `timefs cat … | head -c 10`
+    });
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() }));
@@ -90,6 +93,12 @@ describe('timefs snapshots | ls | cat against the real grid', () => {
     const r = await timefs(['cat', 'latest', '/home/me/chain.bin', ...repoArgs]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(Buffer.compare(r.stdout, versions[versions.length - 1] as Uint8Array), 0);
+  });
+
+  it('cat exits quietly when the reader closes the pipe early', async () => {
+    const r = await timefs(['cat', 'latest', '/home/me/chain.bin', ...repoArgs], { closeStdoutEarly: true });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
   });
 
   it('cat fails with exit 1 on a hash mismatch, names path and snapshot, and writes nothing', async () => {
