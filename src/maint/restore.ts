@@ -7,8 +7,8 @@
  * (`O_EXCL`, `mkdir`), so nothing is written outside the target or through something that
  * already exists there, even for a tampered repository.
  */
-import { constants } from 'node:fs';
-import { chmod, lchown, link, mkdir, open, readFile, realpath, symlink } from 'node:fs/promises';
+import { constants, createReadStream } from 'node:fs';
+import { chmod, lchown, link, mkdir, open, realpath, symlink } from 'node:fs/promises';
 import { TimefsError } from '../model/errors.js';
 import type { CallOptions, Store } from '../store/store.js';
 import { pathSegments, type TreeEntry, type TreePath, type TreeReader } from '../view/tree-reader.js';
@@ -16,7 +16,7 @@ import type { VersionReader } from '../view/version-reader.js';
 import { makeSpecialFile, TimeSetter } from './local-attrs.js';
 import { joinBytes, NameSet, safeComponent } from './restore-names.js';
 import { SparseWriter } from './sparse-writer.js';
-import { contentHash } from './version-bytes.js';
+import { streamHash } from './version-bytes.js';
 
 /** What restore needs from the read model. */
 export interface RestoreSource {
@@ -153,7 +153,7 @@ export async function restore(source: RestoreSource, from: RestoreFrom, target: 
   report.exactTimes = (await times.apply()).exact;
 
   for (const { path, entry } of toVerify) {
-    const hash = await contentHash(await readFile(path));
+    const hash = await streamHash(createReadStream(path, { highWaterMark: 1 << 20 }));
     if (entry.meta.hash !== undefined && hash !== entry.meta.hash) {
       throw new TimefsError('integrity', `${path.toString('utf8').slice(root.length)}: the restored file does not match its recorded hash`, {
         hint: 'the local disk did not keep what was written; check the target file system',
