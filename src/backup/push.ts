@@ -18,6 +18,7 @@ import { excludeMatcher } from './exclude.js';
 import { DEFAULT_POLICY, type StoragePolicy } from './policy.js';
 import { latestSnapshot, rebuildCatalog } from './rebuild.js';
 import { normaliseSources, scanSources } from './scanner.js';
+import { Packer } from './packer.js';
 import { cleanSpool } from './spool.js';
 import { runJob, type JobContext } from './upload-job.js';
 
@@ -41,6 +42,8 @@ export interface PushOptions {
   rehash?: boolean;
   dryRun?: boolean;
   policy?: Partial<StoragePolicy>;
+  /** Pack small files into shared objects (default true). */
+  pack?: boolean;
   /** Concurrent upload jobs (default 4). */
   concurrency?: number;
   host?: string;
@@ -123,6 +126,7 @@ async function drainQueue(target: PushTarget, options: PushOptions, spoolDir: st
     stats,
     events,
   };
+  if (options.pack !== false) ctx.packer = new Packer(target.store, target.catalog, stats);
   const queue = new PQueue({ concurrency });
   let failure: unknown;
   for await (const [key, job] of target.catalog.queued()) {
@@ -141,6 +145,7 @@ async function drainQueue(target: PushTarget, options: PushOptions, spoolDir: st
   }
   await queue.onIdle();
   if (failure !== undefined) throw failure;
+  await ctx.packer?.flush();
 }
 
 async function commit(target: PushTarget, session: Session, stats: PushStats, events: PushEvents): Promise<string> {

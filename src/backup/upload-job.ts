@@ -9,6 +9,7 @@ import type { ChainInfo, PathRecord, PendingEntry, UploadJob } from '../catalog/
 import { VERSION_NODE, type EntryMeta, type VersionPartMeta } from '../model/entry.js';
 import type { NewChild, Store } from '../store/store.js';
 import type { DeltaEngine } from './delta-engine.js';
+import type { Packer } from './packer.js';
 import { entryMetaOf } from './entry-meta.js';
 import type { PushEvents, PushStats } from './events.js';
 import { discardPass, readPass, SkipFile, type PassPlan, type PassResult } from './file-pass.js';
@@ -25,6 +26,8 @@ export interface JobContext {
   spoolDir: string;
   stats: PushStats;
   events: PushEvents;
+  /** Collects small files into pack objects; without one, small files are uploaded one by one. */
+  packer?: Packer;
 }
 
 const COPY_ATTEMPTS = 3;
@@ -40,7 +43,8 @@ export async function runJob(ctx: JobContext, key: Buffer, job: UploadJob): Prom
   }
   try {
     const ops = job.kind === 'symlink' ? await symlinkJob(ctx, key, pending) : await fileJob(ctx, key, pending);
-    await ctx.catalog.write([...ops, { del: 'queue', key }]);
+    // 'packed': the packer acks the job once its pack is uploaded.
+    if (ops !== 'packed') await ctx.catalog.write([...ops, { del: 'queue', key }]);
   } catch (err) {
     if (!(err instanceof SkipFile)) throw err;
     ctx.stats.warnings++;
@@ -68,7 +72,7 @@ async function symlinkJob(ctx: JobContext, key: Buffer, pending: PendingEntry): 
   return [{ put: 'paths', key, value: record }, { put: 'pending', key, value: { meta, cap } }];
 }
 
-async function fileJob(ctx: JobContext, key: Buffer, pending: PendingEntry): Promise<CatalogOp[]> {
+async function fileJob(ctx: JobContext, key: Buffer, pending: PendingEntry): Promise<CatalogOp[] | 'packed'> {
   const { store, policy, stats } = ctx;
   const path = keyToPath(key);
   const previous = await ctx.catalog.getPath(key);
@@ -104,6 +108,11 @@ async function fileJob(ctx: JobContext, key: Buffer, pending: PendingEntry): Pro
     }
     const deltaBytes = pass.result.delta?.size;
     const choice = chooseStorage(size, prevVersion, deltaBytes, policy);
+    if (choice === 'whole' && ctx.packer && size > 0) {
+      stats.wholeFiles++;
+      await ctx.packer.add(key, Buffer.from(pass.result.copy!.body() as Uint8Array), { ...fileMeta, storage: 'packed' }, fp);
+      return 'packed';
+    }
     if (choice === 'whole') {
       const cap = await upload(ctx, pass.result.copy!);
       stats.wholeFiles++;

@@ -77,6 +77,7 @@ export async function snapshotList(store: Store, snapshotsCap: string): Promise<
 
 /** The full content of a file entry, rebuilt from its storage (whole or chain). */
 export async function fileContent(store: Store, entry: WalkedEntry): Promise<Buffer> {
+  if (entry.meta.storage === 'packed') return Buffer.from(await store.getRange(entry.cap, entry.meta.pack!.offset, entry.meta.size));
   if (entry.meta.storage !== 'chain') return Buffer.from(await store.get(entry.cap));
   const { patchBytes } = await import('../../../src/delta/index.js');
   const node = await store.list(entry.cap);

@@ -51,8 +51,11 @@ test('push (memory store): files, dirs, symlinks, hard links; second push reuses
   const tree = await walk(store, await latestRoot(store, snapshotsCap));
   const rel = src.slice(1);
   const small = tree.get(`${rel}/small.txt`)!;
-  assert.equal(Buffer.from(await store.get(small.cap)).toString(), 'hello world');
-  assert.equal(small.meta.storage, 'whole');
+  assert.equal(small.meta.storage, 'packed');
+  assert.equal(Buffer.from(await store.getRange(small.cap, small.meta.pack!.offset, small.meta.size)).toString(), 'hello world');
+  const sub = tree.get(`${rel}/sub/a`)!;
+  assert.equal(sub.cap, small.cap, 'small files share one pack object');
+  assert.equal(Buffer.from(await store.getRange(sub.cap, sub.meta.pack!.offset, sub.meta.size)).toString(), 'aaa');
   const big = tree.get(`${rel}/big.bin`)!;
   assert.equal(big.meta.storage, 'chain');
   const node = await store.list(big.cap);
