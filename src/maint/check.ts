@@ -75,10 +75,6 @@ export async function checkRepository(store: Store, roots: readonly GraphRoot[],
   });
   const damaged: Damage[] = [];
   const unhealthy: Damage[] = [];
-  for (const dir of graph.unreadable) {
-    const obj = graph.objects.get(dir.cap);
-    damaged.push({ path: dir.path, kind: obj?.kind ?? 'dir', problem: 'unreadable', detail: dir.error.message, snapshots: snapshotsReaching(graph, dir.cap) });
-  }
 
   const toCheck = [...graph.objects.values()].filter((o) => !isLiteralCap(o.cap));
   const missing = new Set<string>();
@@ -95,6 +91,13 @@ export async function checkRepository(store: Store, roots: readonly GraphRoot[],
       damaged.push(damage);
     }
   });
+
+  // A directory whose shares are missing is reported once, as missing, not also as unreadable.
+  for (const dir of graph.unreadable) {
+    if (missing.has(dir.cap) && isTimefsError(dir.error, 'grid.gone')) continue;
+    const obj = graph.objects.get(dir.cap);
+    damaged.push({ path: dir.path, kind: obj?.kind ?? 'dir', problem: 'unreadable', detail: dir.error.message, snapshots: snapshotsReaching(graph, dir.cap) });
+  }
 
   let versionsRead = 0;
   const percent = options.readDataPercent ?? 0;

@@ -137,3 +137,20 @@ describe('restore specs', () => {
     it(spec, () => assert.deepEqual(parseRestoreSpec(spec), { snapshot, path }));
   }
 });
+
+describe('check: a directory without shares', () => {
+  it('is reported once, as missing, with the snapshots below which it sits', async () => {
+    const store = new MemoryStore();
+    const repo = await makeRepo(store);
+    const inner = await buildTree(store, { 'x.bin': { type: 'file', data: pseudoRandom(3000, 1) } });
+    const root = await buildTree(store, { sub: { type: 'linked', cap: inner, meta: baseMeta('dir') } });
+    await addSnapshot(store, repo, '2011-01-01T00:00:00Z', root);
+    await addSnapshot(store, repo, '2011-01-02T00:00:00Z', root);
+    store.forget(inner);
+    const report = await checkRepository(store, await roots(store, repo.snapshotsCap));
+    assert.equal(report.damaged.length, 1);
+    assert.equal(report.damaged[0]!.problem, 'missing');
+    assert.equal(report.damaged[0]!.kind, 'dir');
+    assert.deepEqual(report.damaged[0]!.snapshots, ['2011-01-01T00:00:00Z', '2011-01-02T00:00:00Z']);
+  });
+});
