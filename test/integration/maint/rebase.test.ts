@@ -50,12 +50,13 @@ describe('rebase on the real grid', () => {
     assert.equal(again.rebased, 0);
   });
 
-  it('killed at random moments, every snapshot stays reachable and a rerun finishes', async () => {
+  it('killed at random moments, every snapshot stays reachable and a rerun finishes', async (t) => {
     const store = gridStore();
     const { repo, expected } = await buildHistory(store, 12, FILES);
     const names = new Set(expected.map((e) => e.snapshot));
-    // A seeded spread of kill times, from early (planning) to late (swapping).
-    const delays = [900, 2500, 4200, 6000];
+    // Random kill times spread from early (walking, uploading) to late (swapping); logged for reruns.
+    const delays = [[300, 1500], [1500, 3000], [3000, 4500], [4500, 7000]].map(([lo, hi]) => Math.round(lo! + Math.random() * (hi! - lo!)));
+    t.diagnostic(`kill delays (ms): ${delays.join(', ')}`);
     let finished = false;
     for (const delay of delays) {
       finished = await rebaseKilledAfter(delay, repo);
@@ -63,6 +64,7 @@ describe('rebase on the real grid', () => {
       const pending = (await store.list(repo.rootCap)).get(PENDING_NAME);
       const pendingNames = pending ? new Set((await store.list(pending.cap)).keys()) : new Set<string>();
       for (const name of names) assert.ok(listed.has(name) || pendingNames.has(name), `after a kill at ${delay} ms: ${name} is still reachable`);
+      t.diagnostic(`after ${delay} ms: ${finished ? 'finished' : 'killed'}, rebase-pending ${pending ? 'present' : 'absent'}`);
       if (finished) break;
     }
     const rerun = await rebase(store, repo);
