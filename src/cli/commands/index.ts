@@ -17,6 +17,7 @@ export async function loadCommands(): Promise<CommandModule[]> {
   modules.push((await import('./snapshots.js')).snapshotsCommand);
   modules.push((await import('./ls.js')).lsCommand);
   modules.push((await import('./cat.js')).catCommand);
+  modules.push((await import('./mount.js')).mountCommand);
   modules.push((await import('./restore.js')).restoreCommand);
   modules.push((await import('./forget.js')).forgetCommand);
   modules.push((await import('./check.js')).checkCommand);
