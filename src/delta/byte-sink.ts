@@ -1,9 +1,16 @@
-/** A growable output buffer for encoders; `take()` hands out what was written and starts over. */
+/**
+ * A growable output buffer for encoders; `take()` hands out what was written and starts over.
+ * With `reuse`, `take()` returns a view of the internal buffer (valid until the next write)
+ * instead of a copy, so a streaming consumer creates no garbage.
+ */
 export class ByteSink {
   private buf: Uint8Array;
   private length = 0;
 
-  constructor(initialCapacity = 64 * 1024) {
+  constructor(
+    private readonly reuse = false,
+    initialCapacity = 64 * 1024,
+  ) {
     this.buf = new Uint8Array(initialCapacity);
   }
 
@@ -32,9 +39,9 @@ export class ByteSink {
     this.length = pos + bytes.length;
   }
 
-  /** Returns a copy of everything written since the last take, and empties the sink. */
+  /** Returns everything written since the last take (a copy, or a view with `reuse`), and empties the sink. */
   take(): Uint8Array {
-    const out = this.buf.slice(0, this.length);
+    const out = this.reuse ? this.buf.subarray(0, this.length) : this.buf.slice(0, this.length);
     this.length = 0;
     return out;
   }

@@ -26,19 +26,32 @@ export interface DeltaEncoder {
   finish(): Uint8Array;
 }
 
+/** Options of {@link createDeltaEncoder}. */
+export interface DeltaEncoderOptions {
+  /**
+   * Return views of one internal buffer instead of fresh copies: each result is valid only until
+   * the next `update`/`finish`. For consumers that write each result out before going on; it
+   * avoids a large garbage array per chunk (and the RSS that comes with it).
+   */
+  reuseOutput?: boolean;
+}
+
 /** Creates a {@link DeltaEncoder} for a signature loaded with `loadSignature`. */
-export async function createDeltaEncoder(signature: LoadedSignature): Promise<DeltaEncoder> {
-  if (signature.blockCount === 0) return new SlackDelta(signature.params.blockLength);
-  return new RollingDelta(signature, await createStrongHasher(signature.params.strong));
+export async function createDeltaEncoder(signature: LoadedSignature, options: DeltaEncoderOptions = {}): Promise<DeltaEncoder> {
+  const sink = new ByteSink(options.reuseOutput === true);
+  if (signature.blockCount === 0) return new SlackDelta(signature.params.blockLength, sink);
+  return new RollingDelta(signature, await createStrongHasher(signature.params.strong), sink);
 }
 
 /** A signature without blocks (empty basis): rdiff emits one LITERAL per block-length chunk of input. */
 class SlackDelta implements DeltaEncoder {
-  private readonly sink = new ByteSink();
   private readonly pending: Uint8Array;
   private pendingLength = 0;
 
-  constructor(private readonly blockLength: number) {
+  constructor(
+    private readonly blockLength: number,
+    private readonly sink: ByteSink,
+  ) {
     this.pending = new Uint8Array(blockLength);
     this.sink.write(deltaMagicBytes());
   }
@@ -83,7 +96,6 @@ class RollingDelta implements DeltaEncoder {
   private readonly B: number;
   private readonly rollsum: boolean;
   private readonly index: SignatureIndex;
-  private readonly sink = new ByteSink();
   /** RK_MULT^B: the factor for the byte leaving a full window. */
   private readonly multB: number;
   private buf: Uint8Array;
@@ -102,6 +114,7 @@ class RollingDelta implements DeltaEncoder {
   constructor(
     signature: LoadedSignature,
     private readonly hasher: StrongHasher,
+    private readonly sink: ByteSink,
   ) {
     this.B = signature.params.blockLength;
     this.rollsum = signature.params.weak === 'rollsum';

@@ -24,7 +24,7 @@ export {
 export type { StrongHashKind } from './strong-hash.js';
 export { createSignatureBuilder, type SignatureBuilder } from './signature-builder.js';
 export { loadSignature, type LoadedSignature } from './signature-index.js';
-export { createDeltaEncoder, MAX_LITERAL_RUN, type DeltaEncoder } from './delta-encoder.js';
-export { patchStream, type BasisReader } from './patch.js';
+export { createDeltaEncoder, MAX_LITERAL_RUN, type DeltaEncoder, type DeltaEncoderOptions } from './delta-encoder.js';
+export { patchStream, type BasisReader, type PatchOptions } from './patch.js';
 export { createSignatureAndDelta, type SignatureAndDelta, type SignatureAndDeltaOutput } from './one-pass.js';
 export { signatureOf, deltaOf, patchBytes, memoryBasis, concatBytes } from './whole.js';

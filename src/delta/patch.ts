@@ -19,13 +19,27 @@ const BASIS_PIECE = 2 << 20;
 /** Small outputs are batched up to this size before they are yielded. */
 const BATCH = 256 << 10;
 
+/** Options of {@link patchStream}. */
+export interface PatchOptions {
+  /**
+   * Yield small outputs as views of one reused buffer (valid until the consumer asks for the
+   * next piece) instead of fresh copies: no garbage per piece, for consumers that write each
+   * piece out before going on.
+   */
+  reuseOutput?: boolean;
+}
+
 /**
  * Applies `delta` to `basis` and yields the new file's bytes. Chunks of `delta` must not be
  * modified by the producer after they are handed over (literal data may be yielded as views).
  * Throws `delta.bad-magic`, `delta.truncated` (delta or basis ends early) or `delta.corrupt`.
  */
-export async function* patchStream(delta: AsyncIterable<Uint8Array>, basis: BasisReader): AsyncGenerator<Uint8Array> {
-  const batch = new Batch();
+export async function* patchStream(
+  delta: AsyncIterable<Uint8Array>,
+  basis: BasisReader,
+  options: PatchOptions = {},
+): AsyncGenerator<Uint8Array> {
+  const batch = new Batch(options.reuseOutput === true);
   let pending: Uint8Array = new Uint8Array(0); // unconsumed delta bytes
   let offset = 0; // consumed delta bytes before `pending`
   let magicChecked = false;
@@ -146,6 +160,8 @@ class Batch {
   private readonly buf = new Uint8Array(BATCH);
   private length = 0;
 
+  constructor(private readonly reuse: boolean) {}
+
   *add(bytes: Uint8Array): Generator<Uint8Array> {
     let p = 0;
     while (p < bytes.length) {
@@ -163,7 +179,7 @@ class Batch {
 
   *flush(): Generator<Uint8Array> {
     if (this.length === 0) return;
-    const out = this.buf.slice(0, this.length);
+    const out = this.reuse ? this.buf.subarray(0, this.length) : this.buf.slice(0, this.length);
     this.length = 0;
     yield out;
   }

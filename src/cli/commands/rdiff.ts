@@ -109,7 +109,7 @@ async function deltaAction(sigPath: string, newPath: string, deltaPath: string, 
   const signature = await readSignature(sigPath);
   const input = await openInput(newPath);
   await withOutput(deltaPath, opts, input, async (output) => {
-    const encoder = await createDeltaEncoder(inFile(sigPath, () => loadSignature(signature)));
+    const encoder = await createDeltaEncoder(inFile(sigPath, () => loadSignature(signature)), { reuseOutput: true });
     const progress = new Progress('delta', input.size);
     for await (const chunk of input.chunks(true)) {
       await output.write(encoder.update(chunk));
@@ -127,7 +127,7 @@ async function patchAction(basisPath: string, deltaPath: string, newPath: string
     const input = await openInput(deltaPath);
     await withOutput(newPath, opts, input, async (output) => {
       try {
-        for await (const piece of patchStream(input.chunks(false), basis)) await output.write(piece);
+        for await (const piece of patchStream(input.chunks(false), basis, { reuseOutput: true })) await output.write(piece);
       } catch (err) {
         throw rename(err, deltaPath);
       }
