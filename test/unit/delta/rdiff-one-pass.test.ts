@@ -9,7 +9,9 @@ import {
   deltaOf,
   loadSignature,
   MAX_LITERAL_RUN,
+  memoryBasis,
   patchBytes,
+  patchStream,
   signatureOf,
 } from '../../../src/delta/index.js';
 
@@ -60,4 +62,20 @@ test('a 70 000-byte run of new data becomes literals of at most 32 768 bytes, em
   const delta = concatBytes(parts);
   assert.deepEqual(await patchBytes(old, delta), next);
   assert.ok(delta.length < 80_000, `delta ${delta.length} bytes`);
+});
+
+test('reused output buffers (for streaming writers) give the same delta and patch bytes', async () => {
+  const sig = await signatureOf(old);
+  const expected = await deltaOf(sig, next);
+  const encoder = await createDeltaEncoder(loadSignature(sig), { reuseOutput: true });
+  const copies: Uint8Array[] = [];
+  for (let p = 0; p < next.length; p += 5000) copies.push(encoder.update(next.subarray(p, p + 5000)).slice());
+  copies.push(encoder.finish().slice());
+  assert.deepEqual(concatBytes(copies), expected);
+  const pieces: Uint8Array[] = [];
+  async function* deltaChunks() {
+    for (let p = 0; p < expected.length; p += 777) yield expected.subarray(p, p + 777);
+  }
+  for await (const piece of patchStream(deltaChunks(), memoryBasis(old), { reuseOutput: true })) pieces.push(piece.slice());
+  assert.deepEqual(concatBytes(pieces), next);
 });
