@@ -8,7 +8,7 @@ import { lstat, readdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Catalog } from '../catalog/catalog.js';
 import { childKey, displayPath, pathKey } from '../catalog/path-key.js';
-import type { PendingEntry } from '../catalog/records.js';
+import type { PathRecord, PendingEntry } from '../catalog/records.js';
 import { entryMetaOf } from './entry-meta.js';
 import type { PushEvents, PushStats } from './events.js';
 import type { ExcludeTest } from './exclude.js';
@@ -41,7 +41,7 @@ export async function scanSources(sources: readonly string[], catalog: Catalog, 
     events.onWarning?.({ path: displayPath(key), reason });
   };
 
-  const record = async (key: Buffer, stat: BigIntStats): Promise<void> => {
+  const record = async (key: Buffer, stat: BigIntStats, known?: PathRecord | null): Promise<void> => {
     const meta = entryMetaOf(stat);
     if (meta.type === 'dir') {
       stats.dirs++;
@@ -65,11 +65,11 @@ export async function scanSources(sources: readonly string[], catalog: Catalog, 
       firstLinks.set(id, key.toString('hex'));
     }
     const fp = fingerprintOf(stat);
-    const previous = await catalog.getPath(key);
+    const previous = known === undefined ? await catalog.getPath(key) : known ?? undefined;
     const unchanged = previous !== undefined && previous.meta.type === meta.type && !hasChanged(fp, previous.fp);
     if (unchanged && !options.rehash) {
       if (meta.type === 'file') stats.unchangedFiles++;
-      const entry: PendingEntry = { meta: { ...previous.meta, ...sameLink(meta) }, cap: previous.cap, record: previous };
+      const entry: PendingEntry = { meta: { ...previous.meta, ...sameLink(meta) }, cap: previous.cap };
       await catalog.writeBuffered({ put: 'pending', key, value: entry });
       return;
     }
@@ -108,13 +108,15 @@ export async function scanSources(sources: readonly string[], catalog: Catalog, 
           return { name, full, error: (err as NodeJS.ErrnoException).code ?? String(err) };
         }
       }));
-      for (const item of stats2) {
-        const key = childKey(dirKey, item.name);
+      const keys = stats2.map((item) => childKey(dirKey, item.name));
+      const known = await catalog.getPaths(keys);
+      for (const [i, item] of stats2.entries()) {
+        const key = keys[i]!;
         if (!('stat' in item) || item.stat === undefined) {
           warn(key, `cannot stat: ${item.error}`);
           continue;
         }
-        await record(key, item.stat);
+        await record(key, item.stat, known[i] ?? null);
         if (item.stat.isDirectory()) {
           if (options.oneFileSystem && item.stat.dev !== rootDev) continue;
           await walk(key, item.full, rootDev);

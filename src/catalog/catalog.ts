@@ -67,6 +67,12 @@ export class Catalog {
     return this.get<PathRecord>('paths', key);
   }
 
+  /** The records of many path keys at once (one round trip), in the same order. */
+  async getPaths(keys: Buffer[]): Promise<Array<PathRecord | undefined>> {
+    if (keys.length === 0) return [];
+    return (await this.subs.paths.getMany(keys)) as Array<PathRecord | undefined>;
+  }
+
   /** The pending entry for a path key. */
   getPending(key: Buffer): Promise<PendingEntry | undefined> {
     return this.get<PendingEntry>('pending', key);

@@ -39,8 +39,6 @@ export interface PendingEntry {
   cap?: string;
   /** Hard link: the key (hex) of the first link in this snapshot, whose cap this entry shares. */
   linkOf?: string;
-  /** The record to store in the catalog once the snapshot commits. */
-  record?: PathRecord;
 }
 
 /** A queued upload. */
