@@ -6,6 +6,7 @@
  * their old metadata (snapshot-swap.ts). Everything is uploaded and checked before any swap.
  */
 import type { EntryMeta } from '../model/entry.js';
+import { isTimefsError } from '../model/errors.js';
 import type { CallOptions, Store } from '../store/store.js';
 import { snapshotFromEntry } from '../view/snapshot-catalogue.js';
 import { CountingStore } from './counting-store.js';
@@ -68,6 +69,8 @@ export interface RebaseReport {
   uploaded: number;
   /** Paths of the families rebased (one path each), for the report. */
   paths: string[];
+  /** Families left as they were because a version could not be rebuilt (damaged data). */
+  skipped: { path: string; reason: string }[];
 }
 
 /** Rebases the repository `repo`. */
@@ -108,15 +111,22 @@ export async function rebase(grid: Store, repo: RebaseRepo, options: RebaseOptio
   const before = chainStats(families, new Map());
   const report: RebaseReport = {
     dryRun, families: families.length, rebased: chosen.length, versions: 0, snapshots: [], resumed,
-    before, after: before, downloaded: 0, uploaded: 0, paths: chosen.map((f) => f.newest.path),
+    before, after: before, downloaded: 0, uploaded: 0, paths: chosen.map((f) => f.newest.path), skipped: [],
   };
   if (dryRun || chosen.length === 0) return finish(report, store, families, new Map());
 
   const replacements = new Map<string, Replacement>();
   for (const [i, family] of chosen.entries()) {
     options.onProgress?.({ phase: 'rebuild', done: i, total: chosen.length, path: family.newest.path });
-    for (const [cap, replacement] of await rebaseFamily(store, family, call)) replacements.set(cap, replacement);
+    try {
+      for (const [cap, replacement] of await rebaseFamily(store, family, call)) replacements.set(cap, replacement);
+    } catch (err) {
+      // A damaged chain is left exactly as it was (check reports it); the others go ahead.
+      if (!isTimefsError(err, 'integrity', 'grid.gone', 'repo.bad-format') && !(isTimefsError(err) && err.code.startsWith('delta.'))) throw err;
+      report.skipped.push({ path: family.newest.path, reason: err.message });
+    }
   }
+  report.rebased = chosen.length - report.skipped.length;
   report.versions = replacements.size;
   options.onProgress?.({ phase: 'trees', done: 0 });
   const newRoots = await rewriteTrees(store, graph, replacements, snapshots.map((s) => s.info.cap), call);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { rebase, type RebaseProgress } from '../../maint/rebase.js';
+import { EXIT } from '../exit-codes.js';
 import { integerOption } from '../options.js';
 import { bytes, printJson, println, ProgressLine } from '../maint-output.js';
 import { addRepoOptions, openRepo } from '../repo-options.js';
@@ -39,6 +40,7 @@ Examples:
       const report = await rebase(repo.store, { rootCap: repo.rootCap, snapshotsCap: repo.snapshotsCap }, options);
       progress.clear();
       const seconds = (Date.now() - started) / 1000;
+      process.exitCode = report.skipped.length > 0 ? EXIT.warnings : EXIT.ok;
       if (flags.json) {
         printJson({ ...report, seconds });
         return;
@@ -49,6 +51,7 @@ Examples:
       for (const path of report.paths) println(`  ${path}`);
       println(`chain length: longest ${report.before.max} -> ${report.after.max}, total deltas ${report.before.total} -> ${report.after.total}${report.dryRun ? ' (after: unchanged by a dry run)' : ''}`);
       println(`downloaded ${bytes(report.downloaded)}, uploaded ${bytes(report.uploaded)} in ${seconds.toFixed(1)} s`);
+      for (const s of report.skipped) println(`warning: left ${s.path} as it was: ${s.reason}`);
     });
   },
 };

@@ -131,4 +131,21 @@ describe('rebase (MemoryStore)', () => {
       assert.equal((await rebase(store, repo)).rebased, 0, `budget ${budget}: nothing left after the rerun`);
     }
   });
+
+  it('leaves a damaged chain as it was and rebases the others', async () => {
+    const store = new MemoryStore();
+    const { repo, expected } = await history(store, 4);
+    const bad = await buildForwardChain(store, evolve(9, 3, 4000));
+    const wrong = { ...bad[2]!.meta, hash: 'ee'.repeat(32) };
+    await addSnapshot(store, repo, '2009-02-01T00:00:00Z', await buildTree(store, { 'bad.bin': { type: 'linked', cap: bad[2]!.cap, meta: wrong } }));
+    await addSnapshot(store, repo, '2009-02-02T00:00:00Z', await buildTree(store, { 'bad.bin': { type: 'linked', cap: bad[1]!.cap, meta: bad[1]!.meta } }));
+    const report = await rebase(store, repo);
+    assert.equal(report.skipped.length, 1);
+    assert.match(report.skipped[0]!.path, /bad\.bin$/);
+    assert.equal(report.rebased, 3);
+    await assertAllReadable(store, repo, expected);
+    const snap = (await new GridSnapshotCatalogue(store, repo.snapshotsCap).list()).find((s) => s.name === '2009-02-02T00:00:00Z')!;
+    const entry = await new GridTreeReader(store).lookup(snap.cap, 'bad.bin');
+    assert.equal(entry.cap, bad[1]!.cap, 'the damaged family is untouched');
+  });
 });
