@@ -16,9 +16,9 @@ import { ChainVersionReader } from './version-reader.js';
 export interface BackupViewSetup {
   /** Day names in local time (default) or UTC. */
   zone?: DayZone;
-  /** Memory budget for cached content in bytes (default 128 MiB): blocks get 3/4, deltas 1/4. */
+  /** Memory budget for cached content in bytes (default 64 MiB): blocks get 3/4, deltas 1/4. */
   cacheBytes?: number;
-  /** Concurrent grid requests for content (default 4). */
+  /** Concurrent grid requests for content (default 6). */
   concurrency?: number;
   /** How often the snapshot list is re-read, in milliseconds (default 30 s). */
   refreshMs?: number;
@@ -37,8 +37,8 @@ export interface BackupViewBundle {
 /** Creates the view of the repository whose `snapshots/` directory is `snapshotsCap` (a read cap is enough). */
 export function createBackupView(store: Store, snapshotsCap: string, setup: BackupViewSetup = {}): BackupViewBundle {
   const log = setup.log ?? (() => {});
-  const cacheBytes = setup.cacheBytes ?? 128 << 20;
-  const blocks = new BlockReader(store, { cacheBytes: Math.floor(cacheBytes * 0.75), concurrency: setup.concurrency ?? 4 });
+  const cacheBytes = setup.cacheBytes ?? 64 << 20;
+  const blocks = new BlockReader(store, { cacheBytes: Math.floor(cacheBytes * 0.75), concurrency: setup.concurrency ?? 6, prefetchBlocks: 8 });
   const versions = new ChainVersionReader(new BlockCachedStore(store, blocks), { deltaCacheBytes: Math.floor(cacheBytes / 4) });
   const feed = new SnapshotFeed(store, snapshotsCap, {
     refreshMs: setup.refreshMs ?? 30_000,

@@ -11,7 +11,7 @@ import { entryInodeKey, inodeFor, ROOT_INO } from './inode-numbers.js';
 import type { FileContent, MountNode, MountSource } from './mount-source.js';
 import type { SnapshotFeed } from './snapshot-feed.js';
 import { resolveTopLevel, topLevelNames, type DayZone, type SnapshotRef } from './time-tree.js';
-import type { TreeCache } from './tree-cache.js';
+import type { TreeCache, TreeListing } from './tree-cache.js';
 import { verifiedContent } from './verified-content.js';
 import type { VersionHandle, VersionReader } from './version-reader.js';
 
@@ -82,9 +82,12 @@ export class BackupView implements MountSource {
 
   async readdir(path: readonly string[], signal?: AbortSignal): Promise<string[]> {
     const node = await this.resolve(path, signal);
-    if (node.kind === 'dir') return node.children();
-    if (node.kind === 'entry' && node.meta.type === 'dir') {
-      return [...(await this.parts.trees.list(node.cap, signal)).keys()];
+    if (node.kind === 'dir' && node.dirCap === undefined) return node.children();
+    const dirCap = node.kind === 'dir' ? node.dirCap : node.kind === 'entry' && node.meta.type === 'dir' ? node.cap : undefined;
+    if (dirCap !== undefined) {
+      const listing = await this.parts.trees.list(dirCap, signal);
+      this.prefetchSubdirectories(listing);
+      return [...listing.keys()];
     }
     throw new TimefsError('fs.not-a-directory', `/${path.join('/')}: not a directory`);
   }
@@ -118,6 +121,20 @@ export class BackupView implements MountSource {
     const entry = { name: node.path[node.path.length - 1] ?? '', rawName: new Uint8Array(0), cap: node.cap, meta: node.meta };
     const place = { path: `/${node.path.join('/')}`, snapshot: node.snapshot };
     return this.parts.versions.open(entry, place, signal ? { signal } : {});
+  }
+
+  /**
+   * Starts loading the listings of a directory's subdirectories in the background: whoever lists
+   * a directory (`ls -R`, `find`, a file manager) usually descends next, and listings are the
+   * slow part of a cold walk. Bounded by the tree cache's queue and the first 64 subdirectories.
+   */
+  private prefetchSubdirectories(listing: TreeListing): void {
+    let started = 0;
+    for (const entry of listing.values()) {
+      if (entry.meta.type !== 'dir') continue;
+      if (++started > 64) break;
+      this.parts.trees.prefetch(entry.cap);
+    }
   }
 
   private async resolve(path: readonly string[], signal?: AbortSignal): Promise<Resolved> {

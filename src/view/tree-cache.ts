@@ -3,6 +3,7 @@
  * never goes stale; the cache is bounded by the number of entries it holds (LRU).
  */
 import { LRUCache } from 'lru-cache';
+import PQueue from 'p-queue';
 import type { EntryMeta, EntryType } from '../model/entry.js';
 import { rawNameBytes } from '../model/names.js';
 import type { DirEntry, Store } from '../store/store.js';
@@ -48,18 +49,33 @@ function fallbackMeta(entry: DirEntry): EntryMeta {
 export interface TreeCacheOptions {
   /** Most entries (over all cached listings) kept in memory; default 100,000. */
   maxEntries?: number;
+  /** Listings loaded ahead in parallel (default 6). */
+  prefetchConcurrency?: number;
 }
 
 /** Lists immutable directories through a bounded, de-duplicating in-memory cache. */
 export class TreeCache {
   private readonly cache: LRUCache<string, TreeListing>;
   private readonly pending = new Map<string, Promise<TreeListing>>();
+  private readonly prefetches = new Set<string>();
+  private readonly prefetchQueue: PQueue;
+  private readonly prefetchLimit: number;
 
   constructor(private readonly store: Store, options: TreeCacheOptions = {}) {
+    this.prefetchLimit = options.prefetchConcurrency ?? 6;
+    this.prefetchQueue = new PQueue({ concurrency: this.prefetchLimit });
     this.cache = new LRUCache<string, TreeListing>({
       maxSize: options.maxEntries ?? 100_000,
       sizeCalculation: (listing) => Math.max(1, listing.size),
     });
+  }
+
+  /** Loads the listing of `dirCap` in the background (at most `prefetchConcurrency` at a time), if not cached. */
+  prefetch(dirCap: string): void {
+    if (this.cache.has(dirCap) || this.pending.has(dirCap)) return;
+    if (this.prefetches.size >= this.prefetchLimit * 4) return; // far behind: skip rather than queue without bound
+    this.prefetches.add(dirCap);
+    this.prefetchQueue.add(() => this.list(dirCap)).catch(() => {}).finally(() => this.prefetches.delete(dirCap));
   }
 
   /** The listing of the directory `dirCap`. */

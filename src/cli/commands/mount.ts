@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { mountSource, type MountedFs } from '../../fs/mounter.js';
 import { mountedPoints } from '../../fs/mount-point.js';
 import { isTimefsError } from '../../model/errors.js';
@@ -14,6 +14,7 @@ interface MountOptions extends Record<string, unknown> {
   utc?: boolean;
   allowOther?: boolean;
   cacheSize: number;
+  diskCacheSize: number;
   timeout: number;
   refresh: number;
   json?: boolean;
@@ -81,7 +82,9 @@ export const mountCommand: CommandModule = {
       .argument('<MOUNTPOINT>', 'an empty directory')
       .option('--utc', 'day names (2009-01-09) follow UTC instead of the local time zone')
       .option('--allow-other', 'let other users see the mount (non-root needs user_allow_other in /etc/fuse.conf)')
-      .option('--cache-size <SIZE>', 'memory for cached file content and deltas, e.g. 256M or 1G', parseByteSize, 128 << 20)
+      .addOption(new Option('--cache-size <SIZE>', 'memory for cached file content and deltas, e.g. 256M or 1G').argParser(parseByteSize).default(64 << 20, '64M'))
+      .addOption(new Option('--disk-cache-size <SIZE>', 'disk cache of fetched objects under $XDG_CACHE_HOME/timefs (0 disables)')
+        .argParser((v: string) => (v === '0' ? 0 : parseByteSize(v))).default(1 << 30, '1G'))
       .option('--timeout <SECONDS>', 'a grid request slower than this fails with EIO instead of hanging', integerOption('--timeout', 1, 3600), 30)
       .option('--refresh <SECONDS>', 'how often the snapshot list is re-read, so new pushes appear', integerOption('--refresh', 1, 3600), 30)
       .option('--json', 'print one JSON line {"mountPoint", "snapshots"} on stdout once the mount is usable')
@@ -101,6 +104,11 @@ export const mountCommand: CommandModule = {
     addRepoOptions(cmd);
     cmd.action(async (mountPoint: string, opts: MountOptions) => {
       const started = performance.now();
+      // The mount keeps its own byte-bounded block cache (--cache-size), so the shared in-memory
+      // object cache would only hold the same bytes twice; the disk cache stays, bounded by
+      // --disk-cache-size.
+      process.env.TIMEFS_MEMORY_CACHE_BYTES = '0';
+      process.env.TIMEFS_DISK_CACHE_BYTES = String(opts.diskCacheSize);
       const repo = await openRepo(opts);
       const { view } = createBackupView(repo.store, repo.snapshotsCap, {
         zone: opts.utc ? 'utc' : 'local',
