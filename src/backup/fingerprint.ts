@@ -35,12 +35,18 @@ export function hasChanged(current: Fingerprint, previous: Fingerprint | undefin
     || current.dev !== previous.dev;
 }
 
-/** True when the file moved while it was read: size or times differ, or it was modified at or after `startNs`. */
+/**
+ * File system timestamps come from a coarse clock that can lag the wall clock by a few
+ * milliseconds, so "modified at or after the start" is tested with this margin.
+ */
+export const CLOCK_SLACK_NS = 20_000_000n;
+
+/** True when the file moved while it was read: size or times differ, or it was modified at or after `startNs` (less {@link CLOCK_SLACK_NS}). */
 export function changedWhileReading(before: Fingerprint, after: Fingerprint, startNs: bigint): boolean {
   return before.size !== after.size
     || before.mtimeNs !== after.mtimeNs
     || before.ctimeNs !== after.ctimeNs
-    || BigInt(after.mtimeNs) >= startNs;
+    || BigInt(after.mtimeNs) >= startNs - CLOCK_SLACK_NS;
 }
 
 /**

@@ -3,6 +3,7 @@
  * the decision needs, and record the result together with the job's ack in one catalog batch.
  */
 import { readlink, lstat } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Catalog, CatalogOp } from '../catalog/catalog.js';
 import { displayPath, keyToPath } from '../catalog/path-key.js';
 import type { ChainInfo, PathRecord, PendingEntry, UploadJob } from '../catalog/records.js';
@@ -30,7 +31,7 @@ export interface JobContext {
   packer?: Packer;
 }
 
-const COPY_ATTEMPTS = 3;
+const COPY_ATTEMPTS = 5;
 /** A start time no mtime reaches: a spool copy is private, only its size and times moving would matter. */
 const SPOOL_COPY = 1n << 62n;
 
@@ -194,6 +195,8 @@ async function stablePass(ctx: JobContext, path: Buffer, startNs: bigint, plan: 
   let copyPass: PassResult | undefined;
   for (let attempt = 1; attempt <= COPY_ATTEMPTS; attempt++) {
     await discardPass(copyPass);
+    // Give a writer a moment to finish, and the coarse file clock time to move past it.
+    await sleep(25 * attempt);
     copyPass = await readPass(path, ctx.spoolDir, ctx.engine, BigInt(Date.now()) * 1_000_000n, () => ({ copy: { memoryLimit: 0 } }));
     ctx.stats.bytesRead += copyPass.size;
     if (copyPass.stable) break;

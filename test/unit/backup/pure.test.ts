@@ -29,6 +29,10 @@ test('changedWhileReading: size, times, or mtime at/after the start', () => {
   assert.equal(changedWhileReading(fp, { ...fp, ctimeNs: '5' }, start), true);
   const late = { ...fp, mtimeNs: start.toString() };
   assert.equal(changedWhileReading(late, late, start), true);
+  const justBefore = { ...fp, mtimeNs: (start - 5_000_000n).toString() };
+  assert.equal(changedWhileReading(justBefore, justBefore, start), true, 'within the coarse clock slack');
+  const wellBefore = { ...fp, mtimeNs: (start - 1_000_000_000n).toString() };
+  assert.equal(changedWhileReading(wellBefore, wellBefore, start), false);
 });
 
 test('storedFingerprint clamps mtime to start − 1 s', () => {
