@@ -7,20 +7,26 @@ import { LRUCache } from 'lru-cache';
 import type { CallOptions, DeepCheckEvent, HealthReport, NewChild, Store, UploadBody, DirEntry } from '../store/store.js';
 import type { BlockReader } from './block-reader.js';
 
+/** Bytes read back to back after which a reader counts as sequential. */
+const SEQUENTIAL_RUN = 2 << 20;
+
 /** Store whose range reads go through a shared block cache with sequential prefetch. */
 export class BlockCachedStore implements Store {
-  /** Where the last range read of each cap ended, to spot sequential readers. */
-  private readonly lastEnd = new LRUCache<string, number>({ max: 1024 });
+  /** Per cap: where the current run of back-to-back reads started and where it ended. */
+  private readonly runs = new LRUCache<string, { start: number; end: number }>({ max: 1024 });
 
   constructor(private readonly inner: Store, private readonly blocks: BlockReader) {}
 
   async getRange(cap: string, start: number, length: number, options?: CallOptions): Promise<Uint8Array> {
     if (length <= 0) return new Uint8Array(0);
-    const sequential = this.lastEnd.get(cap) === start;
+    const previous = this.runs.get(cap);
+    const run = { start: previous?.end === start ? previous.start : start, end: start + length };
+    this.runs.set(cap, run);
     const bytes = await this.blocks.readRange(cap, start, length, options?.signal);
-    this.lastEnd.set(cap, start + bytes.length);
-    // A block past the end comes back empty without a request, so prefetch needs no size.
-    if (sequential && bytes.length === length) this.blocks.prefetch(cap, start + length);
+    // Prefetch only for a real sequential reader: one random 1 MiB read arrives as several
+    // back-to-back kernel requests and must not pull in megabytes after it. Past the end a block
+    // comes back empty without a request, so prefetch needs no size.
+    if (run.end - run.start >= SEQUENTIAL_RUN && bytes.length === length) this.blocks.prefetch(cap, start + length);
     return bytes;
   }
 

@@ -48,9 +48,7 @@ export class BlockReader {
   async readRange(cap: string, offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array> {
     const first = Math.floor(offset / this.blockSize);
     const last = Math.floor((offset + length - 1) / this.blockSize);
-    const blocks = await Promise.all(
-      Array.from({ length: last - first + 1 }, (_, i) => this.block(cap, first + i, signal)),
-    );
+    const blocks = await Promise.all(this.blocks(cap, first, last - first + 1, signal));
     if (blocks.length === 1) {
       const base = first * this.blockSize;
       return (blocks[0] as Uint8Array).subarray(offset - base, offset - base + length);
@@ -68,32 +66,59 @@ export class BlockReader {
     return written === length ? out : out.subarray(0, written);
   }
 
-  /** Starts fetching the blocks after byte `from` (up to `end` when the size is known). */
-  prefetch(cap: string, from: number, end = Number.POSITIVE_INFINITY): void {
-    const first = Math.floor(from / this.blockSize);
-    for (let i = 0; i < this.prefetchBlocks; i++) {
-      const index = first + i;
-      if (index * this.blockSize >= end) break;
-      // A failed prefetch is retried by the read that needs the block; nothing to report here.
-      this.block(cap, index).catch(() => {});
-    }
+  /** Starts fetching the blocks after byte `from`, in as few requests as possible. */
+  prefetch(cap: string, from: number): void {
+    const promises = this.blocks(cap, Math.floor(from / this.blockSize), this.prefetchBlocks);
+    // A failed prefetch is retried by the read that needs the block; nothing to report here.
+    for (const promise of promises) promise.catch(() => {});
   }
 
-  private block(cap: string, index: number, signal?: AbortSignal): Promise<Uint8Array> {
-    const key = `${index}:${cap}`;
-    const cached = this.cache.get(key);
-    if (cached) return Promise.resolve(cached);
-    let pending = this.pending.get(key);
-    if (!pending) {
-      pending = this.queue.add(async () => {
-        const bytes = await this.store.getRange(cap, index * this.blockSize, this.blockSize, signal ? { signal } : {});
-        this.stats.requests++;
-        this.stats.bytesFetched += bytes.length;
-        this.cache.set(key, bytes);
-        return bytes;
-      }, signal ? { signal } : {}).finally(() => this.pending.delete(key));
-      this.pending.set(key, pending);
+  /**
+   * Promises for `count` blocks from `first`: cached ones at once, ones in flight shared, and each
+   * run of consecutive missing blocks fetched with one closed range request (fewer, larger
+   * requests are what the grid serves fastest).
+   */
+  private blocks(cap: string, first: number, count: number, signal?: AbortSignal): Array<Promise<Uint8Array>> {
+    const out: Array<Promise<Uint8Array>> = [];
+    let runStart = -1;
+    const flush = (end: number): void => {
+      if (runStart < 0) return;
+      out.push(...this.fetchRun(cap, runStart, end - runStart, signal));
+      runStart = -1;
+    };
+    for (let index = first; index < first + count; index++) {
+      const key = `${index}:${cap}`;
+      const cached = this.cache.get(key);
+      const pending = cached ? Promise.resolve(cached) : this.pending.get(key);
+      if (pending) {
+        flush(index);
+        out.push(pending);
+      } else if (runStart < 0) {
+        runStart = index;
+      }
     }
-    return pending;
+    flush(first + count);
+    return out;
+  }
+
+  private fetchRun(cap: string, first: number, count: number, signal?: AbortSignal): Array<Promise<Uint8Array>> {
+    const options = signal ? { signal } : {};
+    const run = this.queue.add(async () => {
+      const bytes = await this.store.getRange(cap, first * this.blockSize, count * this.blockSize, options);
+      this.stats.requests++;
+      this.stats.bytesFetched += bytes.length;
+      return bytes;
+    }, options);
+    return Array.from({ length: count }, (_, i) => {
+      const key = `${first + i}:${cap}`;
+      const promise = run.then((bytes) => {
+        // copies, so that evicting one block frees it rather than pinning the whole run's buffer
+        const block = count === 1 ? bytes : bytes.slice(i * this.blockSize, (i + 1) * this.blockSize);
+        this.cache.set(key, block);
+        return block;
+      }).finally(() => this.pending.delete(key));
+      this.pending.set(key, promise);
+      return promise;
+    });
   }
 }
