@@ -91,10 +91,6 @@ export async function scanSources(sources: readonly string[], catalog: Catalog, 
       return;
     }
     names.sort(Buffer.compare);
-    if (options.excludeIfPresent.length > 0) {
-      const present = new Set(names.map((n) => n.toString('latin1')));
-      if (options.excludeIfPresent.some((n) => present.has(Buffer.from(n).toString('latin1')))) return;
-    }
     for (let i = 0; i < names.length; i += LSTAT_BATCH) {
       const batch = names.slice(i, i + LSTAT_BATCH).filter((name) => {
         const full = Buffer.concat([dirPath, dirPath.length > 1 ? Buffer.from('/') : Buffer.alloc(0), name]);
@@ -116,6 +112,7 @@ export async function scanSources(sources: readonly string[], catalog: Catalog, 
           warn(key, `cannot stat: ${item.error}`);
           continue;
         }
+        if (item.stat.isDirectory() && (await hasMarker(item.full, options.excludeIfPresent))) continue;
         await record(key, item.stat, known[i] ?? null);
         if (item.stat.isDirectory()) {
           if (options.oneFileSystem && item.stat.dev !== rootDev) continue;
@@ -156,4 +153,17 @@ export async function scanSources(sources: readonly string[], catalog: Catalog, 
 
 function sameLink(meta: { link?: { dev: number; ino: number } }): { link?: { dev: number; ino: number } } {
   return meta.link ? { link: meta.link } : {};
+}
+
+/** True when the directory holds one of the `--exclude-if-present` marker files. */
+async function hasMarker(dir: Buffer, markers: readonly string[]): Promise<boolean> {
+  for (const marker of markers) {
+    try {
+      await lstat(Buffer.concat([dir, Buffer.from(`/${marker}`)]));
+      return true;
+    } catch {
+      // absent (or unreadable): not excluded
+    }
+  }
+  return false;
 }
