@@ -11,7 +11,7 @@ import type { EntryMeta } from '../model/entry.js';
 import { TimefsError } from '../model/errors.js';
 import { edgeNamesFor } from '../model/names.js';
 import type { NewChild, Store } from '../store/store.js';
-import type { PushStats } from './events.js';
+import type { PushEvents, PushStats } from './events.js';
 
 interface OpenDir {
   key: Buffer;
@@ -21,7 +21,7 @@ interface OpenDir {
 }
 
 /** Builds the tree of the pending snapshot; returns the cap of its root (`/`). */
-export async function buildSnapshotTree(store: Store, catalog: Catalog, stats: PushStats): Promise<string> {
+export async function buildSnapshotTree(store: Store, catalog: Catalog, stats: PushStats, events: PushEvents = {}): Promise<string> {
   const stack: OpenDir[] = [];
   let emptyCap: string | undefined;
   let rootCap: string | undefined;
@@ -46,6 +46,11 @@ export async function buildSnapshotTree(store: Store, catalog: Catalog, stats: P
     const parent = stack.at(-1);
     if (!parent) throw new TimefsError('internal', `pending entry ${displayPath(key)} has no parent directory`);
     const resolved = await resolveEntry(catalog, key, entry, async () => (emptyCap ??= await store.putImmutable(new Uint8Array(0))));
+    if (resolved === undefined) {
+      stats.warnings++;
+      events.onWarning?.({ path: displayPath(key), reason: 'hard link whose other name could not be read; left out' });
+      continue;
+    }
     parent.names.push(lastName(key));
     parent.children.push(resolved);
   }
@@ -54,14 +59,12 @@ export async function buildSnapshotTree(store: Store, catalog: Catalog, stats: P
   return rootCap;
 }
 
-async function resolveEntry(catalog: Catalog, key: Buffer, entry: PendingEntry, emptyCap: () => Promise<string>): Promise<{ cap: string; meta: EntryMeta }> {
+async function resolveEntry(catalog: Catalog, key: Buffer, entry: PendingEntry, emptyCap: () => Promise<string>): Promise<{ cap: string; meta: EntryMeta } | undefined> {
   if (entry.linkOf !== undefined) {
     const first = await catalog.getPending(Buffer.from(entry.linkOf, 'hex'));
-    if (first?.cap !== undefined) {
-      const { hash, storage, chain, pack, size } = first.meta;
-      return { cap: first.cap, meta: { ...entry.meta, size, ...defined({ hash, storage, chain, pack }) } };
-    }
-    throw new TimefsError('internal', `hard link ${displayPath(key)}: its first link was not stored`);
+    if (first?.cap === undefined) return undefined;
+    const { hash, storage, chain, pack, size } = first.meta;
+    return { cap: first.cap, meta: { ...entry.meta, size, ...defined({ hash, storage, chain, pack }) } };
   }
   if (entry.cap !== undefined) return { cap: entry.cap, meta: entry.meta };
   if (entry.meta.type === 'file' || entry.meta.type === 'symlink') {

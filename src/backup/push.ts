@@ -151,7 +151,7 @@ async function drainQueue(target: PushTarget, options: PushOptions, spoolDir: st
 async function commit(target: PushTarget, session: Session, stats: PushStats, events: PushEvents): Promise<string> {
   const { store, catalog } = target;
   if ((await catalog.queueLength()) > 0) throw new TimefsError('internal', 'commit with uploads still queued');
-  const rootCap = await buildSnapshotTree(store, catalog, stats);
+  const rootCap = await buildSnapshotTree(store, catalog, stats, events);
   events.onProgress?.('commit', stats);
   const parent = await catalog.lastSnapshot();
   const meta: SnapshotMeta = {

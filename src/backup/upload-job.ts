@@ -66,10 +66,16 @@ async function symlinkJob(ctx: JobContext, key: Buffer, pending: PendingEntry): 
     if (err instanceof SkipFile) throw err;
     throw new SkipFile(`cannot read link (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
-  const cap = await ctx.store.putImmutable(target);
-  count(ctx.stats, target.length);
+  const previous = await ctx.catalog.getPath(key);
+  const encoded = target.toString('base64');
+  let cap: string;
+  if (previous?.meta.type === 'symlink' && previous.target === encoded) cap = previous.cap;
+  else {
+    cap = await ctx.store.putImmutable(target);
+    count(ctx.stats, target.length);
+  }
   const meta: EntryMeta = { ...pending.meta, ...entryMetaOf(stat), size: target.length };
-  const record: PathRecord = { fp: fingerprintOf(stat), meta, cap };
+  const record: PathRecord = { fp: fingerprintOf(stat), meta, cap, target: encoded };
   return [{ put: 'paths', key, value: record }, { put: 'pending', key, value: { meta, cap } }];
 }
 
@@ -105,6 +111,7 @@ async function fileJob(ctx: JobContext, key: Buffer, pending: PendingEntry): Pro
     if (previous && previous.meta.type === 'file' && previous.meta.hash === pass.result.hash && previous.meta.size === size) {
       const meta: EntryMeta = { ...fileMeta, storage: previous.meta.storage ?? 'whole' };
       if (previous.meta.chain !== undefined) meta.chain = previous.meta.chain;
+      if (previous.meta.pack !== undefined) meta.pack = previous.meta.pack;
       return recordOps(key, { fp, meta, cap: previous.cap, ...(previous.chain ? { chain: previous.chain } : {}) });
     }
     const deltaBytes = pass.result.delta?.size;

@@ -31,6 +31,8 @@ export interface PathRecord {
   cap: string;
   /** Files stored as a chain. */
   chain?: ChainInfo;
+  /** Symlinks: the target bytes (base64), so an unchanged target costs no upload. */
+  target?: string;
 }
 
 /** An entry of the snapshot being built. Files and symlinks waiting for upload have no cap yet. */

@@ -75,6 +75,13 @@ test('push (memory store): files, dirs, symlinks, hard links; second push reuses
   const tree2 = await walk(store, await latestRoot(store, snapshotsCap));
   const mine = (t: typeof tree) => [...t.entries()].filter(([k]) => k.startsWith(`${rel}/`));
   assert.deepEqual(mine(tree2), mine(tree), 'same tree below the source, same caps');
+  catalog = await Catalog.open(state);
+  const rehash = await runPush({ store, catalog, snapshotsCap, stateDir: state }, { paths: [src], rehash: true, now: () => 1_000_000_010_000 });
+  await catalog.close();
+  assert.equal(rehash.stats.bytesRead > 0, true);
+  assert.equal(store.uploads, uploadsBefore, '--rehash of unchanged content uploads nothing');
+  const tree3 = await walk(store, await latestRoot(store, snapshotsCap));
+  assert.deepEqual(mine(tree3), mine(tree), 'rehash keeps packed and chained entries exactly');
   await rm(base, { recursive: true, force: true });
 });
 

@@ -1,0 +1,46 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Store } from '../../../src/store/store.js';
+import { fileContent, freshRepo, pushOnce, snapshotList, walkSnapshot } from './push-fixture.js';
+
+test('push (grid): the catalog is a cache: without it the next push rebuilds it from the grid, uploads no unchanged file, and still stores a delta', async () => {
+  const { store, snapshotsCap, base, src, state } = await freshRepo();
+  await mkdir(join(src, 'sub'), { recursive: true });
+  const big = Buffer.alloc(600_000);
+  for (let i = 0; i < big.length; i += 32) createHash('sha256').update(`b${i}`).digest().copy(big, i);
+  const files: Record<string, Buffer> = { 'big.bin': big, 'sub/small.txt': Buffer.from('small file'), 'sub/other.bin': big.subarray(0, 200_000) };
+  for (const [name, data] of Object.entries(files)) {
+    await writeFile(join(src, name), data);
+    await utimes(join(src, name), 1_600_000_000, 1_600_000_000);
+  }
+  try {
+    await pushOnce(store, snapshotsCap, state, { paths: [src] });
+    await rm(state, { recursive: true, force: true });
+    big.write('changed!', 300_000);
+    await writeFile(join(src, 'big.bin'), big);
+    await utimes(join(src, 'big.bin'), 1_600_000_100, 1_600_000_100);
+    const uploaded: number[] = [];
+    const counting: Store = Object.assign(Object.create(store) as Store, {
+      async putImmutable(body: Parameters<Store['putImmutable']>[0]) {
+        uploaded.push(body instanceof Uint8Array ? body.length : body.size);
+        return store.putImmutable(body);
+      },
+    });
+    const result = await pushOnce(counting, snapshotsCap, state, { paths: [src] });
+    assert.equal(result.rebuilt, 3, 'three file records rebuilt from the latest snapshot');
+    assert.equal(result.stats.deltas, 1);
+    assert.ok(uploaded.every((n) => n < 100_000), `only a delta and a signature are uploaded, got ${uploaded.join(', ')}`);
+    const snaps = await snapshotList(store, snapshotsCap);
+    const tree = await walkSnapshot(store, snaps.at(-1)!.cap);
+    const entry = tree.get(join(src, 'big.bin'))!;
+    assert.equal(entry.meta.storage, 'chain');
+    assert.equal(entry.meta.chain, 1);
+    assert.deepEqual(await fileContent(store, entry), big);
+    assert.deepEqual(await fileContent(store, tree.get(join(src, 'sub/small.txt'))!), files['sub/small.txt']);
+  } finally {
+    await rm(base, { recursive: true, force: true });
+  }
+});
