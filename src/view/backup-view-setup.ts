@@ -38,7 +38,7 @@ export interface BackupViewBundle {
 export function createBackupView(store: Store, snapshotsCap: string, setup: BackupViewSetup = {}): BackupViewBundle {
   const log = setup.log ?? (() => {});
   const cacheBytes = setup.cacheBytes ?? 64 << 20;
-  const blocks = new BlockReader(store, { cacheBytes: Math.floor(cacheBytes * 0.75), concurrency: setup.concurrency ?? 6, prefetchBlocks: 8 });
+  const blocks = new BlockReader(store, { cacheBytes: Math.floor(cacheBytes * 0.75), concurrency: setup.concurrency ?? 6, prefetchBlocks: 16 });
   const versions = new ChainVersionReader(new BlockCachedStore(store, blocks), { deltaCacheBytes: Math.floor(cacheBytes / 4) });
   const feed = new SnapshotFeed(store, snapshotsCap, {
     refreshMs: setup.refreshMs ?? 30_000,

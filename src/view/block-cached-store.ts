@@ -9,6 +9,8 @@ import type { BlockReader } from './block-reader.js';
 
 /** Bytes read back to back after which a reader counts as sequential. */
 const SEQUENTIAL_RUN = 2 << 20;
+/** Largest jump between reads that still counts as going on sequentially. */
+const RUN_SLACK = 256 << 10;
 
 /** Store whose range reads go through a shared block cache with sequential prefetch. */
 export class BlockCachedStore implements Store {
@@ -20,7 +22,10 @@ export class BlockCachedStore implements Store {
   async getRange(cap: string, start: number, length: number, options?: CallOptions): Promise<Uint8Array> {
     if (length <= 0) return new Uint8Array(0);
     const previous = this.runs.get(cap);
-    const run = { start: previous?.end === start ? previous.start : start, end: start + length };
+    // Reads of a chained file reach its base as spans with small gaps (literal bytes from the
+    // deltas sit between them), so a read starting near where the last one ended continues the run.
+    const continues = previous !== undefined && start >= previous.start && Math.abs(start - previous.end) <= RUN_SLACK;
+    const run = { start: continues ? (previous as { start: number }).start : start, end: Math.max(start + length, continues ? (previous as { end: number }).end : 0) };
     this.runs.set(cap, run);
     const bytes = await this.blocks.readRange(cap, start, length, options?.signal);
     // Prefetch only for a real sequential reader: one random 1 MiB read arrives as several

@@ -66,11 +66,20 @@ export class BlockReader {
     return written === length ? out : out.subarray(0, written);
   }
 
-  /** Starts fetching the blocks after byte `from`, in as few requests as possible. */
+  /**
+   * Keeps the `prefetchBlocks` blocks after byte `from` cached or in flight, fetching missing ones
+   * in runs of at least a quarter of the window: each grid request has a fixed cost, so a few
+   * large requests stream faster than many small ones.
+   */
   prefetch(cap: string, from: number): void {
-    const promises = this.blocks(cap, Math.floor(from / this.blockSize), this.prefetchBlocks);
+    const first = Math.floor(from / this.blockSize);
+    const minRun = Math.max(1, Math.floor(this.prefetchBlocks / 4));
+    let missing = first;
+    while (missing < first + this.prefetchBlocks && (this.cache.has(`${missing}:${cap}`) || this.pending.has(`${missing}:${cap}`))) missing++;
+    const count = first + this.prefetchBlocks - missing;
+    if (count <= 0 || (count < minRun && missing > first + 1)) return;
     // A failed prefetch is retried by the read that needs the block; nothing to report here.
-    for (const promise of promises) promise.catch(() => {});
+    for (const promise of this.blocks(cap, missing, count)) promise.catch(() => {});
   }
 
   /**
