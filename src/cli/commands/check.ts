@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { checkRepository, type CheckProgress, type Damage } from '../../maint/check.js';
 import { TimefsError } from '../../model/errors.js';
+import { ConcurrencyLimitedStore } from '../../store/concurrency-limited-store.js';
+import { TahoeStore } from '../../store/tahoe/tahoe-store.js';
 import { GridSnapshotCatalogue } from '../../view/snapshot-catalogue.js';
 import { ChainVersionReader } from '../../view/version-reader.js';
 import { EXIT } from '../exit-codes.js';
@@ -24,8 +26,9 @@ export const checkCommand: CommandModule = {
       .option('--read-data-subset <P%>', 'rebuild a random P percent of the file versions (e.g. 10%)')
       .option('--json', 'print the report as JSON')
       .addHelpText('after', `
-Each object is checked once (Tahoe t=check), however many snapshots share it. Every problem is
-reported with a path and the snapshots it affects.
+Each object is checked once (Tahoe t=check), however many snapshots share it; --read-data reads
+from the grid itself, past the local caches. Every problem is reported with a path and the
+snapshots it affects.
 Exit status: 0 all good, 3 readable but some objects have fewer shares than wanted (repairable),
 4 damaged (missing objects or content that does not match its hash), 1 the check itself failed.
 
@@ -46,11 +49,13 @@ Examples:
         }
       }
       const repo = await openRepo(flags);
-      const snapshots = await new GridSnapshotCatalogue(repo.store, repo.snapshotsCap).list();
+      // Straight to the grid, past the local caches: check vouches for what the grid holds.
+      const grid = new ConcurrencyLimitedStore(new TahoeStore({ nodeUrl: repo.nodeUrl }), 8);
+      const snapshots = await new GridSnapshotCatalogue(grid, repo.snapshotsCap).list();
       const progress = new ProgressLine(process.stderr, flags.json ? false : undefined);
-      const report = await checkRepository(repo.store, snapshots.map((s) => ({ name: s.name, cap: s.cap })), {
+      const report = await checkRepository(grid, snapshots.map((s) => ({ name: s.name, cap: s.cap })), {
         readDataPercent: percent,
-        versions: new ChainVersionReader(repo.store),
+        versions: new ChainVersionReader(grid),
         onProgress: (p: CheckProgress) => progress.update(progressText(p)),
       });
       progress.clear();
