@@ -1,6 +1,6 @@
 // Reading through real mounts over the real grid: random ranges of a version at chain depth 20,
 // eight concurrent readers, a hash mismatch giving EIO plus a log line, and grid faults (one
-// storage node down: reads work; all down: EIO within the timeout). The grid is restored after.
+// storage node down: reads work; all down: EIO within the timeout), the last on a private grid.
 import assert from 'node:assert/strict';
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -8,13 +8,13 @@ import { after, before, describe, it } from 'node:test';
 import { TahoeStore } from '../../src/store/tahoe/tahoe-store.js';
 import { editedVersions } from '../helpers/view-suite.js';
 import { addSnapshot, chainFile, dir, memoryRepo, wholeFile, type Node } from '../helpers/view-fixture.js';
-import { mountForTest, run, type TestMount } from '../helpers/mount-harness.js';
+import { startPrivateGrid } from '../helpers/grid.js';
+import { mountForTest, type TestMount } from '../helpers/mount-harness.js';
 
 const nodeUrl = process.env.TIMEFS_TEST_NODE_URL ?? 'http://127.0.0.1:47006/';
 const TIME = '2011-03-04T05:06:07Z';
 /** A cap with more than the six characters `redactCap` keeps: a secret. */
 const WHOLE_CAP = /URI:[A-Z0-9-]+:[A-Za-z0-9:_-]{7,}/;
-const grid = (command: string, n: number): Promise<unknown> => run(process.execPath, ['--import', 'tsx', 'scripts/grid.ts', command, String(n)], { timeout: 120_000 });
 
 /** Deterministic ranges: odd offsets and lengths, some across 128 KiB segments and 1 MiB blocks, some past the end. */
 function ranges(size: number, count: number): Array<[number, number]> {
@@ -90,22 +90,29 @@ describe('reading through the mount (real grid)', () => {
   });
 
   it('reads with one storage node down and gives EIO within the timeout with all down', async () => {
-    // a fresh mount, so nothing is cached yet; the listing is loaded while the grid is healthy
-    const fresh = await mountForTest(store, snapshotsCap, {}, { timeoutMs: 5_000 });
+    // a grid of its own, so stopping nodes does not disturb other tests on the shared one
+    const own = await startPrivateGrid('mount-faults', 40);
+    const ownStore = new TahoeStore({ nodeUrl: own.nodeUrl });
+    const repo = await memoryRepo(ownStore);
+    const children: Record<string, Node> = {};
+    for (const name of Object.keys(files)) children[name] = await wholeFile(ownStore, files[name] as Uint8Array);
+    await addSnapshot(ownStore, repo.snapshotsCap, TIME, await dir(ownStore, children));
+    const fresh = await mountForTest(ownStore, repo.snapshotsCap, {}, { timeoutMs: 5_000 });
     try {
+      // the listing is loaded while the grid is healthy; no content is cached yet
       const dirPath = join(fresh.mountPoint, TIME);
       for (const name of Object.keys(files)) await stat(join(dirPath, name));
-      await grid('stop-node', 1);
+      await own.stopStorageNode(1);
       assert.ok((await readFile(join(dirPath, 'whole-1.bin'))).equals(files['whole-1.bin'] as Uint8Array));
-      await grid('stop-node', 2);
-      await grid('stop-node', 3);
+      await own.stopStorageNode(2);
+      await own.stopStorageNode(3);
       const started = Date.now();
       await assert.rejects(readFile(join(dirPath, 'whole-2.bin')), { code: 'EIO' });
       assert.ok(Date.now() - started < 30_000, 'EIO came within the timeout');
       for (const line of fresh.logs) assert.doesNotMatch(line, WHOLE_CAP);
     } finally {
-      for (const n of [1, 2, 3]) await grid('start-node', n).catch(() => {});
       await fresh.close();
+      await own.stop();
     }
   });
 });
