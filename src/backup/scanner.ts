@@ -31,6 +31,8 @@ export function normaliseSources(paths: readonly string[]): string[] {
 }
 
 const LSTAT_BATCH = 64;
+/** Directories listed at the same time: keeps the thread pool busy without holding the tree. */
+const MAX_CONCURRENT_WALKS = 6;
 
 /** Walks `sources` and fills the catalog's pending snapshot and upload queue; counts into `stats`. */
 export async function scanSources(sources: readonly string[], catalog: Catalog, options: ScanOptions, stats: PushStats, events: PushEvents): Promise<void> {
@@ -91,6 +93,7 @@ export async function scanSources(sources: readonly string[], catalog: Catalog, 
       return;
     }
     names.sort(Buffer.compare);
+    const subdirs: Array<{ key: Buffer; full: Buffer }> = [];
     for (let i = 0; i < names.length; i += LSTAT_BATCH) {
       const batch = names.slice(i, i + LSTAT_BATCH).filter((name) => {
         const full = Buffer.concat([dirPath, dirPath.length > 1 ? Buffer.from('/') : Buffer.alloc(0), name]);
@@ -114,13 +117,20 @@ export async function scanSources(sources: readonly string[], catalog: Catalog, 
         }
         if (item.stat.isDirectory() && (await hasMarker(item.full, options.excludeIfPresent))) continue;
         await record(key, item.stat, known[i] ?? null);
-        if (item.stat.isDirectory()) {
-          if (options.oneFileSystem && item.stat.dev !== rootDev) continue;
-          await walk(key, item.full, rootDev);
-        }
+        if (item.stat.isDirectory() && !(options.oneFileSystem && item.stat.dev !== rootDev)) subdirs.push({ key, full: item.full });
       }
     }
+    // Subdirectories run concurrently while slots are free, else inline: bounded, never deadlocked.
+    const running: Promise<void>[] = [];
+    for (const sub of subdirs) {
+      if (activeWalks < MAX_CONCURRENT_WALKS) {
+        activeWalks++;
+        running.push(walk(sub.key, sub.full, rootDev).finally(() => { activeWalks--; }));
+      } else await walk(sub.key, sub.full, rootDev);
+    }
+    await Promise.all(running);
   };
+  let activeWalks = 0;
 
   for (const source of normaliseSources(sources)) {
     const components = source.split('/').filter((c) => c.length > 0).map((c) => Buffer.from(c));
