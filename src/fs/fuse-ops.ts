@@ -4,6 +4,7 @@
  * wedges the kernel), errors become errno values in `errno.ts`, and every operation that would
  * change anything answers EROFS.
  */
+import { setMaxListeners } from 'node:events';
 import type { EntryType } from '../model/entry.js';
 import { TimefsError } from '../model/errors.js';
 import type { FileContent, MountNode, MountSource } from '../view/mount-source.js';
@@ -72,6 +73,8 @@ export function buildFuseOps(source: MountSource, options: FuseOpsOptions): Reco
   /** Runs `work` with a deadline and answers `cb` with its result or an errno. */
   const serve = <T>(op: string, path: string, cb: Callback, work: (signal: AbortSignal) => Promise<T>, reply: (value: T) => unknown[]): void => {
     const controller = new AbortController();
+    // one operation fans out into many grid requests, each listening for the abort
+    setMaxListeners(256, controller.signal);
     const timer = setTimeout(() => controller.abort(new TimefsError('grid.timeout', `${op} ${path}: no answer within ${options.timeoutMs} ms`)), options.timeoutMs);
     const deadline = new Promise<never>((_, reject) => {
       controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
