@@ -22,9 +22,10 @@ const BATCH = 256 << 10;
 /** Options of {@link patchStream}. */
 export interface PatchOptions {
   /**
-   * Yield small outputs as views of one reused buffer (valid until the consumer asks for the
-   * next piece) instead of fresh copies: no garbage per piece, for consumers that write each
-   * piece out before going on.
+   * Yield small outputs as views of reused buffers instead of fresh copies: no garbage per piece.
+   * A yielded piece stays valid while the consumer pulls one more piece (so it may write piece
+   * k while piece k+1 is produced), and is reused after that. The basis reader may likewise reuse
+   * a buffer three reads later.
    */
   reuseOutput?: boolean;
 }
@@ -155,12 +156,20 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Collects small outputs and hands them out in batches. */
+/**
+ * Collects small outputs and hands them out in batches. With `reuse`, batches alternate between
+ * two buffers, so a consumer may still be writing the previous batch while the next one fills.
+ */
 class Batch {
-  private readonly buf = new Uint8Array(BATCH);
+  private readonly buffers: Uint8Array[];
+  private buf: Uint8Array;
+  private turn = 0;
   private length = 0;
 
-  constructor(private readonly reuse: boolean) {}
+  constructor(private readonly reuse: boolean) {
+    this.buffers = reuse ? [new Uint8Array(BATCH), new Uint8Array(BATCH)] : [new Uint8Array(BATCH)];
+    this.buf = this.buffers[0] as Uint8Array;
+  }
 
   *add(bytes: Uint8Array): Generator<Uint8Array> {
     let p = 0;
@@ -181,6 +190,10 @@ class Batch {
     if (this.length === 0) return;
     const out = this.reuse ? this.buf.subarray(0, this.length) : this.buf.slice(0, this.length);
     this.length = 0;
+    if (this.reuse) {
+      this.turn ^= 1;
+      this.buf = this.buffers[this.turn] as Uint8Array;
+    }
     yield out;
   }
 }

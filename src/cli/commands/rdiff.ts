@@ -127,7 +127,14 @@ async function patchAction(basisPath: string, deltaPath: string, newPath: string
     const input = await openInput(deltaPath);
     await withOutput(newPath, opts, input, async (output) => {
       try {
-        for await (const piece of patchStream(input.chunks(false), basis, { reuseOutput: true })) await output.write(piece);
+        // One write in flight while the next piece is read: the patch's buffers stay valid for one more piece.
+        let writing: Promise<void> = Promise.resolve();
+        for await (const piece of patchStream(input.chunks(false), basis, { reuseOutput: true })) {
+          await writing;
+          writing = output.write(piece);
+          writing.catch(() => undefined); // awaited on the next turn or below
+        }
+        await writing;
       } catch (err) {
         throw rename(err, deltaPath);
       }
