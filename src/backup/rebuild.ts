@@ -11,6 +11,7 @@ import { VERSION_NODE, type EntryMeta, type SnapshotMeta, type VersionPartMeta }
 import { rawNameBytes } from '../model/names.js';
 import type { NewChild, Store } from '../store/store.js';
 import { bodyHash } from './commit.js';
+import { SIGNATURE_CHAIN } from './signature-chain.js';
 
 /** The newest snapshot in `snapshots/`, by name (names are ISO times). */
 export async function latestSnapshot(store: Store, snapshotsCap: string): Promise<{ name: string; cap: string; meta?: SnapshotMeta['timefs'] } | undefined> {
@@ -74,15 +75,16 @@ async function readVersionNode(store: Store, nodeCap: string): Promise<ChainInfo
     return { cap: e.readCap, size };
   };
   const base = part(VERSION_NODE.base);
-  const sig = part(VERSION_NODE.signature);
+  const sig = part(VERSION_NODE.signature) ?? part(SIGNATURE_CHAIN.base);
   if (!base || !sig) return undefined;
-  const deltas = [];
-  for (let i = 1; ; i++) {
-    const d = part(VERSION_NODE.deltaName(i));
-    if (!d) break;
-    deltas.push(d);
-  }
+  const series = (name: (i: number) => string) => {
+    const out = [];
+    for (let i = 1; part(name(i)); i++) out.push(part(name(i))!);
+    return out;
+  };
+  const deltas = series(VERSION_NODE.deltaName);
+  const sigDeltas = parts.has(VERSION_NODE.signature) ? [] : series(SIGNATURE_CHAIN.deltaName);
   const header = await store.getRange(sig.cap, 0, 12);
   const blockLength = header.length >= 8 ? Buffer.from(header).readUInt32BE(4) : 0;
-  return { base, deltas, sig, blockLength };
+  return { base, deltas, sig, blockLength, ...(sigDeltas.length > 0 ? { sigDeltas } : {}) };
 }

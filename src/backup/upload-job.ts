@@ -11,6 +11,7 @@ import { VERSION_NODE, type EntryMeta, type VersionPartMeta } from '../model/ent
 import type { NewChild, Store } from '../store/store.js';
 import type { DeltaEngine } from './delta-engine.js';
 import type { Packer } from './packer.js';
+import { loadChainSignature, SIGNATURE_CHAIN, signatureDelta } from './signature-chain.js';
 import { entryMetaOf } from './entry-meta.js';
 import type { PushEvents, PushStats } from './events.js';
 import { discardPass, readPass, SkipFile, type PassPlan, type PassResult } from './file-pass.js';
@@ -98,7 +99,7 @@ async function fileJob(ctx: JobContext, key: Buffer, pending: PendingEntry): Pro
     else if (allowUpload) plan.upload = store;
     return plan;
   };
-  if (chain && shouldTryDelta(pending.meta.size, prevVersion, policy)) oldSignature = await store.get(chain.sig.cap);
+  if (chain && shouldTryDelta(pending.meta.size, prevVersion, policy)) oldSignature = await loadChainSignature(store, chain);
 
   const copies: SpillSink[] = [];
   let pass = await stablePass(ctx, path, startNs, (size) => planFor(size, true));
@@ -147,13 +148,16 @@ async function fileJob(ctx: JobContext, key: Buffer, pending: PendingEntry): Pro
       stats.bytesUploaded += pass.result.size;
       stats.uploads++;
     }
-    const sig = { cap: await upload(ctx, pass.result.signature!), size: pass.result.signature!.size };
     let info: ChainInfo;
-    if (choice === 'delta' && chain) {
+    if (choice === 'delta' && chain && oldSignature) {
       const delta = { cap: await upload(ctx, pass.result.delta!), size: pass.result.delta!.size };
-      info = { base: chain.base, deltas: [...chain.deltas, delta], sig, blockLength: chooseBlockLength(size) };
+      const sigDelta = await signatureDelta(oldSignature, await sinkBytes(pass.result.signature!));
+      const sigPart = { cap: await ctx.store.putImmutable(sigDelta), size: sigDelta.length };
+      count(stats, sigDelta.length);
+      info = { base: chain.base, deltas: [...chain.deltas, delta], sig: chain.sig, sigDeltas: [...(chain.sigDeltas ?? []), sigPart], blockLength: chooseBlockLength(size) };
       stats.deltas++;
     } else {
+      const sig = { cap: await upload(ctx, pass.result.signature!), size: pass.result.signature!.size };
       if (baseCap === undefined) baseCap = await upload(ctx, pass.result.copy!);
       info = { base: { cap: baseCap, size: fileMeta.size }, deltas: [], sig, blockLength: chooseBlockLength(fileMeta.size) };
       stats.wholeFiles++;
@@ -167,12 +171,16 @@ async function fileJob(ctx: JobContext, key: Buffer, pending: PendingEntry): Pro
   }
 }
 
-/** The children of a version node `{base, d001…, sig}`. */
+/** The children of a version node: `{base, d001…, sig}`, or `{base, d001…, sigbase, s001…}` (see signature-chain.ts). */
 export function versionNodeChildren(info: ChainInfo): Record<string, NewChild> {
   const part = (role: VersionPartMeta['timefs']['role'], p: { cap: string; size: number }): NewChild => ({ cap: p.cap, metadata: { timefs: { role, size: p.size } } });
   const children: Record<string, NewChild> = { [VERSION_NODE.base]: part('base', info.base) };
   info.deltas.forEach((d, i) => { children[VERSION_NODE.deltaName(i + 1)] = part('delta', d); });
-  children[VERSION_NODE.signature] = part('sig', info.sig);
+  if (info.sigDeltas === undefined || info.sigDeltas.length === 0) children[VERSION_NODE.signature] = part('sig', info.sig);
+  else {
+    children[SIGNATURE_CHAIN.base] = part('sig', info.sig);
+    info.sigDeltas.forEach((d, i) => { children[SIGNATURE_CHAIN.deltaName(i + 1)] = part('sig', d); });
+  }
   return children;
 }
 
@@ -184,6 +192,14 @@ async function upload(ctx: JobContext, sink: SpillSink): Promise<string> {
   const cap = await ctx.store.putImmutable(sink.body());
   count(ctx.stats, sink.size);
   return cap;
+}
+
+async function sinkBytes(sink: SpillSink): Promise<Uint8Array> {
+  const body = sink.body();
+  if (body instanceof Uint8Array) return body;
+  const parts: Uint8Array[] = [];
+  for await (const part of body.stream) parts.push(part);
+  return Buffer.concat(parts);
 }
 
 function count(stats: PushStats, bytes: number): void {

@@ -16,8 +16,13 @@ export interface ChainInfo {
   base: StoredPart;
   /** Deltas d001… in order. */
   deltas: StoredPart[];
-  /** Signature of the last version (the version node's `sig`). */
+  /**
+   * Without `sigDeltas`: the signature of the last version (the node's `sig`). With them: the
+   * signature of the chain's first version (`sigbase`); applying `sigDeltas` gives the last one's.
+   */
   sig: StoredPart;
+  /** Deltas between successive signatures (`s001…`), see backup/signature-chain.ts. */
+  sigDeltas?: StoredPart[];
   /** rdiff block length of that signature. */
   blockLength: number;
 }

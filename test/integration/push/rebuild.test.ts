@@ -18,6 +18,12 @@ test('push (grid): the catalog is a cache: without it the next push rebuilds it 
   }
   try {
     await pushOnce(store, snapshotsCap, state, { paths: [src] });
+    // A second version, so the latest version node holds a signature chain (sigbase + s001).
+    big.write('first edit', 100_000);
+    await writeFile(join(src, 'big.bin'), big);
+    await utimes(join(src, 'big.bin'), 1_600_000_050, 1_600_000_050);
+    const second = await pushOnce(store, snapshotsCap, state, { paths: [src] });
+    assert.equal(second.stats.deltas, 1);
     await rm(state, { recursive: true, force: true });
     big.write('changed!', 300_000);
     await writeFile(join(src, 'big.bin'), big);
@@ -37,7 +43,7 @@ test('push (grid): the catalog is a cache: without it the next push rebuilds it 
     const tree = await walkSnapshot(store, snaps.at(-1)!.cap);
     const entry = tree.get(join(src, 'big.bin'))!;
     assert.equal(entry.meta.storage, 'chain');
-    assert.equal(entry.meta.chain, 1);
+    assert.equal(entry.meta.chain, 2, 'the delta continues the chain rebuilt from the grid');
     assert.deepEqual(await fileContent(store, entry), big);
     assert.deepEqual(await fileContent(store, tree.get(join(src, 'sub/small.txt'))!), files['sub/small.txt']);
   } finally {

@@ -69,7 +69,8 @@ test('chooseBlockLength: powers of two, growing with the file, clamped', () => {
   for (const b of lengths) assert.equal(b & (b - 1), 0);
   for (let i = 1; i < lengths.length; i++) assert.ok(lengths[i]! >= lengths[i - 1]!);
   assert.equal(lengths[0], 1024);
-  assert.equal(lengths.at(-1), 64 * 1024);
+  assert.equal(chooseBlockLength(1 << 30), 4096);
+  for (const s of sizes) assert.ok((s / chooseBlockLength(s)) * 36 <= 36 * 1024 * 1024, `signature of a ${s}-byte file stays under 36 MiB`);
 });
 
 test('excludeMatcher: names, paths, comments', () => {

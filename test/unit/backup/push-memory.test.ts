@@ -121,6 +121,14 @@ test('push (memory store): a changed large file becomes a delta on its chain; --
   let data = Buffer.from(await store.get(node.get('base')!.cap));
   for (const d of ['d001', 'd002']) data = Buffer.from(await patchBytes(data, await store.get(node.get(d)!.cap)));
   assert.deepEqual(data, versions[2]);
+  assert.deepEqual([...node.keys()].sort(), ['base', 'd001', 'd002', 's001', 's002', 'sigbase']);
+  // The signature chain rebuilds exactly what rdiff signature gives for that version.
+  const { signatureOf } = await import('../../../src/delta/index.js');
+  const { chooseBlockLength } = await import('../../../src/backup/policy.js');
+  let sig = Buffer.from(await store.get(node.get('sigbase')!.cap));
+  for (const d of ['s001', 's002']) sig = Buffer.from(await patchBytes(sig, await store.get(node.get(d)!.cap)));
+  assert.deepEqual(sig, Buffer.from(await signatureOf(versions[2]!, { blockLength: chooseBlockLength(versions[2]!.length), strongLength: 32 })));
+  assert.ok(node.get('s002')!.size! < 2_000, 'a signature delta is small');
   assert.ok(node.get('d001')!.size! < 20_000, 'a small edit makes a small delta');
   const uploads = store.uploads;
   const again = await push({ rehash: true, now: () => 1_700_000_000_000 });
