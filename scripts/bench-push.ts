@@ -131,7 +131,9 @@ async function editCase(label: string, size: number, makeEdits: (size: number) =
   console.log(`second push:  timefs ${p2.seconds.toFixed(1)} s, stored ${mb(p2.stored)}, uploaded ${mb(s2.bytesUploaded ?? 0)} (RSS ${p2.rssKiB} KiB) | tahoe backup ${t2.seconds.toFixed(1)} s, stored ${mb(t2.stored)}`);
   console.log(`rdiff at -b ${block} (our policy): delta ${mb(ours.delta)} + signature ${mb(ours.sig)} = ${mb(ours.delta + ours.sig)}`);
   console.log(`rdiff at -b 4096:                 delta ${mb(at4k.delta)} + signature ${mb(at4k.sig)} = ${mb(at4k.delta + at4k.sig)}`);
-  console.log(`ratios: stored vs tahoe backup ${ratio(t2.stored, p2.stored)} less; uploaded vs rdiff delta+sig ${((s2.bytesUploaded ?? 0) / (ours.delta + ours.sig)).toFixed(2)}; stored (after ${'expansion'}) vs rdiff delta+sig ${(p2.stored / (ours.delta + ours.sig)).toFixed(2)}; time vs tahoe backup ${ratio(t2.seconds, p2.seconds)} faster`);
+  console.log(`ratios: stored vs tahoe backup ${ratio(t2.stored, p2.stored)} less; uploaded vs rdiff delta+sig ${((s2.bytesUploaded ?? 0) / (ours.delta + ours.sig)).toFixed(2)} (vs rdiff delta alone ${((s2.bytesUploaded ?? 0) / ours.delta).toFixed(2)}); stored (after expansion) vs rdiff delta+sig ${(p2.stored / (ours.delta + ours.sig)).toFixed(2)}; time vs tahoe backup ${ratio(t2.seconds, p2.seconds)} faster`);
+  // restic 258 MB and borg 262 MB for the 1 % edit of 256 MiB are the issue's published figures, not measured here.
+  if (label === 'blocks' && !quick) console.log(`vs published restic 258 MB / borg 262 MB for this edit: ${ratio(258e6, p2.stored)} / ${ratio(262e6, p2.stored)} less (stored after expansion)`);
   rmSync(oldCopy);
   rmSync(dir, { recursive: true });
 }
