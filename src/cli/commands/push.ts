@@ -61,6 +61,11 @@ export const pushCommand: CommandModule = {
         }
       }
       const repo = await openRepo(flags);
+      if (repo.readOnly) {
+        throw new TimefsError('grid.not-writeable', 'this repository was opened through a read-only cap: push needs the write cap', {
+          hint: 'pass the repository alias or its URI:DIR2: write cap with --repo',
+        });
+      }
       const catalog = await Catalog.open(repo.stateDir);
       const mode: PushOutput = flags.json ? 'json' : process.stderr.isTTY ? 'tty' : 'plain';
       const reporter = pushReporter(mode, process.stdout, process.stderr);
