@@ -46,3 +46,15 @@ export class ByteSink {
     return out;
   }
 }
+
+/**
+ * Returns `buf` if it holds `needed` bytes, else a larger copy of its first `keep` bytes (at
+ * least doubling). Buffers sized by a block length grow with the data actually seen, so a
+ * crafted header with a huge block length costs nothing until that much data arrives.
+ */
+export function growBuffer(buf: Uint8Array, needed: number, keep: number): Uint8Array {
+  if (needed <= buf.length) return buf;
+  const next = new Uint8Array(Math.max(needed, buf.length * 2));
+  next.set(buf.subarray(0, keep));
+  return next;
+}

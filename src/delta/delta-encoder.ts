@@ -8,7 +8,7 @@
  * O(signature + block length + chunk).
  */
 import { RK_ADJ, RK_INVM, RK_MULT, rabinKarpBlock, rabinKarpPower, rollsumBlock, ROLLSUM_OFFSET } from './checksums.js';
-import { ByteSink } from './byte-sink.js';
+import { ByteSink, growBuffer } from './byte-sink.js';
 import { deltaMagicBytes, encodeCopy, encodeLiteralHeader, OP } from './delta-format.js';
 import { lookupKey, type LoadedSignature, type SignatureIndex } from './signature-index.js';
 import { createStrongHasher, type StrongHasher } from './strong-hash.js';
@@ -45,14 +45,14 @@ export async function createDeltaEncoder(signature: LoadedSignature, options: De
 
 /** A signature without blocks (empty basis): rdiff emits one LITERAL per block-length chunk of input. */
 class SlackDelta implements DeltaEncoder {
-  private readonly pending: Uint8Array;
+  private pending: Uint8Array;
   private pendingLength = 0;
 
   constructor(
     private readonly blockLength: number,
     private readonly sink: ByteSink,
   ) {
-    this.pending = new Uint8Array(blockLength);
+    this.pending = new Uint8Array(Math.min(blockLength, 1 << 16));
     this.sink.write(deltaMagicBytes());
   }
 
@@ -66,11 +66,12 @@ class SlackDelta implements DeltaEncoder {
         continue;
       }
       const take = Math.min(B - this.pendingLength, chunk.length - offset);
+      this.pending = growBuffer(this.pending, this.pendingLength + take, this.pendingLength);
       this.pending.set(chunk.subarray(offset, offset + take), this.pendingLength);
       this.pendingLength += take;
       offset += take;
       if (this.pendingLength === B) {
-        this.literal(this.pending);
+        this.literal(this.pending.subarray(0, B));
         this.pendingLength = 0;
       }
     }
@@ -120,7 +121,7 @@ class RollingDelta implements DeltaEncoder {
     this.rollsum = signature.params.weak === 'rollsum';
     this.index = signature.index;
     this.multB = rabinKarpPower(this.B);
-    this.buf = new Uint8Array(Math.min(PIECE, 1 << 16) + this.B + MAX_LITERAL_RUN + 1);
+    this.buf = new Uint8Array((1 << 16) + Math.min(this.B, 1 << 20) + MAX_LITERAL_RUN + 1); // grows in append() if needed
     this.sink.write(deltaMagicBytes());
   }
 
@@ -150,11 +151,7 @@ class RollingDelta implements DeltaEncoder {
       this.pos -= keep;
       this.litStart = 0;
     }
-    if (this.n + piece.length > this.buf.length) {
-      const next = new Uint8Array(Math.max(this.buf.length * 2, this.n + piece.length));
-      next.set(this.buf.subarray(0, this.n));
-      this.buf = next;
-    }
+    this.buf = growBuffer(this.buf, this.n + piece.length, this.n);
     this.buf.set(piece, this.n);
     this.n += piece.length;
   }

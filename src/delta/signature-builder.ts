@@ -2,6 +2,7 @@
  * Streaming signature generation: feed the file as chunks, get signature bytes back.
  * Memory: one block plus the output produced by the current chunk.
  */
+import { growBuffer } from './byte-sink.js';
 import { rabinKarpBlock, rollsumBlock } from './checksums.js';
 import {
   encodeSignatureHeader,
@@ -29,7 +30,7 @@ export async function createSignatureBuilder(options: SignatureOptions = {}): Pr
 class StreamingSignature implements SignatureBuilder {
   readonly params: SignatureParams;
   private readonly hasher: StrongHasher;
-  private readonly partial: Uint8Array;
+  private partial: Uint8Array;
   private partialLength = 0;
   private headerWritten = false;
   private finished = false;
@@ -38,7 +39,7 @@ class StreamingSignature implements SignatureBuilder {
   constructor(params: SignatureParams, hasher: StrongHasher) {
     this.params = params;
     this.hasher = hasher;
-    this.partial = new Uint8Array(params.blockLength);
+    this.partial = new Uint8Array(Math.min(params.blockLength, 1 << 16)); // grows up to one block
     this.entryLength = 4 + params.strongLength;
   }
 
@@ -60,6 +61,7 @@ class StreamingSignature implements SignatureBuilder {
     }
     if (this.partialLength > 0) {
       const take = Math.min(B - this.partialLength, chunk.length);
+      this.partial = growBuffer(this.partial, this.partialLength + take, this.partialLength);
       this.partial.set(chunk.subarray(0, take), this.partialLength);
       this.partialLength += take;
       offset = take;
@@ -73,6 +75,7 @@ class StreamingSignature implements SignatureBuilder {
       offset += B;
     }
     if (offset < chunk.length) {
+      this.partial = growBuffer(this.partial, this.partialLength + chunk.length - offset, this.partialLength);
       this.partial.set(chunk.subarray(offset), this.partialLength);
       this.partialLength += chunk.length - offset;
     }

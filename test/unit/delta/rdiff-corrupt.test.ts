@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   concatBytes,
+  deltaOf,
   loadSignature,
   memoryBasis,
   patchBytes,
@@ -155,3 +156,15 @@ test('random garbage signatures load or fail with a typed error', () => {
 async function* one(data: Uint8Array): AsyncGenerator<Uint8Array> {
   yield data;
 }
+
+test('a signature header with a huge block length costs memory only as data arrives', async () => {
+  const huge = (1 << 28).toString(16).padStart(8, '0');
+  const empty = bytes(`72730147 ${huge} 00000020`); // no blocks: a slack delta
+  const oneBlock = concatBytes([bytes(`72730147 ${huge} 00000008`), new Uint8Array(12)]);
+  const before = process.memoryUsage().arrayBuffers;
+  const small = new TextEncoder().encode('hello world\n');
+  assert.deepEqual(await deltaOf(empty, small), bytes(`${MAGIC} 0c 68656c6c6f20776f726c640a 00`));
+  assert.deepEqual(await deltaOf(oneBlock, small), bytes(`${MAGIC} 0c 68656c6c6f20776f726c640a 00`));
+  const grown = process.memoryUsage().arrayBuffers - before;
+  assert.ok(grown < 16 << 20, `array buffers grew by ${grown} bytes`);
+});
