@@ -135,6 +135,16 @@ describe('TahoeStore against a scripted node: unknown outcomes, broken downloads
     await assert.rejects(store.getRange(FILE, 10, 10), (err) => isTimefsError(err, 'grid.bad-response'));
   });
 
+  it('a cancelled request stops at once with "aborted" and is not retried', async () => {
+    seen.length = 0;
+    handler = () => { /* hang */ };
+    const store = new TahoeStore({ nodeUrl: url, timeoutMs: 30_000, retries: 3, retryDelayMs: 10 });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    await assert.rejects(store.get(FILE, { signal: controller.signal }), (err) => isTimefsError(err, 'aborted'));
+    assert.equal(seen.length, 1);
+  });
+
   it('a node that never answers gives grid.timeout, after a bounded number of attempts', async () => {
     seen.length = 0;
     handler = () => { /* hang */ };
