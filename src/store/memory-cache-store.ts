@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { isTimefsError } from '../model/errors.js';
 import type { CallOptions, DeepCheckEvent, DirEntry, HealthReport, NewChild, Store, UploadBody } from './store.js';
 import { isImmutableCap, isImmutableDirCap } from './tahoe/caps.js';
 import { DEFAULT_SEGMENT_SIZE, readBySegments } from './segments.js';
@@ -39,11 +40,17 @@ export class MemoryCachedStore implements Store {
     return this.cache.calculatedSize ?? 0;
   }
 
-  private once<T extends Cached>(key: string, fetch: () => Promise<T>, keep: (value: T) => boolean): Promise<T> {
+  private once<T extends Cached>(key: string, fetch: () => Promise<T>, keep: (value: T) => boolean, signal?: AbortSignal): Promise<T> {
     const hit = this.cache.get(key);
     if (hit !== undefined) return Promise.resolve(hit as T);
     const running = this.inflight.get(key);
-    if (running) return running as Promise<T>;
+    if (running) {
+      // Joined a fetch another caller started: its cancellation must not fail this caller.
+      return (running as Promise<T>).catch((err: unknown) => {
+        if (isTimefsError(err, 'aborted') && !signal?.aborted) return this.once(key, fetch, keep, signal);
+        throw err;
+      });
+    }
     const promise = fetch().then((value) => {
       if (keep(value)) this.cache.set(key, value);
       return value;
@@ -61,7 +68,7 @@ export class MemoryCachedStore implements Store {
   }
   async get(cap: string, options?: CallOptions): Promise<Uint8Array> {
     if (!isImmutableCap(cap)) return this.inner.get(cap, options);
-    const data = await this.once(`f:${cap}`, () => this.inner.get(cap, options), (d) => d.length <= this.maxEntryBytes);
+    const data = await this.once(`f:${cap}`, () => this.inner.get(cap, options), (d) => d.length <= this.maxEntryBytes, options?.signal);
     return data.slice();
   }
   async *getStream(cap: string, options?: CallOptions): AsyncIterable<Uint8Array> {
@@ -78,7 +85,7 @@ export class MemoryCachedStore implements Store {
     if (whole instanceof Uint8Array) return whole.slice(Math.min(start, whole.length), Math.min(start + length, whole.length));
     const size = await this.inner.size(cap, options);
     const out = await readBySegments(size, start, length, this.segmentSize, (index, segStart, segLength) =>
-      this.once(`s:${this.segmentSize}:${index}:${cap}`, () => this.inner.getRange(cap, segStart, segLength, options), () => true));
+      this.once(`s:${this.segmentSize}:${index}:${cap}`, () => this.inner.getRange(cap, segStart, segLength, options), () => true, options?.signal));
     return out.slice();
   }
   mkdirImmutable(children: Record<string, NewChild>, options?: CallOptions): Promise<string> {
@@ -89,7 +96,7 @@ export class MemoryCachedStore implements Store {
   }
   async list(dirCap: string, options?: CallOptions): Promise<Map<string, DirEntry>> {
     if (!isImmutableDirCap(dirCap)) return this.inner.list(dirCap, options);
-    const listing = await this.once(`d:${dirCap}`, () => this.inner.list(dirCap, options), () => true);
+    const listing = await this.once(`d:${dirCap}`, () => this.inner.list(dirCap, options), () => true, options?.signal);
     return new Map([...listing].map(([name, entry]) => [name, structuredClone(entry)]));
   }
   link(dirCap: string, name: string, childCap: string, metadata?: Record<string, unknown>, options?: CallOptions): Promise<void> {

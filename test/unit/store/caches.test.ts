@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { isTimefsError, TimefsError } from '../../../src/model/errors.js';
 import { ConcurrencyLimitedStore } from '../../../src/store/concurrency-limited-store.js';
 import { DiskCachedStore } from '../../../src/store/disk-cache-store.js';
 import { MemoryCachedStore } from '../../../src/store/memory-cache-store.js';
@@ -97,6 +98,30 @@ describe('MemoryCachedStore', () => {
     (a as Uint8Array)[0] = ((a as Uint8Array)[0] as number) ^ 0xff;
     assert.notDeepEqual(a, b, 'callers cannot modify the cached copy');
     assert.deepEqual(await cached.get(cap as string), b);
+  });
+
+  it('a reader that joined a fetch is not failed by the first reader cancelling', async () => {
+    class SlowStore extends MemoryStore {
+      override async get(cap: string, options?: { signal?: AbortSignal }): Promise<Uint8Array> {
+        await new Promise((resolve, reject) => {
+          const timer = setTimeout(resolve, 30);
+          options?.signal?.addEventListener('abort', () => {
+            clearTimeout(timer);
+            reject(new TimefsError('aborted', 'cancelled'));
+          });
+        });
+        return super.get(cap);
+      }
+    }
+    const inner = new SlowStore();
+    const cached = new MemoryCachedStore(inner, { maxBytes: 1 << 20 });
+    const { caps: [cap], data: [data] } = await fileCaps(inner, 1, 3000, 25);
+    const controller = new AbortController();
+    const first = cached.get(cap as string, { signal: controller.signal });
+    const second = cached.get(cap as string);
+    controller.abort();
+    await assert.rejects(first, (err) => isTimefsError(err, 'aborted'));
+    assert.deepEqual(await second, data);
   });
 
   it('stays within its byte bound, evicting least recently used objects', async () => {
