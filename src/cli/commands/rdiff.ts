@@ -106,6 +106,7 @@ async function signatureAction(basisPath: string, sigPath: string, opts: Signatu
 }
 
 async function deltaAction(sigPath: string, newPath: string, deltaPath: string, opts: CommonOptions): Promise<void> {
+  oneStdin(sigPath, newPath);
   const signature = await readSignature(sigPath);
   const input = await openInput(newPath);
   await withOutput(deltaPath, opts, input, async (output) => {
@@ -122,6 +123,7 @@ async function deltaAction(sigPath: string, newPath: string, deltaPath: string, 
 }
 
 async function patchAction(basisPath: string, deltaPath: string, newPath: string, opts: CommonOptions): Promise<void> {
+  oneStdin(basisPath, deltaPath);
   const basis = await openRandomAccess(basisPath);
   try {
     const input = await openInput(deltaPath);
@@ -182,6 +184,11 @@ async function readSignature(path: string): Promise<Uint8Array> {
   } finally {
     await input.close();
   }
+}
+
+/** Only one input can come from stdin. */
+function oneStdin(a: string, b: string): void {
+  if (a === '-' && b === '-') throw new TimefsError('usage', 'only one input can be "-" (stdin)');
 }
 
 function inFile<T>(path: string, f: () => T): T {

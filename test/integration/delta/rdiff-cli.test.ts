@@ -90,6 +90,14 @@ test('bad input: non-zero exit, one line naming the file, no partial output left
   assert.deepEqual(readdirSync(dir).filter((n) => n.includes('.timefs-')), [], 'no temporary files left');
 });
 
+test('only one input can be stdin', () => {
+  for (const args of [['delta', '-', '-', file('two.delta')], ['patch', '-', '-', file('two.new')]]) {
+    const r = timefs(['rdiff', ...args], Buffer.alloc(0));
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /only one input can be "-"/);
+  }
+});
+
 test('a pipe cannot be the basis of a patch (it is read at random offsets)', () => {
   const r = timefs(['rdiff', 'patch', '-', v('out/rand10k-mod.delta'), file('pipe.out')], readFileSync(v('in/rand10k.bin')));
   assert.equal(r.status, 2);
