@@ -15,7 +15,8 @@ import {
   type SignatureOptions,
 } from '../../../src/delta/index.js';
 
-const VECTORS = resolve(process.env.TIMEFS_RDIFF_VECTORS ?? join(process.cwd(), '..', 'shared', 'research', 'rdiff-vectors'));
+const ROOT = resolve(import.meta.dirname, '..', '..', '..');
+const VECTORS = resolve(process.env.TIMEFS_RDIFF_VECTORS ?? join(ROOT, '..', 'shared', 'research', 'rdiff-vectors'));
 const read = (p: string) => new Uint8Array(readFileSync(join(VECTORS, p)));
 
 interface Vector {
