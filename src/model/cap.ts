@@ -3,7 +3,8 @@
  * These helpers shorten them for display so that no log line or error ever shows one whole.
  */
 
-const CAP_PATTERN = /URI:[A-Z0-9-]+:[A-Za-z0-9:_-]+/g;
+// The lookahead leaves alone a cap that is already shortened (it ends in …).
+const CAP_PATTERN = /URI:[A-Z0-9-]+:[A-Za-z0-9:_-]+(?![A-Za-z0-9:_…-])/g;
 
 /** A cap shortened for display, e.g. `URI:DIR2:x7mj7e…` (kind plus 6 characters). */
 export function redactCap(cap: string): string {

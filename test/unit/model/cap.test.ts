@@ -17,6 +17,12 @@ test('redactCaps shortens every cap inside a message', () => {
   assert.match(out, /URI:DIR2:x7mj7e… into URI:DIR2-RO:aaaaaa…/);
 });
 
+test('redactCaps leaves an already shortened cap alone', () => {
+  const once = redactCaps(`object ${WRITE_CAP} is gone`);
+  assert.equal(redactCaps(once), once);
+  assert.equal(once, 'object URI:DIR2:x7mj7e… is gone');
+});
+
 test('isCap recognises caps only', () => {
   assert.ok(isCap(WRITE_CAP));
   assert.ok(!isCap('backups:'));
