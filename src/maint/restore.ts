@@ -8,8 +8,8 @@
  * already exists there, even for a tampered repository.
  */
 import { constants, createReadStream } from 'node:fs';
-import { chmod, lchown, link, mkdir, open, realpath, symlink } from 'node:fs/promises';
-import { TimefsError } from '../model/errors.js';
+import { chmod, lchown, link, mkdir, open, realpath, symlink, unlink } from 'node:fs/promises';
+import { isTimefsError, TimefsError } from '../model/errors.js';
 import type { CallOptions, Store } from '../store/store.js';
 import { pathSegments, type TreeEntry, type TreePath, type TreeReader } from '../view/tree-reader.js';
 import type { VersionReader } from '../view/version-reader.js';
@@ -17,6 +17,7 @@ import { makeSpecialFile, TimeSetter } from './local-attrs.js';
 import { joinBytes, NameSet, safeComponent } from './restore-names.js';
 import { SparseWriter } from './sparse-writer.js';
 import { streamHash } from './version-bytes.js';
+import { readWholeVerified } from './whole-stream.js';
 
 /** What restore needs from the read model. */
 export interface RestoreSource {
@@ -60,6 +61,8 @@ export interface RestoreReport {
   verified: number;
   /** Entries that could not be created as they were (e.g. device nodes without root). */
   warnings: string[];
+  /** Files left out because their stored data is damaged (missing or not matching its hash). */
+  damaged: string[];
   /** False when python3 was missing and mtimes were set to the microsecond only. */
   exactTimes: boolean;
 }
@@ -68,7 +71,7 @@ export interface RestoreReport {
 export async function restore(source: RestoreSource, from: RestoreFrom, target: string, options: RestoreOptions = {}): Promise<RestoreReport> {
   const call: CallOptions = options.signal ? { signal: options.signal } : {};
   const owners = options.owners ?? process.getuid?.() === 0;
-  const report: RestoreReport = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0, specials: 0, bytes: 0, written: 0, verified: 0, warnings: [], exactTimes: true };
+  const report: RestoreReport = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0, specials: 0, bytes: 0, written: 0, verified: 0, warnings: [], damaged: [], exactTimes: true };
   const times = new TimeSetter();
   const hardlinks = new Map<string, Buffer>();
   const toVerify: { path: Buffer; entry: TreeEntry }[] = [];
@@ -105,7 +108,7 @@ export async function restore(source: RestoreSource, from: RestoreFrom, target: 
         for (const child of await source.trees.list(entry.cap, shown, call)) await restoreEntry(dest, child, shown, childNames);
         report.dirs++;
       } else if (m.type === 'file') {
-        await restoreFile(dest, entry, shown);
+        if (!(await restoreFile(dest, entry, shown))) return;
         if (options.verify) toVerify.push({ path: dest, entry });
       } else if (m.type === 'symlink') {
         await symlink(Buffer.from(await source.store.get(entry.cap, call)), dest);
@@ -125,11 +128,15 @@ export async function restore(source: RestoreSource, from: RestoreFrom, target: 
     options.onProgress?.(report);
   };
 
-  const restoreFile = async (dest: Buffer, entry: TreeEntry, shown: string): Promise<void> => {
+  const restoreFile = async (dest: Buffer, entry: TreeEntry, shown: string): Promise<boolean> => {
     const handle = await open(dest, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     try {
       const writer = new SparseWriter(handle);
-      for await (const chunk of source.versions.readVerified(entry, { path: shown, snapshot: from.snapshot }, call)) {
+      // Whole files stream in one GET; chains and packs go through the chain reader.
+      const chunks = (entry.meta.storage ?? 'whole') === 'whole'
+        ? readWholeVerified(source.store, entry.cap, entry.meta, `${shown} in snapshot ${from.snapshot}`, call)
+        : source.versions.readVerified(entry, { path: shown, snapshot: from.snapshot }, call);
+      for await (const chunk of chunks) {
         await writer.write(chunk);
         report.bytes += chunk.length;
         options.onProgress?.(report);
@@ -137,9 +144,16 @@ export async function restore(source: RestoreSource, from: RestoreFrom, target: 
       await writer.finish();
       report.written += writer.written;
       report.files++;
-    } finally {
+    } catch (err) {
       await handle.close();
+      await unlink(dest);
+      // A damaged file is left out (not half-written) and reported; the rest is restored.
+      if (!isTimefsError(err, 'integrity', 'grid.gone') && !(isTimefsError(err) && err.code.startsWith('delta.'))) throw err;
+      report.damaged.push(`${shown}: ${err.message}`);
+      return false;
     }
+    await handle.close();
+    return true;
   };
 
   if (top.meta.type === 'dir') {

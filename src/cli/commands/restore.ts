@@ -33,7 +33,8 @@ export const restoreCommand: CommandModule = {
 Restores exact bytes (zero blocks become holes), modes, owners (when run as root), mtimes to the
 nanosecond, symlinks, hard links, fifos, sockets, device nodes (as root) and names that are not
 UTF-8. Names that would leave the target ("..", "/" inside a name) are refused as a tampered
-repository. A directory is restored as its contents inside DIR; a file as DIR/NAME.
+repository. A directory is restored as its contents inside DIR; a file as DIR/NAME. A file whose
+stored data is damaged is left out and reported (exit status 4); everything else is restored.
 
 Examples:
   timefs restore latest --target /tmp/everything --repo backups:
@@ -63,8 +64,9 @@ Examples:
         if (flags.verify) println(`verified ${report.verified} files against their recorded hashes`);
         if (!report.exactTimes) println('warning: python3 was not found; modification times were set to the microsecond only');
         for (const w of report.warnings) println(`warning: ${w}`);
+        for (const d of report.damaged) println(`DAMAGED, not restored: ${d}`);
       }
-      process.exitCode = report.warnings.length > 0 ? EXIT.warnings : EXIT.ok;
+      process.exitCode = report.damaged.length > 0 ? EXIT.damaged : report.warnings.length > 0 ? EXIT.warnings : EXIT.ok;
     });
   },
 };

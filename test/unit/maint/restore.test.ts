@@ -140,3 +140,19 @@ describe('restore (MemoryStore, local disk)', () => {
     });
   }
 });
+
+describe('restore of damaged data (MemoryStore)', () => {
+  it('leaves out and reports a whole file that does not match its hash', async () => {
+    const store = new MemoryStore();
+    const cap = await store.putImmutable(pseudoRandom(5000, 1));
+    const rootCap = await buildTree(store, {
+      'bad.bin': { type: 'linked', cap, meta: { type: 'file', mode: 0o644, uid: 0, gid: 0, mtime: '0', size: 5000, hash: 'aa'.repeat(32), storage: 'whole' } },
+      'good.txt': { type: 'file', data: Buffer.from('fine') },
+    });
+    const target = await scratch();
+    const report = await restore(sources(store), { snapshot: 'S', rootCap, path: '' }, target);
+    assert.equal(report.damaged.length, 1);
+    assert.match(report.damaged[0]!, /^\/bad\.bin: .*does not match/);
+    assert.deepEqual(await readdir(target), ['good.txt'], 'the damaged file is left out, the rest restored');
+  });
+});
