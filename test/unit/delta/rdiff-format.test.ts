@@ -16,6 +16,7 @@ import {
   resolveSignatureParams,
   SIG_MAGIC,
 } from '../../../src/delta/signature-format.js';
+import { deltaOf, signatureOf } from '../../../src/delta/index.js';
 import { isTimefsError } from '../../../src/model/errors.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -176,4 +177,16 @@ test('decodeSignatureHeader: magic 0 means RabinKarp+BLAKE2 and strong length 0 
   assert.equal(p.magic, SIG_MAGIC.RK_BLAKE2);
   assert.equal(p.strongLength, 32);
   assert.equal(decodeSignatureHeader(bytes('72730136 00000100 00000000')).strongLength, 16);
+});
+
+test("librsync's weak-key quirk: a weak sum of 0 shares the bucket of 0xffffffff (as rdiff 2.3.2 does)", async () => {
+  // Found by search: RabinKarp 0 and 0xffffffff, and the same first BLAKE2b-256 byte (0x16).
+  const zero = Uint8Array.of(12, 205, 4, 236, 102);
+  const ones = Uint8Array.of(31, 40, 159, 211, 173);
+  assert.equal(rabinKarpBlock(zero, 0, 5), 0);
+  assert.equal(rabinKarpBlock(ones, 0, 5) >>> 0, 0xffffffff);
+  const sig = await signatureOf(zero, { blockLength: 5, strongLength: 1 });
+  assert.equal(hex(sig), '727301470000000500000001' + '00000000' + '16');
+  // rdiff answers COPY 0 5 here (verified with rdiff 2.3.2): the 1-byte strong sums collide.
+  assert.equal(hex(await deltaOf(sig, ones)), '727302364500' + '0500');
 });
