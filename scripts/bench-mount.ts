@@ -153,6 +153,8 @@ interface Mounted { child: ChildProcess; mountPoint: string; wallMs: number; int
 const VIA_CLI = existsSync('src/cli/repo-options.ts');
 /** The compiled CLI (`npm run build`) starts faster and smaller than running the sources through tsx. */
 const COMPILED = existsSync('dist/src/cli/commands/mount.js');
+/** NODE_OPTIONS of the mount process: as in mount-examples/ (override with BENCH_NODE_OPTIONS, '' for Node's defaults). */
+const MOUNT_NODE_OPTIONS = '--max-semi-space-size=2 --max-old-space-size=128';
 
 async function mount(name: string, rootCap: string, nodeUrl: string): Promise<Mounted> {
   const mountPoint = join(DIR, name);
@@ -165,7 +167,9 @@ async function mount(name: string, rootCap: string, nodeUrl: string): Promise<Mo
   // each mount starts with an empty disk cache: first touches really go to the grid
   const cacheHome = join(DIR, `cache-${name}`);
   rmSync(cacheHome, { recursive: true, force: true });
-  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, XDG_CACHE_HOME: cacheHome } });
+  // the heap settings mount-examples/ uses for a long-running mount
+  const nodeOptions = process.env.BENCH_NODE_OPTIONS ?? MOUNT_NODE_OPTIONS;
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, XDG_CACHE_HOME: cacheHome, NODE_OPTIONS: nodeOptions } });
   children.add(child);
   child.once('exit', () => children.delete(child));
   if (!VIA_CLI) child.stdin?.end(rootCap); // never on a command line
@@ -275,7 +279,7 @@ async function main(): Promise<void> {
   await unmount(a);
 
   const width = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]?.length ?? 0)));
-  console.log(`\ntimefs mount benchmark (grid ${NODE_URL}, ${new Date().toISOString()})`);
+  console.log(`\ntimefs mount benchmark (grid ${NODE_URL}, ${new Date().toISOString()}, mount NODE_OPTIONS="${process.env.BENCH_NODE_OPTIONS ?? MOUNT_NODE_OPTIONS}")`);
   for (const r of rows) console.log(`${r[0].padEnd(width[0] ?? 0)}  ${r[1].padEnd(width[1] ?? 0)}  ${r[2].padEnd(width[2] ?? 0)}  ratio ${r[3]}`);
 }
 

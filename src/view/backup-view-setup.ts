@@ -24,6 +24,12 @@ export interface BackupViewSetup {
   refreshMs?: number;
   /** Owner of the synthetic directories (default: this process). */
   owner?: { uid: number; gid: number };
+  /**
+   * Where ranges of file content are fetched (default: `store`). The mount passes the bare grid
+   * client here: its own block cache already groups reads into large requests, which a cache
+   * layer splitting them into small segments would only slow down.
+   */
+  rangeStore?: Store;
   /** Notices (integrity errors, failed refreshes); never receives a cap. */
   log?: (line: string) => void;
 }
@@ -38,7 +44,7 @@ export interface BackupViewBundle {
 export function createBackupView(store: Store, snapshotsCap: string, setup: BackupViewSetup = {}): BackupViewBundle {
   const log = setup.log ?? (() => {});
   const cacheBytes = setup.cacheBytes ?? 64 << 20;
-  const blocks = new BlockReader(store, { cacheBytes: Math.floor(cacheBytes * 0.75), concurrency: setup.concurrency ?? 6, prefetchBlocks: 16 });
+  const blocks = new BlockReader(setup.rangeStore ?? store, { cacheBytes: Math.floor(cacheBytes * 0.75), concurrency: setup.concurrency ?? 6, prefetchBlocks: 16 });
   const versions = new ChainVersionReader(new BlockCachedStore(store, blocks), { deltaCacheBytes: Math.floor(cacheBytes / 4) });
   const feed = new SnapshotFeed(store, snapshotsCap, {
     refreshMs: setup.refreshMs ?? 30_000,

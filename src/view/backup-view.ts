@@ -48,7 +48,7 @@ function notFound(path: readonly string[]): TimefsError {
 
 /** The read-only namespace a `timefs mount` serves. */
 export class BackupView implements MountSource {
-  private readonly resolved = new LRUCache<string, Resolved>({ max: 20_000 });
+  private readonly resolved = new LRUCache<string, Resolved>({ max: 10_000 });
   private readonly histories: LRUCache<string, PathHistory>;
   /** Versions whose content failed its hash check: opening them again fails at once. */
   private readonly damaged = new Map<string, Error>();

@@ -3,6 +3,7 @@ import { mountSource, type MountedFs } from '../../fs/mounter.js';
 import { mountedPoints } from '../../fs/mount-point.js';
 import { isTimefsError } from '../../model/errors.js';
 import { redactCaps } from '../../model/cap.js';
+import { TahoeStore } from '../../store/tahoe/tahoe-store.js';
 import { createBackupView } from '../../view/backup-view-setup.js';
 import { EXIT } from '../exit-codes.js';
 import { parseByteSize } from '../byte-size-option.js';
@@ -104,13 +105,14 @@ export const mountCommand: CommandModule = {
     addRepoOptions(cmd);
     cmd.action(async (mountPoint: string, opts: MountOptions) => {
       const started = performance.now();
-      // The mount keeps its own byte-bounded block cache (--cache-size), so the shared in-memory
-      // object cache would only hold the same bytes twice; the disk cache stays, bounded by
-      // --disk-cache-size.
+      // The mount keeps its own byte-bounded block cache (--cache-size) and fetches content ranges
+      // straight from the client node in large requests; the shared in-memory object cache would
+      // only hold the same bytes twice. Listings and deltas keep the disk cache (--disk-cache-size).
       process.env.TIMEFS_MEMORY_CACHE_BYTES = '0';
       process.env.TIMEFS_DISK_CACHE_BYTES = String(opts.diskCacheSize);
       const repo = await openRepo(opts);
       const { view } = createBackupView(repo.store, repo.snapshotsCap, {
+        rangeStore: new TahoeStore({ nodeUrl: repo.nodeUrl }),
         zone: opts.utc ? 'utc' : 'local',
         cacheBytes: opts.cacheSize,
         refreshMs: opts.refresh * 1000,
