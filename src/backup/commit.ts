@@ -38,7 +38,7 @@ export async function buildSnapshotTree(store: Store, catalog: Catalog, stats: P
 
   for await (const [key, entry] of catalog.pending()) {
     while (stack.length > 0 && !isBelow(key, stack.at(-1)!.key)) await close();
-    if (entry.meta.type === 'dir') {
+    if (entry.meta.type === 'dir' && entry.cap === undefined) {
       if (stack.length === 0 && key.length !== 0) throw new TimefsError('internal', `pending snapshot has no root above ${displayPath(key)}`);
       stack.push({ key, meta: entry.meta, names: [], children: [] });
       continue;
@@ -73,16 +73,22 @@ async function resolveEntry(catalog: Catalog, key: Buffer, entry: PendingEntry, 
   return { cap: await emptyCap(), meta: entry.meta };
 }
 
-async function makeDir(store: Store, catalog: Catalog, dir: OpenDir, stats: PushStats): Promise<string> {
-  const edges = edgeNamesFor(dir.names);
+/** The body of an immutable directory: escaped edge names, caps and canonical `timefs` metadata. */
+export function directoryBody(names: readonly Buffer[], entries: ReadonlyArray<{ cap: string; meta: EntryMeta }>): Record<string, NewChild> {
+  const edges = edgeNamesFor(names);
   const children: Record<string, NewChild> = {};
   edges.forEach((edge, i) => {
-    const child = dir.children[i]!;
+    const child = entries[i]!;
     const meta: EntryMeta = { ...child.meta };
     delete meta.rawName;
     if (edge.rawName !== undefined) meta.rawName = edge.rawName;
     children[edge.name] = { cap: child.cap, metadata: { timefs: canonical(meta) } };
   });
+  return children;
+}
+
+async function makeDir(store: Store, catalog: Catalog, dir: OpenDir, stats: PushStats): Promise<string> {
+  const children = directoryBody(dir.names, dir.children);
   const hash = bodyHash(children);
   const known = await catalog.getDir(hash);
   if (known !== undefined) {

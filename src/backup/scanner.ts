@@ -11,6 +11,7 @@ import { childKey, displayPath, pathKey } from '../catalog/path-key.js';
 import type { PathRecord, PendingEntry } from '../catalog/records.js';
 import { entryMetaOf } from './entry-meta.js';
 import type { PushEvents, PushStats } from './events.js';
+import { bodyHash, directoryBody } from './commit.js';
 import type { ExcludeTest } from './exclude.js';
 import { fingerprintOf, hasChanged } from './fingerprint.js';
 
@@ -31,40 +32,45 @@ export function normaliseSources(paths: readonly string[]): string[] {
 }
 
 const LSTAT_BATCH = 64;
-/** Directories listed at the same time: keeps the thread pool busy without holding the tree. */
-const MAX_CONCURRENT_WALKS = 6;
 
-/** Walks `sources` and fills the catalog's pending snapshot and upload queue; counts into `stats`. */
+/** One scanned child, before it is written: `resolved` when its final cap and metadata are known now. */
+interface ScannedChild {
+  key: Buffer;
+  name: Buffer;
+  entry: PendingEntry;
+  resolved: boolean;
+}
+
+/**
+ * Walks `sources` and fills the catalog's pending snapshot and upload queue; counts into `stats`.
+ * A directory whose children are all unchanged and whose body was made before (same names, caps
+ * and metadata) is written as one pending entry carrying its cap: its subtree costs no writes
+ * and no commit work.
+ */
 export async function scanSources(sources: readonly string[], catalog: Catalog, options: ScanOptions, stats: PushStats, events: PushEvents): Promise<void> {
-  const firstLinks = new Map<string, string>();
+  const firstLinks = new Map<string, { key: string; entry?: PendingEntry }>();
   const written = new Set<string>();
   const warn = (key: Buffer, reason: string) => {
     stats.warnings++;
     events.onWarning?.({ path: displayPath(key), reason });
   };
 
-  const record = async (key: Buffer, stat: BigIntStats, known?: PathRecord | null): Promise<void> => {
+  /** The pending entry of a non-directory; queues it when it must be read. */
+  const scanEntry = async (key: Buffer, stat: BigIntStats, known?: PathRecord | null): Promise<{ entry: PendingEntry; resolved: boolean }> => {
     const meta = entryMetaOf(stat);
-    if (meta.type === 'dir') {
-      stats.dirs++;
-      await catalog.writeBuffered({ put: 'pending', key, value: { meta } });
-      return;
-    }
     if (meta.type !== 'file' && meta.type !== 'symlink') {
       stats.others++;
-      await catalog.writeBuffered({ put: 'pending', key, value: { meta } });
-      return;
+      return { entry: { meta }, resolved: false };
     }
     if (meta.type === 'file') stats.files++;
     else stats.others++;
-    if (meta.link) {
-      const id = `${stat.dev}:${stat.ino}`;
-      const first = firstLinks.get(id);
-      if (first !== undefined) {
-        await catalog.writeBuffered({ put: 'pending', key, value: { meta, linkOf: first } });
-        return;
-      }
-      firstLinks.set(id, key.toString('hex'));
+    const linkId = meta.link ? `${stat.dev}:${stat.ino}` : undefined;
+    if (linkId !== undefined) {
+      const first = firstLinks.get(linkId);
+      // The first link unchanged: share its cap now (its directory may never be written out).
+      if (first?.entry) return { entry: { meta: { ...first.entry.meta, ...pick(meta, 'mode', 'uid', 'gid', 'mtime'), ...sameLink(meta) }, cap: first.entry.cap! }, resolved: true };
+      if (first !== undefined) return { entry: { meta, linkOf: first.key }, resolved: false };
+      firstLinks.set(linkId, { key: key.toString('hex') });
     }
     const fp = fingerprintOf(stat);
     const previous = known === undefined ? await catalog.getPath(key) : known ?? undefined;
@@ -72,28 +78,30 @@ export async function scanSources(sources: readonly string[], catalog: Catalog, 
     if (unchanged && !options.rehash) {
       if (meta.type === 'file') stats.unchangedFiles++;
       const entry: PendingEntry = { meta: { ...previous.meta, ...sameLink(meta) }, cap: previous.cap };
-      await catalog.writeBuffered({ put: 'pending', key, value: entry });
-      return;
+      if (linkId !== undefined) firstLinks.set(linkId, { key: key.toString('hex'), entry });
+      return { entry, resolved: true };
     }
     if (meta.type === 'file') {
       if (previous === undefined) stats.newFiles++;
       else stats.changedFiles++;
       stats.bytesToRead += meta.size;
     }
-    await catalog.writeBuffered({ put: 'pending', key, value: { meta } });
     await catalog.writeBuffered({ put: 'queue', key, value: { kind: meta.type, fp, ...(options.rehash ? { rehash: true } : {}) } });
+    return { entry: { meta }, resolved: false };
   };
 
-  const walk = async (dirKey: Buffer, dirPath: Buffer, rootDev: bigint): Promise<void> => {
+  /** Walks a directory's contents; returns its cap when the whole subtree is unchanged and known. */
+  const walk = async (dirKey: Buffer, dirPath: Buffer, rootDev: bigint): Promise<string | undefined> => {
     let names: Buffer[];
     try {
       names = await readdir(dirPath, { encoding: 'buffer' });
     } catch (err) {
       warn(dirKey, `cannot list directory: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-      return;
+      return undefined;
     }
     names.sort(Buffer.compare);
-    const subdirs: Array<{ key: Buffer; full: Buffer }> = [];
+    const children: ScannedChild[] = [];
+    const subdirs: Array<{ key: Buffer; name: Buffer; full: Buffer; stat: BigIntStats }> = [];
     for (let i = 0; i < names.length; i += LSTAT_BATCH) {
       const batch = names.slice(i, i + LSTAT_BATCH).filter((name) => {
         const full = Buffer.concat([dirPath, dirPath.length > 1 ? Buffer.from('/') : Buffer.alloc(0), name]);
@@ -115,22 +123,35 @@ export async function scanSources(sources: readonly string[], catalog: Catalog, 
           warn(key, `cannot stat: ${item.error}`);
           continue;
         }
-        if (item.stat.isDirectory() && (await hasMarker(item.full, options.excludeIfPresent))) continue;
-        await record(key, item.stat, known[i] ?? null);
-        if (item.stat.isDirectory() && !(options.oneFileSystem && item.stat.dev !== rootDev)) subdirs.push({ key, full: item.full });
+        if (item.stat.isDirectory()) {
+          if (await hasMarker(item.full, options.excludeIfPresent)) continue;
+          stats.dirs++;
+          subdirs.push({ key, name: item.name, full: item.full, stat: item.stat });
+          continue;
+        }
+        const { entry, resolved } = await scanEntry(key, item.stat, known[i] ?? null);
+        children.push({ key, name: item.name, entry, resolved });
       }
     }
-    // Subdirectories run concurrently while slots are free, else inline: bounded, never deadlocked.
-    const running: Promise<void>[] = [];
+    // Sequential on purpose: the first name of a hard-linked inode must be the same every run.
     for (const sub of subdirs) {
-      if (activeWalks < MAX_CONCURRENT_WALKS) {
-        activeWalks++;
-        running.push(walk(sub.key, sub.full, rootDev).finally(() => { activeWalks--; }));
-      } else await walk(sub.key, sub.full, rootDev);
+      const meta = entryMetaOf(sub.stat);
+      const crosses = options.oneFileSystem && sub.stat.dev !== rootDev;
+      const cap = crosses ? undefined : await walk(sub.key, sub.full, rootDev);
+      children.push({ key: sub.key, name: sub.name, entry: cap === undefined ? { meta } : { meta, cap }, resolved: cap !== undefined });
     }
-    await Promise.all(running);
+    if (children.every((c) => c.resolved)) {
+      children.sort((a, b) => Buffer.compare(a.name, b.name));
+      const body = directoryBody(children.map((c) => c.name), children.map((c) => ({ cap: c.entry.cap!, meta: c.entry.meta })));
+      const cap = await catalog.getDir(bodyHash(body));
+      if (cap !== undefined) {
+        stats.dirsReused++;
+        return cap;
+      }
+    }
+    for (const c of children) await catalog.writeBuffered({ put: 'pending', key: c.key, value: c.entry });
+    return undefined;
   };
-  let activeWalks = 0;
 
   for (const source of normaliseSources(sources)) {
     const components = source.split('/').filter((c) => c.length > 0).map((c) => Buffer.from(c));
@@ -141,7 +162,9 @@ export async function scanSources(sources: readonly string[], catalog: Catalog, 
       written.add(key.toString('hex'));
       const path = `/${components.slice(0, depth).map((c) => c.toString()).join('/')}`;
       try {
-        await record(key, await lstat(path, { bigint: true }));
+        const stat = await lstat(path, { bigint: true });
+        stats.dirs++;
+        await catalog.writeBuffered({ put: 'pending', key, value: { meta: entryMetaOf(stat) } });
       } catch (err) {
         warn(key, `cannot stat: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
       }
@@ -155,8 +178,14 @@ export async function scanSources(sources: readonly string[], catalog: Catalog, 
       continue;
     }
     written.add(key.toString('hex'));
-    await record(key, stat);
-    if (stat.isDirectory()) await walk(key, Buffer.from(source), stat.dev);
+    if (stat.isDirectory()) {
+      stats.dirs++;
+      const cap = await walk(key, Buffer.from(source), stat.dev);
+      await catalog.writeBuffered({ put: 'pending', key, value: cap === undefined ? { meta: entryMetaOf(stat) } : { meta: entryMetaOf(stat), cap } });
+    } else {
+      const { entry } = await scanEntry(key, stat);
+      await catalog.writeBuffered({ put: 'pending', key, value: entry });
+    }
   }
   await catalog.flush();
 }
@@ -176,4 +205,10 @@ async function hasMarker(dir: Buffer, markers: readonly string[]): Promise<boole
     }
   }
   return false;
+}
+
+function pick<T extends object, K extends keyof T>(o: T, ...keys: K[]): Pick<T, K> {
+  const out = {} as Pick<T, K>;
+  for (const k of keys) out[k] = o[k];
+  return out;
 }

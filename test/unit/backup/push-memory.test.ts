@@ -136,3 +136,35 @@ test('push (memory store): a changed large file becomes a delta on its chain; --
   assert.equal(store.uploads, uploads, '--rehash of unchanged content uploads nothing');
   await rm(base, { recursive: true, force: true });
 });
+
+test('push (memory store): unchanged subtrees are reused whole; a hard link into one still gets its cap', async () => {
+  const { base, src, state, store, snapshotsCap } = await setup();
+  await mkdir(join(src, 'a'));
+  await mkdir(join(src, 'b'));
+  await writeFile(join(src, 'a', 'x'), 'shared content');
+  await link(join(src, 'a', 'x'), join(src, 'b', 'y'));
+  await writeFile(join(src, 'b', 'other'), 'v1');
+  for (const f of ['a/x', 'b/other']) await utimes(join(src, f), 1_500_000_000, 1_500_000_000);
+  const push = async (now: number) => {
+    const catalog = await Catalog.open(state);
+    try {
+      return await runPush({ store, catalog, snapshotsCap, stateDir: state }, { paths: [src], now: () => now });
+    } finally {
+      await catalog.close();
+    }
+  };
+  await push(1_600_000_000_000);
+  await writeFile(join(src, 'b', 'other'), 'v2');
+  await utimes(join(src, 'b', 'other'), 1_500_000_100, 1_500_000_100);
+  const second = await push(1_600_000_010_000);
+  assert.ok(second.stats.dirsReused >= 1, `a/ is reused without being written out ${JSON.stringify(second.stats)}`);
+  const tree = await walk(store, await latestRoot(store, snapshotsCap));
+  const rel = src.slice(1);
+  assert.equal(tree.get(`${rel}/b/y`)!.cap, tree.get(`${rel}/a/x`)!.cap);
+  assert.deepEqual(tree.get(`${rel}/b/y`)!.meta.link, tree.get(`${rel}/a/x`)!.meta.link);
+  const y = tree.get(`${rel}/b/y`)!;
+  assert.equal(Buffer.from(await store.getRange(y.cap, y.meta.pack!.offset, y.meta.size)).toString(), 'shared content');
+  const other = tree.get(`${rel}/b/other`)!;
+  assert.equal(Buffer.from(await store.getRange(other.cap, other.meta.pack!.offset, other.meta.size)).toString(), 'v2');
+  await rm(base, { recursive: true, force: true });
+});
