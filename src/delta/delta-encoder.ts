@@ -34,13 +34,18 @@ export interface DeltaEncoderOptions {
    * avoids a large garbage array per chunk (and the RSS that comes with it).
    */
   reuseOutput?: boolean;
+  /**
+   * A source of strong digests already computed for `[offset, offset+length)` of the new file
+   * (the one-pass operation passes the new signature's digests), or undefined to compute one.
+   */
+  knownDigest?: (offset: number, length: number) => Uint8Array | undefined;
 }
 
 /** Creates a {@link DeltaEncoder} for a signature loaded with `loadSignature`. */
 export async function createDeltaEncoder(signature: LoadedSignature, options: DeltaEncoderOptions = {}): Promise<DeltaEncoder> {
   const sink = new ByteSink(options.reuseOutput === true);
   if (signature.blockCount === 0) return new SlackDelta(signature.params.blockLength, sink);
-  return new RollingDelta(signature, await createStrongHasher(signature.params.strong), sink);
+  return new RollingDelta(signature, await createStrongHasher(signature.params.strong), sink, options.knownDigest);
 }
 
 /** A signature without blocks (empty basis): rdiff emits one LITERAL per block-length chunk of input. */
@@ -100,6 +105,7 @@ class RollingDelta implements DeltaEncoder {
   /** RK_MULT^B: the factor for the byte leaving a full window. */
   private readonly multB: number;
   private buf: Uint8Array;
+  private base = 0; // file offset of buf[0]
   private n = 0; // bytes in buf
   private pos = 0; // window start (in buf)
   private litStart = 0; // start of the pending literal run (in buf)
@@ -116,6 +122,7 @@ class RollingDelta implements DeltaEncoder {
     signature: LoadedSignature,
     private readonly hasher: StrongHasher,
     private readonly sink: ByteSink,
+    private readonly knownDigest: DeltaEncoderOptions['knownDigest'],
   ) {
     this.B = signature.params.blockLength;
     this.rollsum = signature.params.weak === 'rollsum';
@@ -147,6 +154,7 @@ class RollingDelta implements DeltaEncoder {
     const keep = this.litStart;
     if (keep > 0) {
       this.buf.copyWithin(0, keep, this.n);
+      this.base += keep;
       this.n -= keep;
       this.pos -= keep;
       this.litStart = 0;
@@ -170,7 +178,7 @@ class RollingDelta implements DeltaEncoder {
         const buf = this.buf;
         const len = this.count;
         const at = pos;
-        const block = this.index.find(key, () => this.hasher.digest(buf, at, len));
+        const block = this.index.find(key, () => this.knownDigest?.(this.base + at, len) ?? this.hasher.digest(buf, at, len));
         if (block >= 0) {
           this.appendMatch(block, len, pos);
           pos += len;

@@ -21,10 +21,16 @@ export interface SignatureBuilder {
   finish(): Uint8Array;
 }
 
+/** Called with each block's full strong digest and its offset in the file (used by the one-pass operation). */
+export type BlockDigestListener = (offset: number, length: number, digest: Uint8Array) => void;
+
 /** Creates a {@link SignatureBuilder} with rdiff 2.3.2's defaults for anything not given in `options`. */
-export async function createSignatureBuilder(options: SignatureOptions = {}): Promise<SignatureBuilder> {
+export async function createSignatureBuilder(
+  options: SignatureOptions = {},
+  onBlockDigest?: BlockDigestListener,
+): Promise<SignatureBuilder> {
   const params = resolveSignatureParams(options);
-  return new StreamingSignature(params, await createStrongHasher(params.strong));
+  return new StreamingSignature(params, await createStrongHasher(params.strong), onBlockDigest);
 }
 
 class StreamingSignature implements SignatureBuilder {
@@ -35,8 +41,13 @@ class StreamingSignature implements SignatureBuilder {
   private headerWritten = false;
   private finished = false;
   private readonly entryLength: number;
+  private offset = 0; // file offset of the next block
 
-  constructor(params: SignatureParams, hasher: StrongHasher) {
+  constructor(
+    params: SignatureParams,
+    hasher: StrongHasher,
+    private readonly onBlockDigest: BlockDigestListener | undefined,
+  ) {
     this.params = params;
     this.hasher = hasher;
     this.partial = new Uint8Array(Math.min(params.blockLength, 1 << 16)); // grows up to one block
@@ -102,6 +113,8 @@ class StreamingSignature implements SignatureBuilder {
     out[o + 3] = weak;
     const strong = this.hasher.digest(data, start, length);
     out.set(strong.subarray(0, this.params.strongLength), o + 4);
+    this.onBlockDigest?.(this.offset, length, strong);
+    this.offset += length;
     return o + this.entryLength;
   }
 }

@@ -79,3 +79,28 @@ test('reused output buffers (for streaming writers) give the same delta and patc
   for await (const piece of patchStream(deltaChunks(), memoryBasis(old), { reuseOutput: true })) pieces.push(piece.slice());
   assert.deepEqual(concatBytes(pieces), next);
 });
+
+test('one pass hashes each unchanged block once when both sides use the same block length', async () => {
+  const { createStrongHasher } = await import('../../../src/delta/strong-hash.js');
+  const hasher = await createStrongHasher('blake2'); // the shared instance the engine uses
+  const original = hasher.digest;
+  let calls = 0;
+  (hasher as { digest: typeof original }).digest = (data, start, length) => {
+    calls++;
+    return original(data, start, length);
+  };
+  try {
+    const sig = loadSignature(await signatureOf(old));
+    const edited = old.slice();
+    edited[100_000] = (edited[100_000] as number) ^ 0xff; // an in-place change keeps the blocks aligned
+    const onePass = await createSignatureAndDelta(sig, { fileSize: edited.length });
+    calls = 0;
+    const outs = [onePass.update(edited), onePass.finish()];
+    const blocks = Math.ceil(edited.length / sig.params.blockLength);
+    assert.ok(calls <= blocks + 4, `${calls} strong hashes for ${blocks} blocks`);
+    assert.deepEqual(concatBytes(outs.map((o) => o.delta)), await deltaOf(await signatureOf(old), edited));
+    assert.deepEqual(concatBytes(outs.map((o) => o.signature)), await signatureOf(edited));
+  } finally {
+    (hasher as { digest: typeof original }).digest = original;
+  }
+});
