@@ -9,16 +9,22 @@ import { assertAllReadable, buildHistory, gridStore, nodeUrl } from './maint-gri
 
 const FILES = { 'report.odt': { seed: 11, size: 40_000 }, 'notes.txt': { seed: 12, size: 12_000 }, 'data.bin': { seed: 13, size: 70_000 } };
 
-/** Runs rebase in a child process and kills it with SIGKILL after `ms`; resolves with whether it finished first. */
-function rebaseKilledAfter(ms: number, repo: { rootCap: string; snapshotsCap: string }): Promise<boolean> {
+/**
+ * Runs rebase in a child process and kills it with SIGKILL `extraMs` after it reports `phase`
+ * (or when it finishes first); resolves with whether it finished.
+ */
+function rebaseKilledAt(phase: string, extraMs: number, repo: { rootCap: string; snapshotsCap: string }): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'test/integration/maint/rebase-child.ts'], {
       env: { ...process.env, TIMEFS_TEST_NODE_URL: nodeUrl, REBASE_ROOT: repo.rootCap, REBASE_SNAPSHOTS: repo.snapshotsCap },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
+    let timer: NodeJS.Timeout | undefined;
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+    child.stdout.on('data', (d: Buffer) => {
+      if (!timer && d.toString().split('\n').includes(`phase ${phase}`)) timer = setTimeout(() => child.kill('SIGKILL'), extraMs);
+    });
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
@@ -54,17 +60,15 @@ describe('rebase on the real grid', () => {
     const store = gridStore();
     const { repo, expected } = await buildHistory(store, 12, FILES);
     const names = new Set(expected.map((e) => e.snapshot));
-    // Random kill times spread from early (walking, uploading) to late (swapping); logged for reruns.
-    const delays = [[300, 1500], [1500, 3000], [3000, 4500], [4500, 7000]].map(([lo, hi]) => Math.round(lo! + Math.random() * (hi! - lo!)));
-    t.diagnostic(`kill delays (ms): ${delays.join(', ')}`);
-    let finished = false;
-    for (const delay of delays) {
-      finished = await rebaseKilledAfter(delay, repo);
+    // One kill in each phase, at a random moment after it starts; logged for reruns.
+    const plan = (['walk', 'rebuild', 'trees', 'swap'] as const).map((phase) => ({ phase, extraMs: Math.round(Math.random() * (phase === 'swap' ? 600 : 1500)) }));
+    for (const { phase, extraMs } of plan) {
+      const finished = await rebaseKilledAt(phase, extraMs, repo);
       const listed = await store.list(repo.snapshotsCap);
       const pending = (await store.list(repo.rootCap)).get(PENDING_NAME);
       const pendingNames = pending ? new Set((await store.list(pending.cap)).keys()) : new Set<string>();
-      for (const name of names) assert.ok(listed.has(name) || pendingNames.has(name), `after a kill at ${delay} ms: ${name} is still reachable`);
-      t.diagnostic(`after ${delay} ms: ${finished ? 'finished' : 'killed'}, rebase-pending ${pending ? 'present' : 'absent'}`);
+      t.diagnostic(`kill ${extraMs} ms into ${phase}: ${finished ? 'finished first' : 'killed'}, rebase-pending ${pending ? `present (${pendingNames.size} swaps)` : 'absent'}, ${listed.size} snapshots listed`);
+      for (const name of names) assert.ok(listed.has(name) || pendingNames.has(name), `after a kill in ${phase}: ${name} is still reachable`);
       if (finished) break;
     }
     const rerun = await rebase(store, repo);
