@@ -6,6 +6,7 @@
 import type { CallOptions, Store } from '../store/store.js';
 import { GridSnapshotCatalogue, type SnapshotInfo } from '../view/snapshot-catalogue.js';
 import { applyForgetPolicy, type ForgetPolicy, type PolicyDecision } from './forget-policy.js';
+import { completeSwaps } from './snapshot-swap.js';
 
 /** A snapshot as the policy sees it. */
 export interface ForgetCandidate {
@@ -20,6 +21,8 @@ export interface ForgetReport {
   decisions: PolicyDecision<ForgetCandidate>[];
   /** Names unlinked (empty on a dry run). */
   removed: string[];
+  /** Snapshot swaps of an interrupted rebase that were completed first. */
+  resumed: string[];
   dryRun: boolean;
 }
 
@@ -30,11 +33,17 @@ export interface ForgetOptions extends CallOptions {
   now?: Date;
   /** Called after each unlink. */
   onRemoved?: (name: string) => void;
+  /**
+   * The repository root: when given, swaps an interrupted `rebase` left pending are completed
+   * first (not on a dry run), so they cannot relink a snapshot forget removes.
+   */
+  rootCap?: string;
 }
 
 /** Applies `policy` to the snapshots listed in `snapshotsCap` and unlinks those it does not keep. */
 export async function forgetSnapshots(store: Store, snapshotsCap: string, policy: ForgetPolicy, options: ForgetOptions = {}): Promise<ForgetReport> {
   const call: CallOptions = options.signal ? { signal: options.signal } : {};
+  const resumed = options.rootCap && !options.dryRun ? await completeSwaps(store, options.rootCap, snapshotsCap, call) : [];
   const listed = await new GridSnapshotCatalogue(store, snapshotsCap).list(call);
   const candidates = listed.map((s: SnapshotInfo): ForgetCandidate => ({ name: s.name, time: new Date(s.timeMs), host: s.host }));
   const result = applyForgetPolicy(candidates, policy, options.now ?? new Date());
@@ -46,5 +55,5 @@ export async function forgetSnapshots(store: Store, snapshotsCap: string, policy
       options.onRemoved?.(snapshot.name);
     }
   }
-  return { decisions: result.decisions, removed, dryRun: options.dryRun ?? false };
+  return { decisions: result.decisions, removed, resumed, dryRun: options.dryRun ?? false };
 }

@@ -67,7 +67,7 @@ Examples:
       if (flags.keepWithin !== undefined) policy.within = parseDuration(flags.keepWithin);
       const repo = await openRepo(flags);
       const dryRun = flags.dryRun === true;
-      const report = await forgetSnapshots(repo.store, repo.snapshotsCap, policy, { dryRun });
+      const report = await forgetSnapshots(repo.store, repo.snapshotsCap, policy, { dryRun, rootCap: repo.rootCap });
       if (flags.json) {
         printJson({
           policy: describePolicy(policy),
@@ -78,6 +78,7 @@ Examples:
         });
         return;
       }
+      if (report.resumed.length > 0) println(`completed ${report.resumed.length} snapshot swaps left by an interrupted rebase`);
       println(`${describePolicy(policy)}:`);
       for (const d of report.decisions) {
         println(d.keep ? `  keep    ${d.snapshot.name}  (${d.reasons.join(', ')})` : `  remove  ${d.snapshot.name}`);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { forgetSnapshots } from '../../../src/maint/forget.js';
 import { rebase } from '../../../src/maint/rebase.js';
 import { PENDING_NAME } from '../../../src/maint/snapshot-swap.js';
 import { MemoryStore } from '../../../src/store/memory-store.js';
@@ -147,5 +148,34 @@ describe('rebase (MemoryStore)', () => {
     const snap = (await new GridSnapshotCatalogue(store, repo.snapshotsCap).list()).find((s) => s.name === '2009-02-02T00:00:00Z')!;
     const entry = await new GridTreeReader(store).lookup(snap.cap, 'bad.bin');
     assert.equal(entry.cap, bad[1]!.cap, 'the damaged family is untouched');
+  });
+
+  it('forget completes the swaps an interrupted rebase left pending before it unlinks anything', async () => {
+    const store = new DyingStore(Number.MAX_SAFE_INTEGER);
+    const { repo } = await history(store, 4);
+    // Let the rebase record its swaps and die on the first swap's unlink.
+    const probe = new DyingStore(Number.MAX_SAFE_INTEGER);
+    const probeRepo = (await history(probe, 4)).repo;
+    const start = probe.budget;
+    await rebase(probe, probeRepo, { dryRun: false });
+    assert.ok(start - probe.budget > 0);
+    let budget = 0;
+    for (; budget < start - probe.budget; budget++) {
+      const trial = new DyingStore(Number.MAX_SAFE_INTEGER);
+      const t = await history(trial, 4);
+      trial.budget = budget;
+      await rebase(trial, t.repo).catch(() => undefined);
+      trial.budget = Number.MAX_SAFE_INTEGER;
+      if ((await trial.list(t.repo.rootCap)).has(PENDING_NAME)) break;
+    }
+    store.budget = budget;
+    await rebase(store, repo).catch(() => undefined);
+    store.budget = Number.MAX_SAFE_INTEGER;
+    assert.ok((await store.list(repo.rootCap)).has(PENDING_NAME), 'a swap is pending');
+    const report = await forgetSnapshots(store, repo.snapshotsCap, { last: 1 }, { rootCap: repo.rootCap });
+    assert.equal(report.resumed.length, 3);
+    assert.equal(report.removed.length, 3);
+    assert.equal((await store.list(repo.rootCap)).has(PENDING_NAME), false);
+    assert.deepEqual([...(await store.list(repo.snapshotsCap)).keys()], ['2009-01-12T01:49:00Z']);
   });
 });
