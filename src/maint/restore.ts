@@ -88,7 +88,7 @@ export async function restore(source: RestoreSource, from: RestoreFrom, target: 
     times.add(dest, m.mtime);
   };
 
-  const restoreEntry = async (dir: Buffer, entry: TreeEntry, where: string, names: NameSet): Promise<void> => {
+  const restoreEntry = async (dir: Buffer, entry: TreeEntry, where: string, names: NameSet, ancestors: ReadonlySet<string>): Promise<void> => {
     const name = safeComponent(entry.rawName, where);
     names.add(name);
     const dest = joinBytes(dir, name);
@@ -103,9 +103,12 @@ export async function restore(source: RestoreSource, from: RestoreFrom, target: 
         return;
       }
       if (m.type === 'dir') {
+        // Immutable trees cannot loop, but a tampered one could link a mutable directory into itself.
+        if (ancestors.has(entry.cap)) throw new TimefsError('repo.tampered', `refusing to restore ${shown}: the directory contains itself`);
         await mkdir(dest, 0o700);
         const childNames = new NameSet(shown);
-        for (const child of await source.trees.list(entry.cap, shown, call)) await restoreEntry(dest, child, shown, childNames);
+        const below = new Set(ancestors).add(entry.cap);
+        for (const child of await source.trees.list(entry.cap, shown, call)) await restoreEntry(dest, child, shown, childNames, below);
         report.dirs++;
       } else if (m.type === 'file') {
         if (!(await restoreFile(dest, entry, shown))) return;
@@ -160,9 +163,9 @@ export async function restore(source: RestoreSource, from: RestoreFrom, target: 
     const names = new NameSet('/');
     const segments = pathSegments(from.path).map((s) => (typeof s === 'string' ? s : Buffer.from(s).toString('utf8')));
     const where = `/${segments.join('/')}`;
-    for (const child of await source.trees.list(top.cap, where, call)) await restoreEntry(rootBytes, child, where, names);
+    for (const child of await source.trees.list(top.cap, where, call)) await restoreEntry(rootBytes, child, where, names, new Set([top.cap]));
   } else {
-    await restoreEntry(rootBytes, top, '/', new NameSet('/'));
+    await restoreEntry(rootBytes, top, '/', new NameSet('/'), new Set());
   }
   report.exactTimes = (await times.apply()).exact;
 

@@ -156,3 +156,16 @@ describe('restore of damaged data (MemoryStore)', () => {
     assert.deepEqual(await readdir(target), ['good.txt'], 'the damaged file is left out, the rest restored');
   });
 });
+
+describe('restore of a looping tree (MemoryStore)', () => {
+  it('refuses a mutable directory linked into itself', async () => {
+    const store = new MemoryStore();
+    const loop = await store.mkdirMutable();
+    const dirMeta = { timefs: { type: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: '0', size: 0 } };
+    await store.link(loop, 'again', loop, dirMeta);
+    // Tahoe refuses mutable children in immutable directories, so the loop hangs off a mutable root.
+    const root = await store.mkdirMutable({ start: { cap: loop, metadata: dirMeta } });
+    const target = await scratch();
+    await assert.rejects(restore(sources(store), { snapshot: 'S', rootCap: root, path: '' }, target), (e) => isTimefsError(e, 'repo.tampered') && /contains itself/.test(e.message));
+  });
+});
