@@ -88,6 +88,11 @@ export class Catalog {
     return this.subs.pending.iterator() as unknown as AsyncIterable<[Buffer, PendingEntry]>;
   }
 
+  /** Every path record in key order. */
+  paths(): AsyncIterable<[Buffer, PathRecord]> {
+    return this.subs.paths.iterator() as unknown as AsyncIterable<[Buffer, PathRecord]>;
+  }
+
   /** Queued jobs in key order. */
   queued(): AsyncIterable<[Buffer, UploadJob]> {
     return this.subs.queue.iterator() as unknown as AsyncIterable<[Buffer, UploadJob]>;

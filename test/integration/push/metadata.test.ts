@@ -84,9 +84,9 @@ test('push (grid): every entry type, metadata and byte-exact names survive; ever
     await visit(rootCap);
     const catalog = await Catalog.open(state);
     const needed = new Set<string>();
-    for await (const [, rec] of (catalog as unknown as { subs: { paths: { iterator(): AsyncIterable<[Buffer, { cap: string; chain?: { base: { cap: string }; deltas: Array<{ cap: string }>; sig: { cap: string } } }]> } } }).subs.paths.iterator()) {
+    for await (const [, rec] of catalog.paths()) {
       needed.add(rec.cap);
-      if (rec.chain) for (const c of [rec.chain.base, rec.chain.sig, ...rec.chain.deltas]) needed.add(c.cap);
+      if (rec.chain) for (const c of [rec.chain.base, rec.chain.sig, ...rec.chain.deltas, ...(rec.chain.sigDeltas ?? [])]) needed.add(c.cap);
     }
     await catalog.close();
     assert.ok(needed.size >= 4, `only ${needed.size} caps recorded`);
