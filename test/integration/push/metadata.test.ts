@@ -72,6 +72,16 @@ test('push (grid): every entry type, metadata and byte-exact names survive; ever
     assert.ok(tree.get(at(names.nonUtf8).toString('latin1'))!.meta.rawName);
     assert.equal(tree.get(at(names.nfc).toString('latin1'))!.meta.rawName, undefined);
 
+    // A second version of the big file: its node gains d001, sigbase and s001.
+    const bigPath = join(src, 'big.bin');
+    const fs = await import('node:fs/promises');
+    const handle = await fs.open(bigPath, 'r+');
+    await handle.write(Buffer.from('edited in place'), 0, 15, 5000);
+    await handle.close();
+    await utimes(bigPath, 1_600_000_000, 1_600_000_000);
+    const second = await pushOnce(store, snapshotsCap, state, { paths: [src] });
+    assert.equal(second.stats.deltas, 1);
+
     // Reachability: every cap the catalog recorded (contents, bases, deltas, signatures, version nodes) is found by walking directory edges from the root.
     const reachable = new Set<string>();
     const visit = async (dirCap: string): Promise<void> => {
