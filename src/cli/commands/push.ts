@@ -10,9 +10,9 @@ import { addRepoOptions, openRepo } from '../repo-options.js';
 import type { CommandModule } from './index.js';
 
 interface PushFlags {
-  exclude: string[];
+  exclude?: string[];
   excludeFile?: string;
-  excludeIfPresent: string[];
+  excludeIfPresent?: string[];
   oneFileSystem?: boolean;
   maxChain?: number;
   rehash?: boolean;
@@ -21,7 +21,7 @@ interface PushFlags {
   [key: string]: unknown;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
 /** `timefs push PATH...`: back up paths as a new snapshot (rdiff deltas against the last one). */
 export const pushCommand: CommandModule = {
@@ -30,9 +30,9 @@ export const pushCommand: CommandModule = {
       .command('push')
       .description('back up PATHs as a new snapshot: changed files are stored as rdiff deltas, unchanged ones cost nothing')
       .argument('<path...>', 'files or directories to back up (stored under their absolute paths)')
-      .option('--exclude <pattern>', 'skip paths matching this glob (a pattern with "/" matches the absolute path, else the name); repeatable', collect, [])
+      .option('--exclude <pattern>', 'skip paths matching this glob (a pattern with "/" matches the absolute path, else the name); repeatable', collect)
       .option('--exclude-file <file>', 'read exclude patterns from FILE, one per line (# comments)')
-      .option('--exclude-if-present <name>', 'skip directories that contain a file called NAME; repeatable', collect, [])
+      .option('--exclude-if-present <name>', 'skip directories that contain a file called NAME; repeatable', collect)
       .option('--one-file-system', 'do not cross into other file systems')
       .option('--max-chain <n>', 'store a file whole again once its chain has N deltas (default 32)', integerOption('--max-chain', 0, 999))
       .option('--rehash', 'read every file, whatever its size and times say (unchanged content still costs no upload)')
@@ -52,7 +52,7 @@ export const pushCommand: CommandModule = {
     addRepoOptions(cmd);
     cmd.action(async (paths: string[], flags: PushFlags) => {
       const started = Date.now();
-      const exclude = [...flags.exclude];
+      const exclude = [...(flags.exclude ?? [])];
       if (flags.excludeFile) {
         try {
           exclude.push(...(await readFile(flags.excludeFile, 'utf8')).split('\n'));
@@ -75,7 +75,7 @@ export const pushCommand: CommandModule = {
           {
             paths,
             exclude,
-            excludeIfPresent: flags.excludeIfPresent,
+            excludeIfPresent: flags.excludeIfPresent ?? [],
             oneFileSystem: flags.oneFileSystem ?? false,
             rehash: flags.rehash ?? false,
             dryRun: flags.dryRun ?? false,
