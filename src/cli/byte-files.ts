@@ -15,8 +15,11 @@ export const READ_CHUNK = 1 << 20;
 export interface ByteInput {
   /** Byte size if the input is a regular file (stdin counts when redirected from one). */
   size: number | undefined;
-  /** The file's bytes in order. With `reuse`, each chunk is overwritten by the next one. */
-  chunks(reuse: boolean): AsyncGenerator<Uint8Array>;
+  /**
+   * The file's bytes in order, in chunks of up to `size` bytes. With `reuse`, each chunk is
+   * overwritten by the one after the next (two buffers alternate).
+   */
+  chunks(reuse: boolean, size?: number): AsyncGenerator<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -40,9 +43,9 @@ export async function openInput(path: string): Promise<ByteInput> {
   }
   return {
     size: st.isFile() ? st.size : undefined,
-    async *chunks(reuse) {
+    async *chunks(reuse, size = READ_CHUNK) {
       // Two buffers: the next read runs (on libuv's thread pool) while the consumer works on this one.
-      const buffers = [Buffer.allocUnsafe(READ_CHUNK), Buffer.allocUnsafe(READ_CHUNK)];
+      const buffers = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
       let turn = 0;
       const readInto = (buf: Buffer) => {
         const promise = readOrThrow(handle, path, buf, null);
@@ -54,7 +57,7 @@ export async function openInput(path: string): Promise<ByteInput> {
         const { bytesRead, buffer } = await pending;
         if (bytesRead === 0) return;
         turn ^= 1;
-        pending = readInto(reuse ? (buffers[turn] as Buffer) : Buffer.allocUnsafe(READ_CHUNK));
+        pending = readInto(reuse ? (buffers[turn] as Buffer) : Buffer.allocUnsafe(size));
         yield buffer.subarray(0, bytesRead);
       }
     },
@@ -63,7 +66,7 @@ export async function openInput(path: string): Promise<ByteInput> {
 }
 
 /** Reads of a basis up to this size reuse a small ring of buffers (see {@link openRandomAccess}). */
-const RING_PIECE = 2 << 20;
+const RING_PIECE = 1 << 20;
 
 /**
  * A random-access reader over a regular file (the basis of a patch). A returned array is

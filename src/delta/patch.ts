@@ -15,7 +15,7 @@ export interface BasisReader {
 }
 
 /** Largest basis read for one piece of a COPY. */
-const BASIS_PIECE = 2 << 20;
+const BASIS_PIECE = 1 << 20;
 /** Small outputs are batched up to this size before they are yielded. */
 const BATCH = 256 << 10;
 

@@ -14,6 +14,9 @@ import { openInput, openOutput, openRandomAccess, type ByteInput, type ByteOutpu
 import { integerOption } from '../options.js';
 import type { CommandModule } from './index.js';
 
+/** Deltas are read in small fresh chunks: patch may hand out views of them, so they are not reused. */
+const DELTA_CHUNK = 64 << 10;
+
 /** Largest signature file `rdiff delta` loads (a 10 TiB basis has a ~120 MiB default signature). */
 const MAX_SIGNATURE_BYTES = 1 << 30;
 
@@ -131,7 +134,7 @@ async function patchAction(basisPath: string, deltaPath: string, newPath: string
       try {
         // One write in flight while the next piece is read: the patch's buffers stay valid for one more piece.
         let writing: Promise<void> = Promise.resolve();
-        for await (const piece of patchStream(input.chunks(false), basis, { reuseOutput: true })) {
+        for await (const piece of patchStream(input.chunks(false, DELTA_CHUNK), basis, { reuseOutput: true })) {
           await writing;
           writing = output.write(piece);
           writing.catch(() => undefined); // awaited on the next turn or below
