@@ -15,7 +15,7 @@
  * Env: BENCH_MIB, BENCH_SMALL, BENCH_OLD (snapshot index to restore, default 4).
  */
 import { spawnSync } from 'node:child_process';
-import { createCipheriv } from 'node:crypto';
+import { createCipheriv, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,9 +44,13 @@ const store = new TahoeStore({ nodeUrl });
 const work = mkdtempSync(join(tmpdir(), 'timefs-bench-maint-'));
 const log = (line: string): void => void process.stderr.write(`bench:maint: ${line}\n`);
 
+// A fresh salt per run: no upload is shortened by convergence with an earlier run's objects.
+const SALT = randomBytes(8);
+
 function keystream(seed: number, length: number): Buffer {
   const key = Buffer.alloc(16);
   key.writeUInt32BE(seed);
+  SALT.copy(key, 8);
   const cipher = createCipheriv('aes-128-ctr', key, Buffer.alloc(16));
   return Buffer.concat([cipher.update(Buffer.alloc(length)), cipher.final()]);
 }
