@@ -1,11 +1,14 @@
 /**
- * Streaming a file stored whole in one GET (the fastest way Tahoe serves it), with its size and
- * recorded hash checked at the end, like the view's chain reader does for chains.
+ * Whole reads for restore, faster than range reads when every byte is wanted: a file stored whole
+ * in one streamed GET (the fastest way Tahoe serves it), and a short chain rebuilt in memory. Size
+ * and recorded hash are checked, as the view's chain reader does.
  */
 import { createBLAKE2b } from 'hash-wasm';
 import type { EntryMeta } from '../model/entry.js';
 import { TimefsError } from '../model/errors.js';
+import { patchBytes } from '../delta/index.js';
 import type { CallOptions, Store } from '../store/store.js';
+import { readChainParts, verifyContent } from './version-bytes.js';
 
 /**
  * The content of the whole-stored file `cap`, in chunks; after the last one the size and hash
@@ -27,4 +30,31 @@ export async function* readWholeVerified(store: Store, cap: string, meta: EntryM
   if (actual !== undefined && actual !== meta.hash) {
     throw new TimefsError('integrity', `${where}: content hash ${actual.slice(0, 16)}… does not match the recorded ${meta.hash!.slice(0, 16)}…`, { hint });
   }
+}
+
+/** Chains whose base and result fit under this size are rebuilt in memory by {@link readChainInMemory}. */
+export const IN_MEMORY_CHAIN_BYTES = 512 * 1024 * 1024;
+
+/**
+ * The content of the chained version `cap`, rebuilt in memory: the base in one streamed GET, the
+ * deltas applied in order, the result checked against `meta` before the first chunk is yielded.
+ * Faster than range reads through the chain when the whole file is wanted (restore), at the cost
+ * of about twice the file size in memory; callers keep it to files below {@link IN_MEMORY_CHAIN_BYTES}
+ * and `fallback` (range reads) is used when the base is larger.
+ * @throws TimefsError `integrity` naming `where`
+ */
+export async function* readChainInMemory(store: Store, cap: string, meta: EntryMeta, where: string, fallback: () => AsyncIterable<Uint8Array>, options?: CallOptions): AsyncIterable<Uint8Array> {
+  const parts = await readChainParts(store, cap, where, options);
+  if ((await store.size(parts.base, options)) > IN_MEMORY_CHAIN_BYTES) {
+    yield* fallback();
+    return;
+  }
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of store.getStream(parts.base, options)) chunks.push(chunk);
+  let bytes: Uint8Array = Buffer.concat(chunks);
+  chunks.length = 0;
+  for (const deltaCap of parts.deltas) bytes = await patchBytes(bytes, await store.get(deltaCap, options));
+  await verifyContent(bytes, meta, where);
+  const slice = 8 * 1024 * 1024;
+  for (let i = 0; i < bytes.length; i += slice) yield bytes.subarray(i, i + slice);
 }
