@@ -168,3 +168,17 @@ test('a signature header with a huge block length costs memory only as data arri
   const grown = process.memoryUsage().arrayBuffers - before;
   assert.ok(grown < 16 << 20, `array buffers grew by ${grown} bytes`);
 });
+
+test('patch copes with a basis reader that returns short reads (or more than asked)', async () => {
+  const basis = new Uint8Array(5000).map((_, i) => i * 13);
+  const delta = bytes(`${MAGIC} 4a 0010 0fa0 02 5859 49 0000 05 00`); // COPY 16 4000, "XY", COPY 0 5
+  const expected = concatBytes([basis.subarray(16, 4016), new TextEncoder().encode('XY'), basis.subarray(0, 5)]);
+  for (const reader of [
+    { size: basis.length, read: async (o: number, l: number) => basis.subarray(o, Math.min(o + Math.min(l, 3), basis.length)) },
+    { read: async (o: number) => basis.subarray(o) }, // ignores the length, no size
+  ]) {
+    const parts: Uint8Array[] = [];
+    for await (const part of patchStream(one(delta), reader)) parts.push(part.slice());
+    assert.deepEqual(concatBytes(parts), expected);
+  }
+});
