@@ -7,6 +7,7 @@ import { isTimefsError, TimefsError } from '../model/errors.js';
 import type { CallOptions, Store } from '../store/store.js';
 import { buildObjectGraph, isLiteralCap, snapshotsReaching, type GraphRoot, type ObjectKind } from './object-graph.js';
 import { forEachLimited } from './limited.js';
+import { readWholeVersion } from './whole-stream.js';
 import type { VersionReader } from '../view/version-reader.js';
 
 /** Errors that stop a check instead of being reported as damage. */
@@ -116,7 +117,7 @@ export async function checkRepository(store: Store, roots: readonly GraphRoot[],
         const entry = { name: '', rawName: new Uint8Array(0), cap: version.cap, meta: version.meta };
         const place = { path: version.path, snapshot: snapshotsReaching(graph, version.cap)[0] ?? '' };
         let size = 0;
-        for await (const chunk of versions.readVerified(entry, place, call)) size += chunk.length;
+        for await (const chunk of readWholeVersion(store, versions, entry, place, call)) size += chunk.length;
         versionsRead++;
         if (size !== version.meta.size) throw new TimefsError('integrity', `${version.path}: read ${size} bytes, ${version.meta.size} recorded`);
       } catch (err) {

@@ -17,7 +17,7 @@ import { makeSpecialFile, TimeSetter } from './local-attrs.js';
 import { joinBytes, NameSet, safeComponent } from './restore-names.js';
 import { SparseWriter } from './sparse-writer.js';
 import { streamHash } from './version-bytes.js';
-import { IN_MEMORY_CHAIN_BYTES, readChainInMemory, readWholeVerified } from './whole-stream.js';
+import { readWholeVersion } from './whole-stream.js';
 
 /** What restore needs from the read model. */
 export interface RestoreSource {
@@ -135,15 +135,7 @@ export async function restore(source: RestoreSource, from: RestoreFrom, target: 
     const handle = await open(dest, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     try {
       const writer = new SparseWriter(handle);
-      // Whole files stream in one GET; chains and packs go through the chain reader.
-      const label = `${shown} in snapshot ${from.snapshot}`;
-      const storage = entry.meta.storage ?? 'whole';
-      const ranged = () => source.versions.readVerified(entry, { path: shown, snapshot: from.snapshot }, call);
-      const chunks = storage === 'whole'
-        ? readWholeVerified(source.store, entry.cap, entry.meta, label, call)
-        : storage === 'chain' && entry.meta.size <= IN_MEMORY_CHAIN_BYTES && (entry.meta.chain ?? Infinity) <= 4
-          ? readChainInMemory(source.store, entry.cap, entry.meta, label, ranged, call)
-          : ranged();
+      const chunks = readWholeVersion(source.store, source.versions, entry, { path: shown, snapshot: from.snapshot }, call);
       for await (const chunk of chunks) {
         await writer.write(chunk);
         report.bytes += chunk.length;

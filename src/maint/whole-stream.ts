@@ -8,6 +8,8 @@ import type { EntryMeta } from '../model/entry.js';
 import { TimefsError } from '../model/errors.js';
 import { patchBytes } from '../delta/index.js';
 import type { CallOptions, Store } from '../store/store.js';
+import type { TreeEntry } from '../view/entry-decode.js';
+import type { VersionPlace, VersionReader } from '../view/version-reader.js';
 import { readChainParts, verifyContent } from './version-bytes.js';
 
 /**
@@ -57,4 +59,19 @@ export async function* readChainInMemory(store: Store, cap: string, meta: EntryM
   await verifyContent(bytes, meta, where);
   const slice = 8 * 1024 * 1024;
   for (let i = 0; i < bytes.length; i += slice) yield bytes.subarray(i, i + slice);
+}
+
+/**
+ * Every byte of the version `entry` points to, the fastest way: whole files in one GET, short
+ * chains in memory, the rest through `versions` (range reads). Always hash checked.
+ */
+export function readWholeVersion(store: Store, versions: VersionReader, entry: TreeEntry, place: VersionPlace, options: CallOptions = {}): AsyncIterable<Uint8Array> {
+  const label = `${place.path} in snapshot ${place.snapshot}`;
+  const storage = entry.meta.storage ?? 'whole';
+  const ranged = () => versions.readVerified(entry, place, options);
+  if (storage === 'whole') return readWholeVerified(store, entry.cap, entry.meta, label, options);
+  if (storage === 'chain' && entry.meta.size <= IN_MEMORY_CHAIN_BYTES && (entry.meta.chain ?? Infinity) <= 4) {
+    return readChainInMemory(store, entry.cap, entry.meta, label, ranged, options);
+  }
+  return ranged();
 }
