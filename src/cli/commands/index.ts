@@ -6,22 +6,31 @@ export interface CommandModule {
 }
 
 /**
- * Every command, in the order `timefs --help` lists them.
- * Each lives in its own file under cli/commands/; add one line here per command.
+ * Every command by name, in the order `timefs --help` lists them. Each lives in its own file
+ * under cli/commands/ and is imported only when needed, so `timefs rdiff …` does not pay for
+ * loading FUSE, LevelDB or the HTTP client.
  */
-export async function loadCommands(): Promise<CommandModule[]> {
-  const modules: CommandModule[] = [];
-  modules.push((await import('./init.js')).initCommand);
-  modules.push((await import('./rdiff.js')).rdiffCommand);
-  modules.push((await import('./push.js')).pushCommand);
-  modules.push((await import('./snapshots.js')).snapshotsCommand);
-  modules.push((await import('./ls.js')).lsCommand);
-  modules.push((await import('./cat.js')).catCommand);
-  modules.push((await import('./mount.js')).mountCommand);
-  modules.push((await import('./restore.js')).restoreCommand);
-  modules.push((await import('./forget.js')).forgetCommand);
-  modules.push((await import('./check.js')).checkCommand);
-  modules.push((await import('./renew.js')).renewCommand);
-  modules.push((await import('./rebase.js')).rebaseCommand);
-  return modules;
+const COMMANDS: ReadonlyArray<readonly [string, () => Promise<CommandModule>]> = [
+  ['init', async () => (await import('./init.js')).initCommand],
+  ['push', async () => (await import('./push.js')).pushCommand],
+  ['snapshots', async () => (await import('./snapshots.js')).snapshotsCommand],
+  ['ls', async () => (await import('./ls.js')).lsCommand],
+  ['cat', async () => (await import('./cat.js')).catCommand],
+  ['mount', async () => (await import('./mount.js')).mountCommand],
+  ['restore', async () => (await import('./restore.js')).restoreCommand],
+  ['forget', async () => (await import('./forget.js')).forgetCommand],
+  ['check', async () => (await import('./check.js')).checkCommand],
+  ['renew', async () => (await import('./renew.js')).renewCommand],
+  ['rebase', async () => (await import('./rebase.js')).rebaseCommand],
+  ['rdiff', async () => (await import('./rdiff.js')).rdiffCommand],
+];
+
+/**
+ * The command modules to register: only `name`'s when it names a command, else all of them
+ * (for `--help`, `help` and unknown commands, which list every command).
+ */
+export async function loadCommands(name?: string): Promise<CommandModule[]> {
+  const known = COMMANDS.find(([commandName]) => commandName === name);
+  const selected = known ? [known] : COMMANDS;
+  return Promise.all(selected.map(([, load]) => load()));
 }
