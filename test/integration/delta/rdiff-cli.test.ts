@@ -6,9 +6,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
+import { RDIFF_VECTORS } from '../../helpers/rdiff-vectors.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
-const VECTORS = resolve(process.env.TIMEFS_RDIFF_VECTORS ?? join(ROOT, '..', 'shared', 'research', 'rdiff-vectors'));
+const VECTORS = RDIFF_VECTORS;
 const dir = mkdtempSync(join(tmpdir(), 'timefs-rdiff-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 

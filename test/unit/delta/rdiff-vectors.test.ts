@@ -1,8 +1,8 @@
-// Every vector made by the real rdiff 2.3.2 in ../shared/research/rdiff-vectors is reproduced
+// Every vector made by the real rdiff 2.3.2 in test/fixtures/rdiff-vectors is reproduced
 // byte for byte: signatures, deltas, and patches back to the new file, whole and in odd chunkings.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import {
   concatBytes,
@@ -14,9 +14,9 @@ import {
   memoryBasis,
   type SignatureOptions,
 } from '../../../src/delta/index.js';
+import { RDIFF_VECTORS } from '../../helpers/rdiff-vectors.js';
 
-const ROOT = resolve(import.meta.dirname, '..', '..', '..');
-const VECTORS = resolve(process.env.TIMEFS_RDIFF_VECTORS ?? join(ROOT, '..', 'shared', 'research', 'rdiff-vectors'));
+const VECTORS = RDIFF_VECTORS;
 const read = (p: string) => new Uint8Array(readFileSync(join(VECTORS, p)));
 
 interface Vector {
@@ -132,3 +132,13 @@ for (const v of all.filter((x) => x.kind === 'patch')) {
     assert.deepEqual(await patchBytes(read(basis), read(delta)), read(made.files[1]!));
   });
 }
+
+test('the vector files are the ones rdiff made (SHA256SUMS)', async () => {
+  const { createHash } = await import('node:crypto');
+  const sums = readFileSync(join(VECTORS, 'SHA256SUMS'), 'utf8').split('\n').filter(Boolean);
+  assert.ok(sums.length >= 30);
+  for (const line of sums) {
+    const [digest, name] = line.split(/\s+/);
+    assert.equal(createHash('sha256').update(read(name!)).digest('hex'), digest, name);
+  }
+});
