@@ -188,10 +188,10 @@ async function unmount(m: Mounted): Promise<void> {
   await done;
 }
 
-/** Sequential read with dd (1 MiB blocks), in MiB/s. The mount runs in another process, so blocking here is fine. */
+/** Sequential read with dd (4 MiB blocks), in MiB/s. The mount runs in another process, so blocking here is fine. */
 function ddRead(path: string): number {
   const started = performance.now();
-  execFileSync('dd', [`if=${path}`, 'of=/dev/null', 'bs=1M'], { stdio: 'ignore' });
+  execFileSync('dd', [`if=${path}`, 'of=/dev/null', 'bs=4M'], { stdio: 'ignore' });
   return SIZE / MIB / ((performance.now() - started) / 1000);
 }
 
