@@ -32,6 +32,22 @@ export function normaliseSources(paths: readonly string[]): string[] {
 }
 
 const LSTAT_BATCH = 64;
+/** Sibling directories whose listings are read ahead while one is processed. */
+const READ_AHEAD = 4;
+
+interface ListedItem {
+  name: Buffer;
+  full: Buffer;
+  key: Buffer;
+  stat?: BigIntStats;
+  error?: string;
+  known: PathRecord | null;
+}
+
+interface Listing {
+  error?: string;
+  items: ListedItem[];
+}
 
 /** One scanned child, before it is written: `resolved` when its final cap and metadata are known now. */
 interface ScannedChild {
@@ -90,54 +106,71 @@ export async function scanSources(sources: readonly string[], catalog: Catalog, 
     return { entry: { meta }, resolved: false };
   };
 
-  /** Walks a directory's contents; returns its cap when the whole subtree is unchanged and known. */
-  const walk = async (dirKey: Buffer, dirPath: Buffer, rootDev: bigint): Promise<string | undefined> => {
+  /** Reads a directory: names (excluded ones dropped), `lstat` of each, and their catalog records. No side effects. */
+  const listDir = async (dirKey: Buffer, dirPath: Buffer): Promise<Listing> => {
     let names: Buffer[];
     try {
       names = await readdir(dirPath, { encoding: 'buffer' });
     } catch (err) {
-      warn(dirKey, `cannot list directory: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-      return undefined;
+      return { error: (err as NodeJS.ErrnoException).code ?? String(err), items: [] };
     }
     names.sort(Buffer.compare);
+    const items: ListedItem[] = [];
+    for (let i = 0; i < names.length; i += LSTAT_BATCH) {
+      const batch = names.slice(i, i + LSTAT_BATCH).flatMap((name) => {
+        const full = Buffer.concat([dirPath, dirPath.length > 1 ? Buffer.from('/') : Buffer.alloc(0), name]);
+        return options.exclude(full.toString('utf8'), name.toString('utf8')) ? [] : [{ name, full, key: childKey(dirKey, name) }];
+      });
+      const [stats2, known] = await Promise.all([
+        Promise.all(batch.map(async (item) => {
+          try {
+            return { stat: await lstat(item.full, { bigint: true }) };
+          } catch (err) {
+            return { error: (err as NodeJS.ErrnoException).code ?? String(err) };
+          }
+        })),
+        catalog.getPaths(batch.map((item) => item.key)),
+      ]);
+      batch.forEach((item, j) => items.push({ ...item, ...stats2[j]!, known: known[j] ?? null }));
+    }
+    return { items };
+  };
+
+  /** Walks a directory's contents; returns its cap when the whole subtree is unchanged and known. */
+  const walk = async (dirKey: Buffer, dirPath: Buffer, rootDev: bigint, prefetched?: Promise<Listing>): Promise<string | undefined> => {
+    const listing = await (prefetched ?? listDir(dirKey, dirPath));
+    if (listing.error !== undefined) {
+      warn(dirKey, `cannot list directory: ${listing.error}`);
+      return undefined;
+    }
     const children: ScannedChild[] = [];
     const subdirs: Array<{ key: Buffer; name: Buffer; full: Buffer; stat: BigIntStats }> = [];
-    for (let i = 0; i < names.length; i += LSTAT_BATCH) {
-      const batch = names.slice(i, i + LSTAT_BATCH).filter((name) => {
-        const full = Buffer.concat([dirPath, dirPath.length > 1 ? Buffer.from('/') : Buffer.alloc(0), name]);
-        return !options.exclude(full.toString('utf8'), name.toString('utf8'));
-      });
-      const stats2 = await Promise.all(batch.map(async (name) => {
-        const full = Buffer.concat([dirPath, dirPath.length > 1 ? Buffer.from('/') : Buffer.alloc(0), name]);
-        try {
-          return { name, full, stat: await lstat(full, { bigint: true }) };
-        } catch (err) {
-          return { name, full, error: (err as NodeJS.ErrnoException).code ?? String(err) };
-        }
-      }));
-      const keys = stats2.map((item) => childKey(dirKey, item.name));
-      const known = await catalog.getPaths(keys);
-      for (const [i, item] of stats2.entries()) {
-        const key = keys[i]!;
-        if (!('stat' in item) || item.stat === undefined) {
-          warn(key, `cannot stat: ${item.error}`);
-          continue;
-        }
-        if (item.stat.isDirectory()) {
-          if (await hasMarker(item.full, options.excludeIfPresent)) continue;
-          stats.dirs++;
-          subdirs.push({ key, name: item.name, full: item.full, stat: item.stat });
-          continue;
-        }
-        const { entry, resolved } = await scanEntry(key, item.stat, known[i] ?? null);
-        children.push({ key, name: item.name, entry, resolved });
+    for (const item of listing.items) {
+      if (item.stat === undefined) {
+        warn(item.key, `cannot stat: ${item.error}`);
+        continue;
       }
+      if (item.stat.isDirectory()) {
+        if (await hasMarker(item.full, options.excludeIfPresent)) continue;
+        stats.dirs++;
+        subdirs.push({ key: item.key, name: item.name, full: item.full, stat: item.stat });
+        continue;
+      }
+      const { entry, resolved } = await scanEntry(item.key, item.stat, item.known);
+      children.push({ key: item.key, name: item.name, entry, resolved });
     }
-    // Sequential on purpose: the first name of a hard-linked inode must be the same every run.
-    for (const sub of subdirs) {
+    // Processed in order (the first name of a hard-linked inode must be the same every run), but
+    // the next few listings are read ahead so the disk and the catalog are never idle.
+    const descend = subdirs.map((sub) => !(options.oneFileSystem && sub.stat.dev !== rootDev));
+    const ahead = new Map<number, Promise<Listing>>();
+    const prefetch = (i: number) => {
+      if (i < subdirs.length && descend[i] && !ahead.has(i)) ahead.set(i, listDir(subdirs[i]!.key, subdirs[i]!.full));
+    };
+    for (const [i, sub] of subdirs.entries()) {
+      for (let j = i; j < i + READ_AHEAD; j++) prefetch(j);
       const meta = entryMetaOf(sub.stat);
-      const crosses = options.oneFileSystem && sub.stat.dev !== rootDev;
-      const cap = crosses ? undefined : await walk(sub.key, sub.full, rootDev);
+      const cap = descend[i] ? await walk(sub.key, sub.full, rootDev, ahead.get(i)) : undefined;
+      ahead.delete(i);
       children.push({ key: sub.key, name: sub.name, entry: cap === undefined ? { meta } : { meta, cap }, resolved: cap !== undefined });
     }
     if (children.every((c) => c.resolved)) {
