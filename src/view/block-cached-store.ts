@@ -11,6 +11,8 @@ import type { BlockReader } from './block-reader.js';
 const SEQUENTIAL_RUN = 2 << 20;
 /** Largest jump between reads that still counts as going on sequentially. */
 const RUN_SLACK = 256 << 10;
+/** Bytes fetched from where a new run of reads starts (a 1 MiB application read, split by the kernel). */
+const READ_AROUND = 1 << 20;
 
 /** Store whose range reads go through a shared block cache with sequential prefetch. */
 export class BlockCachedStore implements Store {
@@ -27,7 +29,8 @@ export class BlockCachedStore implements Store {
     const continues = previous !== undefined && start >= previous.start && Math.abs(start - previous.end) <= RUN_SLACK;
     const run = { start: continues ? (previous as { start: number }).start : start, end: Math.max(start + length, continues ? (previous as { end: number }).end : 0) };
     this.runs.set(cap, run);
-    const bytes = await this.blocks.readRange(cap, start, length, options?.signal);
+    // A read that starts a new run is probably the first piece of a larger one (see readRange).
+    const bytes = await this.blocks.readRange(cap, start, length, options?.signal, continues ? 0 : READ_AROUND);
     // Prefetch only for a real sequential reader: one random 1 MiB read arrives as several
     // back-to-back kernel requests and must not pull in megabytes after it. Past the end a block
     // comes back empty without a request, so prefetch needs no size.
