@@ -68,7 +68,7 @@ describe('TahoeStore under faults (private grid)', { timeout: 300_000 }, () => {
       writeFileSync(join(nodeDir, 'node.url'), grid.nodeUrl);
       const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'init', '--repo', 'faulty:', '--node-directory', nodeDir], { encoding: 'utf8' });
       assert.equal(r.status, 1, r.stderr);
-      assert.match(r.stderr, /cannot connect to the Tahoe node at http:\/\/127\.0\.0\.1:47026\//);
+      assert.ok(r.stderr.includes(`cannot connect to the Tahoe node at ${grid.nodeUrl}`), r.stderr);
       assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
     } finally {
       await grid.startClient();
