@@ -23,7 +23,11 @@ const store: Store = Object.assign(Object.create(inner) as Store, {
 });
 const catalog = await Catalog.open(state!);
 try {
-  const result = await runPush({ store, catalog, snapshotsCap: snapshotsCap!, stateDir: state! }, { paths, concurrency: 2 });
+  // Phase markers on stdout let the parent kill at a chosen stage: start, scan (done), upload (each job), commit.
+  process.stdout.write('start\n');
+  const result = await runPush({ store, catalog, snapshotsCap: snapshotsCap!, stateDir: state! }, { paths, concurrency: 2 }, {
+    onProgress: (phase) => { process.stdout.write(`${phase}\n`); },
+  });
   process.stdout.write(`${JSON.stringify({ snapshot: result.snapshot, resumed: result.resumed ?? null })}\n`);
 } finally {
   await catalog.close();

@@ -72,7 +72,9 @@ export async function walkSnapshot(store: Store, cap: string, prefix = ''): Prom
 
 /** The snapshots, oldest first. */
 export async function snapshotList(store: Store, snapshotsCap: string): Promise<Array<{ name: string; cap: string }>> {
-  return [...(await store.list(snapshotsCap)).values()].map((e) => ({ name: e.name, cap: e.readCap })).sort((a, b) => (a.name < b.name ? -1 : 1));
+  // By time, not by string: `…:05.250Z` (a second push in the same second) sorts before `…:05Z` as text.
+  return [...(await store.list(snapshotsCap)).values()].map((e) => ({ name: e.name, cap: e.readCap }))
+    .sort((a, b) => Date.parse(a.name) - Date.parse(b.name) || (a.name < b.name ? -1 : 1));
 }
 
 /** The full content of a file entry, rebuilt from its storage (whole or chain). */

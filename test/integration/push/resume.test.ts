@@ -41,12 +41,22 @@ async function assertSnapshotMatches(store: Store, cap: string, files: Map<strin
   }
 }
 
-function runChild(args: string[], killAfterMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+/** Runs the child; when `killAt` is given, SIGKILLs it `delayMs` after it prints that phase marker for the `nth` time. */
+function runChild(args: string[], killAt?: { phase: string; nth: number; delayMs: number }): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   return new Promise((resolve) => {
     const proc = spawn(process.execPath, ['--import', 'tsx', child, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
+    let seen = 0;
+    let buffered = '';
     proc.stderr.on('data', (d) => { stderr += d; });
-    if (killAfterMs !== undefined) setTimeout(() => proc.kill('SIGKILL'), killAfterMs);
+    proc.stdout.on('data', (d) => {
+      buffered += d;
+      const lines = buffered.split('\n');
+      buffered = lines.pop()!;
+      for (const line of lines) {
+        if (killAt && line === killAt.phase && ++seen === killAt.nth) setTimeout(() => proc.kill('SIGKILL'), killAt.delayMs);
+      }
+    });
     proc.on('exit', (code, signal) => resolve({ code, signal, stderr }));
   });
 }
@@ -57,23 +67,43 @@ test('push (grid): SIGKILL at random moments never leaves a half snapshot; the n
   await writeFile(log, '');
   const files = await makeTree(src);
   const args = [nodeUrl(), snapshotsCap, state, log, src];
-  let kills = 0;
+  // Every snapshot must hold exactly the files of one batch boundary: never a partial tree.
+  const batches: Array<Map<string, Buffer>> = [new Map(files)];
   let seed = 12345;
   const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const plan = [
+    { phase: 'start', nth: 1, delayMs: 300 }, // during start-up or the scan
+    { phase: 'scan', nth: 1, delayMs: 0 }, // right after the scan
+    { phase: 'upload', nth: 1, delayMs: 0 }, // after the first job
+    { phase: 'upload', nth: 3, delayMs: 20 },
+    { phase: 'upload', nth: 2, delayMs: 5 },
+    { phase: 'commit', nth: 1, delayMs: 0 }, // tree built, snapshot not yet linked (or just linked)
+    { phase: 'start', nth: 1, delayMs: 600 },
+  ];
+  let kills = 0;
   try {
-    for (let i = 0; i < 7; i++) {
-      const result = await runChild(args, 400 + Math.floor(random() * 5000));
+    for (const [i, killAt] of plan.entries()) {
+      // New files every round, so every run has uploads to interrupt.
+      const next = new Map(batches.at(-1)!);
+      for (let j = 0; j < 4; j++) {
+        const path = join(src, 'c', `round${i}-${j}`);
+        const data = randomBytesSeeded(`r${i}-${j}`, j === 0 ? 120_000 : 300 + Math.floor(random() * 5000));
+        await writeFile(path, data);
+        await utimes(path, 1_600_000_000, 1_600_000_000);
+        next.set(path, data);
+      }
+      batches.push(next);
+      const result = await runChild(args, killAt);
       if (result.signal === 'SIGKILL') kills++;
       else assert.equal(result.code, 0, result.stderr);
-      // No listed snapshot is ever partial.
-      for (const snap of await snapshotList(store, snapshotsCap)) await assertSnapshotMatches(store, snap.cap, files);
+      for (const snap of await snapshotList(store, snapshotsCap)) await assertSnapshotIsABatch(store, snap.cap, batches, src);
     }
     const final = await runChild(args);
     assert.equal(final.code, 0, final.stderr);
     const snaps = await snapshotList(store, snapshotsCap);
-    assert.ok(snaps.length >= 1);
-    for (const snap of snaps) await assertSnapshotMatches(store, snap.cap, files);
-    assert.ok(kills >= 1, 'at least one run was killed');
+    for (const snap of snaps) await assertSnapshotIsABatch(store, snap.cap, batches, src);
+    await assertSnapshotMatches(store, snaps.at(-1)!.cap, batches.at(-1)!);
+    assert.ok(kills >= 4, `only ${kills} of ${plan.length} runs were killed`);
     // Count repeated uploads: only work in flight at a kill may be repeated (2 jobs × a few objects each).
     const caps = (await readFile(log, 'utf8')).split('\n').filter((c) => c && !c.startsWith('URI:LIT:') && !c.startsWith('URI:DIR2-LIT:'));
     const seen = new Map<string, number>();
@@ -85,6 +115,14 @@ test('push (grid): SIGKILL at random moments never leaves a half snapshot; the n
     await rm(base, { recursive: true, force: true });
   }
 });
+
+async function assertSnapshotIsABatch(store: Store, cap: string, batches: Array<Map<string, Buffer>>, src: string): Promise<void> {
+  const tree = await walkSnapshot(store, cap);
+  const present = [...tree.entries()].filter(([p, e]) => p.startsWith(`${src}/`) && e.meta.type === 'file').map(([p]) => p).sort();
+  const batch = batches.find((b) => b.size === present.length && present.every((p) => b.has(p)));
+  assert.ok(batch, `a snapshot holds ${present.length} files, matching no complete state of the tree`);
+  await assertSnapshotMatches(store, cap, batch);
+}
 
 test('push (grid): the grid failing mid-push is a clear error; the next push finishes without uploading twice', async () => {
   const { store, snapshotsCap, base, src, state } = await freshRepo();
