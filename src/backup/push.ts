@@ -80,8 +80,9 @@ export async function runPush(target: PushTarget, options: PushOptions, events: 
     result.resumed = await commit(target, unfinished, stats, events);
   }
 
-  if (!options.dryRun && (await catalog.lastSnapshot()) === undefined && (await catalog.getMeta('rebuilt')) === undefined) {
+  if (!options.dryRun && (await catalogIsStale(target))) {
     const latest = await latestSnapshot(target.store, target.snapshotsCap);
+    await catalog.clearPaths();
     if (latest) result.rebuilt = await rebuildCatalog(target.store, catalog, latest.cap);
     await catalog.putMeta('rebuilt', latest?.name ?? '');
   }
@@ -113,6 +114,18 @@ export async function runPush(target: PushTarget, options: PushOptions, events: 
   await drainQueue(target, options, spoolDir, stats, events);
   result.snapshot = await commit(target, session, stats, events);
   return result;
+}
+
+/**
+ * True when the catalog cannot be trusted as a cache of the grid: it is new, or the snapshot it
+ * last made is gone from `snapshots/` or now points elsewhere (`forget` or `rebase` ran), so its
+ * chains and directory caps may name objects no snapshot keeps alive any more.
+ */
+async function catalogIsStale(target: PushTarget): Promise<boolean> {
+  const last = await target.catalog.lastSnapshot();
+  if (last === undefined) return (await target.catalog.getMeta('rebuilt')) === undefined;
+  const entry = (await target.store.list(target.snapshotsCap)).get(last.name);
+  return entry?.readCap !== last.rootCap;
 }
 
 async function drainQueue(target: PushTarget, options: PushOptions, spoolDir: string, stats: PushStats, events: PushEvents): Promise<void> {

@@ -132,9 +132,10 @@ export class Catalog {
     await this.subs.queue.clear();
   }
 
-  /** Drops every path record and directory (before rebuilding from the grid). */
+  /** Drops every path record and known directory (before rebuilding from the grid). */
   async clearPaths(): Promise<void> {
     await this.subs.paths.clear();
+    await this.subs.dirs.clear();
   }
 
   /** The push in progress, if any. */

@@ -50,3 +50,24 @@ test('push (grid): the catalog is a cache: without it the next push rebuilds it 
     await rm(base, { recursive: true, force: true });
   }
 });
+
+test('push (grid): after `forget` removed the snapshot the catalog last made, the catalog is not trusted', async () => {
+  const { store, snapshotsCap, base, src, state } = await freshRepo();
+  await mkdir(src, { recursive: true });
+  await writeFile(join(src, 'f.bin'), Buffer.alloc(100_000, 5));
+  await utimes(join(src, 'f.bin'), 1_600_000_000, 1_600_000_000);
+  try {
+    const first = await pushOnce(store, snapshotsCap, state, { paths: [src] });
+    const again = await pushOnce(store, snapshotsCap, state, { paths: [src], now: () => Date.now() + 2000 });
+    assert.equal(again.rebuilt, undefined);
+    assert.equal(again.stats.unchangedFiles, 1);
+    await store.unlink(snapshotsCap, again.snapshot!);
+    const third = await pushOnce(store, snapshotsCap, state, { paths: [src], now: () => Date.now() + 4000 });
+    assert.equal(third.rebuilt, 1, 'rebuilt from the snapshot that is left');
+    assert.equal(third.stats.unchangedFiles, 0, 'every file is checked against the grid again');
+    assert.equal(third.stats.deltas + third.stats.wholeFiles, 0, 'unchanged content is not stored again');
+    assert.ok(first.snapshot);
+  } finally {
+    await rm(base, { recursive: true, force: true });
+  }
+});

@@ -168,3 +168,29 @@ test('push (memory store): unchanged subtrees are reused whole; a hard link into
   assert.equal(Buffer.from(await store.getRange(other.cap, other.meta.pack!.offset, other.meta.size)).toString(), 'v2');
   await rm(base, { recursive: true, force: true });
 });
+
+test('push (memory store): when maintenance replaced or removed the last snapshot, the catalog is rebuilt from the grid', async () => {
+  const { base, src, state, store, snapshotsCap } = await setup();
+  await writeFile(join(src, 'f.bin'), Buffer.alloc(100_000, 3));
+  await utimes(join(src, 'f.bin'), 1_500_000_000, 1_500_000_000);
+  const push = async (now: number) => {
+    const catalog = await Catalog.open(state);
+    try {
+      return await runPush({ store, catalog, snapshotsCap, stateDir: state }, { paths: [src], now: () => now });
+    } finally {
+      await catalog.close();
+    }
+  };
+  const first = await push(1_600_000_000_000);
+  assert.equal((await push(1_600_000_001_000)).rebuilt, undefined, 'an intact catalog is used as is');
+  // As `rebase` does: the same name now points at another tree.
+  const other = await store.mkdirImmutable({ marker: { cap: await store.putImmutable(new Uint8Array(0)) } });
+  await store.unlink(snapshotsCap, first.snapshot!);
+  const [latest] = [...(await store.list(snapshotsCap)).values()];
+  await store.unlink(snapshotsCap, latest!.name);
+  await store.link(snapshotsCap, latest!.name, other, latest!.metadata);
+  const third = await push(1_600_000_002_000);
+  assert.equal(third.rebuilt, 0, 'rebuilt from the (replaced) latest snapshot');
+  assert.equal(third.stats.newFiles, 1, 'nothing of the old chains is trusted');
+  await rm(base, { recursive: true, force: true });
+});
