@@ -21,6 +21,7 @@ import { normaliseSources, scanSources } from './scanner.js';
 import { Packer } from './packer.js';
 import { cleanSpool } from './spool.js';
 import { runJob, type JobContext } from './upload-job.js';
+import { retryUnhappyUploads } from './upload-retry.js';
 
 /** Where a push writes. */
 export interface PushTarget {
@@ -63,7 +64,8 @@ export interface PushResult {
 }
 
 /** Runs a push. Throws grid errors (the queue stays, the next push resumes); per-file problems are warnings. */
-export async function runPush(target: PushTarget, options: PushOptions, events: PushEvents = {}): Promise<PushResult> {
+export async function runPush(given: PushTarget, options: PushOptions, events: PushEvents = {}): Promise<PushResult> {
+  const target: PushTarget = { ...given, store: retryUnhappyUploads(given.store) };
   const { catalog } = target;
   const now = options.now ?? Date.now;
   const spoolDir = join(target.stateDir, 'spool');

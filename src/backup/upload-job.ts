@@ -12,6 +12,7 @@ import type { NewChild, Store } from '../store/store.js';
 import type { DeltaEngine } from './delta-engine.js';
 import type { Packer } from './packer.js';
 import { loadChainSignature, SIGNATURE_CHAIN, signatureDelta } from './signature-chain.js';
+import { retryWhileUnhappy } from './upload-retry.js';
 import { entryMetaOf } from './entry-meta.js';
 import type { PushEvents, PushStats } from './events.js';
 import { discardPass, readPass, SkipFile, type PassPlan, type PassResult } from './file-pass.js';
@@ -102,7 +103,8 @@ async function fileJob(ctx: JobContext, key: Buffer, pending: PendingEntry): Pro
   if (chain && shouldTryDelta(pending.meta.size, prevVersion, policy)) oldSignature = await loadChainSignature(store, chain);
 
   const copies: SpillSink[] = [];
-  let pass = await stablePass(ctx, path, startNs, (size) => planFor(size, true));
+  // A pass that streams to the grid is redone whole if the grid refuses the upload for a moment.
+  let pass = await retryWhileUnhappy(() => stablePass(ctx, path, startNs, (size) => planFor(size, true)));
   if (pass.copy) copies.push(pass.copy);
   try {
     stats.bytesRead += pass.result.size;
@@ -133,7 +135,8 @@ async function fileJob(ctx: JobContext, key: Buffer, pending: PendingEntry): Pro
       await discardPass(pass.result);
       const fromCopy = pass.source !== path;
       const first = pass.result;
-      pass = await stablePass(ctx, pass.source, fromCopy ? SPOOL_COPY : startNs, () => ({ signature: { blockLength: chooseBlockLength(size), strongLength: STRONG_LEN }, upload: store }));
+      const source = pass.source;
+      pass = await retryWhileUnhappy(() => stablePass(ctx, source, fromCopy ? SPOOL_COPY : startNs, () => ({ signature: { blockLength: chooseBlockLength(size), strongLength: STRONG_LEN }, upload: store })));
       if (pass.copy) copies.push(pass.copy);
       if (fromCopy) {
         pass.result.after = first.after;
@@ -189,7 +192,8 @@ function recordOps(key: Buffer, record: PathRecord): CatalogOp[] {
 }
 
 async function upload(ctx: JobContext, sink: SpillSink): Promise<string> {
-  const cap = await ctx.store.putImmutable(sink.body());
+  // A spooled body is a fresh stream on every call, so it can be sent again.
+  const cap = sink.path === undefined ? await ctx.store.putImmutable(sink.body()) : await retryWhileUnhappy(() => ctx.store.putImmutable(sink.body()));
   count(ctx.stats, sink.size);
   return cap;
 }
