@@ -121,7 +121,7 @@ async function editCase(label: string, size: number, makeEdits: (size: number) =
   overwrite(file, makeEdits(size));
   const t2 = tahoeCmd('backup', dir, `${tbAlias}:b`);
   const p2 = timefs('push', '--repo', repo, '--json', dir);
-  const { chooseBlockLength } = await import('../src/backup/policy.js');
+  const { chooseBlockLength } = await import('../src/model/signature-params.js');
   const block = chooseBlockLength(size);
   const ours = rdiffBytes(oldCopy, file, block);
   const at4k = rdiffBytes(oldCopy, file, 4096);

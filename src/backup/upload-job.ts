@@ -17,7 +17,8 @@ import { entryMetaOf } from './entry-meta.js';
 import type { PushEvents, PushStats } from './events.js';
 import { discardPass, readPass, SkipFile, type PassPlan, type PassResult } from './file-pass.js';
 import { fingerprintOf, storedFingerprint } from './fingerprint.js';
-import { chooseBlockLength, chooseStorage, shouldTryDelta, STRONG_LEN, type PreviousVersion, type StoragePolicy } from './policy.js';
+import { chooseBlockLength, STRONG_LEN } from '../model/signature-params.js';
+import { chooseStorage, shouldTryDelta, type PreviousVersion, type StoragePolicy } from './policy.js';
 import { SpillSink } from './spool.js';
 
 /** Everything a job needs. */

@@ -1,11 +1,14 @@
 /**
- * Rebasing one family of versions: rebuild the newest version, upload it whole, and turn every
- * older version into one reverse delta from it (as rdiff-backup keeps its increments). Every
+ * Rebasing one family of versions: rebuild the newest version, upload it whole (as a version node
+ * `{base, sig}` with no deltas, so the next push can delta against its signature from the grid
+ * alone), and turn every older version into one reverse delta from it (as rdiff-backup keeps its
+ * increments). Every
  * version is checked against its recorded hash when rebuilt, and every new delta is applied once
  * and checked again, before anything is swapped in.
  */
 import { deltaOf, patchBytes, signatureOf } from '../delta/index.js';
 import { VERSION_NODE } from '../model/entry.js';
+import { chooseBlockLength, STRONG_LEN } from '../model/signature-params.js';
 import type { CallOptions, NewChild, Store } from '../store/store.js';
 import { extendsChain, type ChainFamily, type ChainMember } from './rebase-plan.js';
 import { verifyContent } from './version-bytes.js';
@@ -44,8 +47,16 @@ export async function rebaseFamily(store: Store, family: ChainFamily, options: C
 
   const newest = await rebuild(family.newest);
   const newestCap = await store.putImmutable(newest, options);
-  const newestSig = await signatureOf(newest);
-  const out = new Map<string, Replacement>([[family.newest.cap, { cap: newestCap, storage: 'whole' }]]);
+  const newestSig = await signatureOf(newest, { blockLength: chooseBlockLength(newest.length), strongLength: STRONG_LEN });
+  const newestNode: Replacement = {
+    cap: await store.mkdirImmutable({
+      [VERSION_NODE.base]: { cap: newestCap, metadata: { timefs: { role: 'base', size: newest.length } } },
+      [VERSION_NODE.signature]: { cap: await store.putImmutable(newestSig, options), metadata: { timefs: { role: 'sig', size: newestSig.length } } },
+    }, options),
+    storage: 'chain',
+    chain: 0,
+  };
+  const out = new Map<string, Replacement>([[family.newest.cap, newestNode]]);
 
   let previous: { parts: ChainMember['parts']; bytes: Uint8Array } | undefined;
   for (const member of family.members) {
@@ -56,7 +67,7 @@ export async function rebaseFamily(store: Store, family: ChainFamily, options: C
     const bytes = await rebuild(member, previous);
     previous = { parts: member.parts, bytes };
     if (member.meta.hash !== undefined && member.meta.hash === family.newest.meta.hash) {
-      out.set(member.cap, { cap: newestCap, storage: 'whole' });
+      out.set(member.cap, newestNode);
       continue;
     }
     const delta = await deltaOf(newestSig, bytes);

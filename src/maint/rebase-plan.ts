@@ -4,8 +4,8 @@
  * Version nodes that share a `base` form a *family*: the versions of one file that push wrote as
  * one forward chain. Its *newest* member is the one the newest snapshot links (ties: the longer
  * chain). A family is already *reversed* when every member is at most one delta from a base that
- * a snapshot at least as new as all of them links as a whole file: that is what rebase leaves
- * behind, so a rerun has nothing left to do.
+ * a snapshot at least as new as all of them links as a whole file (plainly, or as a version node
+ * with no deltas): that is what rebase leaves behind, so a rerun has nothing left to do.
  */
 import type { EntryMeta } from '../model/entry.js';
 import type { ChainParts } from './version-bytes.js';
@@ -49,8 +49,11 @@ export function groupFamilies(members: readonly ChainMember[], wholeFiles: Reado
     const newest = list.reduce((best, m) => (m.newestMs > best.newestMs || (m.newestMs === best.newestMs && m.parts.deltas.length > best.parts.deltas.length) ? m : best));
     const maxChain = Math.max(...list.map((m) => m.parts.deltas.length));
     const newestMemberMs = Math.max(...list.map((m) => m.newestMs));
-    const baseWholeMs = wholeFiles.get(base);
-    const reversed = maxChain <= 1 && baseWholeMs !== undefined && baseWholeMs >= newestMemberMs;
+    const baseLinkedMs = Math.max(
+      wholeFiles.get(base) ?? Number.NEGATIVE_INFINITY,
+      ...list.filter((m) => m.parts.deltas.length === 0).map((m) => m.newestMs),
+    );
+    const reversed = maxChain <= 1 && baseLinkedMs >= newestMemberMs;
     families.push({ base, members: list, newest, maxChain, reversed });
   }
   return families.sort((a, b) => (a.newest.path < b.newest.path ? -1 : a.newest.path > b.newest.path ? 1 : 0));

@@ -51,7 +51,8 @@ describe('rebase on the real grid', () => {
     assert.equal(snapshots.length, 30);
     assert.equal(snapshots[5]!.host, 'testhost', 'snapshot edge metadata kept');
     const newest = await new GridTreeReader(store).lookup(snapshots.at(-1)!.cap, 'home/me/data.bin');
-    assert.equal(newest.meta.storage, 'whole');
+    assert.equal(newest.meta.storage, 'chain');
+    assert.equal(newest.meta.chain, 0, 'the newest version is stored whole, with its signature');
     const again = await rebase(store, repo);
     assert.equal(again.rebased, 0);
   });

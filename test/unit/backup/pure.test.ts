@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { changedWhileReading, hasChanged, storedFingerprint, type Fingerprint } from '../../../src/backup/fingerprint.js';
-import { chooseBlockLength, chooseStorage, DEFAULT_POLICY, shouldTryDelta } from '../../../src/backup/policy.js';
+import { chooseStorage, DEFAULT_POLICY, shouldTryDelta } from '../../../src/backup/policy.js';
+import { chooseBlockLength } from '../../../src/model/signature-params.js';
 import { excludeMatcher } from '../../../src/backup/exclude.js';
 import { normaliseSources } from '../../../src/backup/scanner.js';
 

@@ -124,7 +124,7 @@ test('push (memory store): a changed large file becomes a delta on its chain; --
   assert.deepEqual([...node.keys()].sort(), ['base', 'd001', 'd002', 's001', 's002', 'sigbase']);
   // The signature chain rebuilds exactly what rdiff signature gives for that version.
   const { signatureOf } = await import('../../../src/delta/index.js');
-  const { chooseBlockLength } = await import('../../../src/backup/policy.js');
+  const { chooseBlockLength } = await import('../../../src/model/signature-params.js');
   let sig = Buffer.from(await store.get(node.get('sigbase')!.cap));
   for (const d of ['s001', 's002']) sig = Buffer.from(await patchBytes(sig, await store.get(node.get(d)!.cap)));
   assert.deepEqual(sig, Buffer.from(await signatureOf(versions[2]!, { blockLength: chooseBlockLength(versions[2]!.length), strongLength: 32 })));

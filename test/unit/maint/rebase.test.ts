@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { signatureOf } from '../../../src/delta/index.js';
 import { forgetSnapshots } from '../../../src/maint/forget.js';
+import { chooseBlockLength, STRONG_LEN } from '../../../src/model/signature-params.js';
 import { rebase } from '../../../src/maint/rebase.js';
 import { PENDING_NAME } from '../../../src/maint/snapshot-swap.js';
 import { MemoryStore } from '../../../src/store/memory-store.js';
@@ -91,11 +93,17 @@ describe('rebase (MemoryStore)', () => {
     await assertAllReadable(store, repo, expected);
     assert.equal((await store.list(repo.rootCap)).has(PENDING_NAME), false);
 
-    // The newest snapshot now links whole files; a rerun has nothing to do.
+    // The newest snapshot now links whole versions: version nodes with no deltas, whose signature
+    // (with push's block length) lets the next push store a delta; a rerun has nothing to do.
     const newest = (await new GridSnapshotCatalogue(store, repo.snapshotsCap).list()).at(-1)!;
     const entry = await new GridTreeReader(store).lookup(newest.cap, 'home/me/a.bin');
-    assert.equal(entry.meta.storage, 'whole');
-    assert.equal(entry.meta.chain, undefined);
+    assert.equal(entry.meta.storage, 'chain');
+    assert.equal(entry.meta.chain, 0);
+    const node = await store.list(entry.cap);
+    assert.deepEqual([...node.keys()].sort(), ['base', 'sig']);
+    const content = await store.get(node.get('base')!.cap);
+    const expectedSig = await signatureOf(content, { blockLength: chooseBlockLength(content.length), strongLength: STRONG_LEN });
+    assert.deepEqual(await store.get(node.get('sig')!.cap), expectedSig);
     const again = await rebase(store, repo);
     assert.equal(again.rebased, 0);
     assert.equal(again.snapshots.length, 0);
