@@ -12,13 +12,13 @@
  */
 import { deltaOf, patchBytes, signatureOf } from '../delta/index.js';
 import type { ChainInfo } from '../catalog/records.js';
+import { VERSION_NODE } from '../model/entry.js';
 import type { Store } from '../store/store.js';
 
 /** Child names of the signature chain in a version node. */
 export const SIGNATURE_CHAIN = {
-  base: 'sigbase',
-  /** The i-th signature delta, 1-based: s001, s002, … */
-  deltaName: (i: number): string => `s${String(i).padStart(3, '0')}`,
+  base: VERSION_NODE.signatureBase,
+  deltaName: VERSION_NODE.signatureDeltaName,
 } as const;
 
 /** Block length for deltas between signatures: four 36-byte entries. */

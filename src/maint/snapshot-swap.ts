@@ -13,11 +13,12 @@
  * 4. `rebase-pending` is unlinked.
  * Any run of rebase first completes a `rebase-pending` left by a killed run.
  */
+import { REPO_LAYOUT } from '../model/entry.js';
 import { isTimefsError } from '../model/errors.js';
 import type { CallOptions, NewChild, Store } from '../store/store.js';
 
 /** Name of the intent directory in the repository root (an optional, temporary root child). */
-export const PENDING_NAME = 'rebase-pending';
+export const PENDING_NAME = REPO_LAYOUT.rebasePending;
 
 /** One snapshot edge to swap. */
 export interface SnapshotSwap {

@@ -13,6 +13,8 @@ export const FORMAT = 'timefs/1';
 export const REPO_LAYOUT = {
   config: 'timefs.json',
   snapshots: 'snapshots',
+  /** Present only while a rebase swaps snapshots: new roots, linked so nothing is unreachable. */
+  rebasePending: 'rebase-pending',
 } as const;
 
 /** Kinds of file system entries timefs records. */
@@ -62,13 +64,18 @@ export interface EdgeMetadata {
 /**
  * Layout of a version node (an immutable directory) for a file stored as a chain.
  * Reading: take `base`, apply `d001`, `d002`, … in order; the result must hash to
- * `EntryMeta.hash`. `sig` is the rdiff signature of the resulting version.
+ * `EntryMeta.hash`. `sig` is the rdiff signature of the resulting version; a node that continues
+ * a chain may instead hold a signature chain: `sigbase` (the chain's first signature) and
+ * `s001…`, rdiff deltas from each signature to the next (docs/format.md §3).
  */
 export const VERSION_NODE = {
   base: 'base',
   signature: 'sig',
   /** Name of the i-th delta, 1-based: d001, d002, … */
   deltaName: (i: number): string => `d${String(i).padStart(3, '0')}`,
+  signatureBase: 'sigbase',
+  /** Name of the i-th signature delta, 1-based: s001, s002, … */
+  signatureDeltaName: (i: number): string => `s${String(i).padStart(3, '0')}`,
 } as const;
 
 /** Edge metadata on the children of a version node. */
