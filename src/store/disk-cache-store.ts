@@ -1,9 +1,10 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { DiskLru } from './disk-lru.js';
-import type { CallOptions, DeepCheckEvent, DirEntry, HealthReport, NewChild, Store, UploadBody } from './store.js';
+import type { CallOptions, DirEntry, Store } from './store.js';
 import { isImmutableCap, isImmutableDirCap, sizeFromCap } from './tahoe/caps.js';
 import { DEFAULT_SEGMENT_SIZE, readBySegments } from './segments.js';
+import { ForwardingStore } from './forwarding-store.js';
 
 /** Limits of a {@link DiskCachedStore}. */
 export interface DiskCacheOptions {
@@ -28,12 +29,13 @@ export function defaultCacheRoot(): string {
  * (cap, segment) pieces. Mutable objects pass straight through. Entries whose length does not
  * match what the cap says are treated as misses.
  */
-export class DiskCachedStore implements Store {
+export class DiskCachedStore extends ForwardingStore {
   private readonly lru: DiskLru;
   private readonly segmentSize: number;
   private readonly maxEntryBytes: number;
 
-  constructor(private readonly inner: Store, options: DiskCacheOptions) {
+  constructor(inner: Store, options: DiskCacheOptions) {
+    super(inner);
     this.lru = new DiskLru(options.dir, options.maxBytes ?? 1024 ** 3);
     this.segmentSize = options.segmentSize ?? DEFAULT_SEGMENT_SIZE;
     this.maxEntryBytes = options.maxEntryBytes ?? 16 * 1024 * 1024;
@@ -44,13 +46,7 @@ export class DiskCachedStore implements Store {
     return this.lru.bytes();
   }
 
-  putImmutable(body: UploadBody, options?: CallOptions): Promise<string> {
-    return this.inner.putImmutable(body, options);
-  }
-  size(cap: string, options?: CallOptions): Promise<number> {
-    return this.inner.size(cap, options);
-  }
-  async get(cap: string, options?: CallOptions): Promise<Uint8Array> {
+  override async get(cap: string, options?: CallOptions): Promise<Uint8Array> {
     if (!isImmutableCap(cap)) return this.inner.get(cap, options);
     const key = `f:${cap}`;
     const hit = await this.lru.get(key);
@@ -59,7 +55,7 @@ export class DiskCachedStore implements Store {
     if (data.length <= this.maxEntryBytes) await this.lru.set(key, data);
     return data;
   }
-  async *getStream(cap: string, options?: CallOptions): AsyncIterable<Uint8Array> {
+  override async *getStream(cap: string, options?: CallOptions): AsyncIterable<Uint8Array> {
     const hit = isImmutableCap(cap) ? await this.lru.get(`f:${cap}`) : undefined;
     if (hit && hit.length === sizeFromCap(cap)) {
       yield plain(hit);
@@ -67,7 +63,7 @@ export class DiskCachedStore implements Store {
     }
     yield* this.inner.getStream(cap, options);
   }
-  async getRange(cap: string, start: number, length: number, options?: CallOptions): Promise<Uint8Array> {
+  override async getRange(cap: string, start: number, length: number, options?: CallOptions): Promise<Uint8Array> {
     if (!isImmutableCap(cap)) return this.inner.getRange(cap, start, length, options);
     const size = await this.inner.size(cap, options);
     return readBySegments(size, start, length, this.segmentSize, async (index, segStart, segLength) => {
@@ -79,13 +75,7 @@ export class DiskCachedStore implements Store {
       return data;
     });
   }
-  mkdirImmutable(children: Record<string, NewChild>, options?: CallOptions): Promise<string> {
-    return this.inner.mkdirImmutable(children, options);
-  }
-  mkdirMutable(children?: Record<string, NewChild>, options?: CallOptions): Promise<string> {
-    return this.inner.mkdirMutable(children, options);
-  }
-  async list(dirCap: string, options?: CallOptions): Promise<Map<string, DirEntry>> {
+  override async list(dirCap: string, options?: CallOptions): Promise<Map<string, DirEntry>> {
     if (!isImmutableDirCap(dirCap)) return this.inner.list(dirCap, options);
     const key = `d:${dirCap}`;
     const hit = await this.lru.get(key);
@@ -97,21 +87,6 @@ export class DiskCachedStore implements Store {
     const listing = await this.inner.list(dirCap, options);
     await this.lru.set(key, Buffer.from(JSON.stringify([...listing])));
     return listing;
-  }
-  link(dirCap: string, name: string, childCap: string, metadata?: Record<string, unknown>, options?: CallOptions): Promise<void> {
-    return this.inner.link(dirCap, name, childCap, metadata, options);
-  }
-  unlink(dirCap: string, name: string, options?: CallOptions): Promise<void> {
-    return this.inner.unlink(dirCap, name, options);
-  }
-  check(cap: string, options?: CallOptions & { addLease?: boolean }): Promise<HealthReport> {
-    return this.inner.check(cap, options);
-  }
-  deepCheck(dirCap: string, onEvent: (event: DeepCheckEvent) => void, options?: CallOptions & { addLease?: boolean }): Promise<void> {
-    return this.inner.deepCheck(dirCap, onEvent, options);
-  }
-  readOnlyCap(dirCap: string, options?: CallOptions): Promise<string> {
-    return this.inner.readOnlyCap(dirCap, options);
   }
 }
 

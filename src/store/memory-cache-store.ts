@@ -1,8 +1,9 @@
 import { LRUCache } from 'lru-cache';
 import { isTimefsError } from '../model/errors.js';
-import type { CallOptions, DeepCheckEvent, DirEntry, HealthReport, NewChild, Store, UploadBody } from './store.js';
+import type { CallOptions, DirEntry, Store } from './store.js';
 import { isImmutableCap, isImmutableDirCap } from './tahoe/caps.js';
 import { DEFAULT_SEGMENT_SIZE, readBySegments } from './segments.js';
+import { ForwardingStore } from './forwarding-store.js';
 
 /** Limits of a {@link MemoryCachedStore}. */
 export interface MemoryCacheOptions {
@@ -22,13 +23,14 @@ type Cached = Uint8Array | Map<string, DirEntry>;
  * never changes, so nothing is ever revalidated; mutable objects pass straight through.
  * Concurrent requests for the same piece share one fetch.
  */
-export class MemoryCachedStore implements Store {
+export class MemoryCachedStore extends ForwardingStore {
   private readonly cache: LRUCache<string, Cached>;
   private readonly inflight = new Map<string, Promise<Cached>>();
   private readonly segmentSize: number;
   private readonly maxEntryBytes: number;
 
-  constructor(private readonly inner: Store, options: MemoryCacheOptions = {}) {
+  constructor(inner: Store, options: MemoryCacheOptions = {}) {
+    super(inner);
     const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
     this.segmentSize = options.segmentSize ?? DEFAULT_SEGMENT_SIZE;
     this.maxEntryBytes = Math.min(options.maxEntryBytes ?? Math.floor(maxBytes / 8), maxBytes);
@@ -59,19 +61,16 @@ export class MemoryCachedStore implements Store {
     return promise;
   }
 
-  putImmutable(body: UploadBody, options?: CallOptions): Promise<string> {
-    return this.inner.putImmutable(body, options);
-  }
-  size(cap: string, options?: CallOptions): Promise<number> {
+  override size(cap: string, options?: CallOptions): Promise<number> {
     const whole = this.cache.peek(`f:${cap}`);
     return whole instanceof Uint8Array ? Promise.resolve(whole.length) : this.inner.size(cap, options);
   }
-  async get(cap: string, options?: CallOptions): Promise<Uint8Array> {
+  override async get(cap: string, options?: CallOptions): Promise<Uint8Array> {
     if (!isImmutableCap(cap)) return this.inner.get(cap, options);
     const data = await this.once(`f:${cap}`, () => this.inner.get(cap, options), (d) => d.length <= this.maxEntryBytes, options?.signal);
     return data.slice();
   }
-  async *getStream(cap: string, options?: CallOptions): AsyncIterable<Uint8Array> {
+  override async *getStream(cap: string, options?: CallOptions): AsyncIterable<Uint8Array> {
     const whole = this.cache.get(`f:${cap}`);
     if (whole instanceof Uint8Array) {
       yield whole.slice();
@@ -79,7 +78,7 @@ export class MemoryCachedStore implements Store {
     }
     yield* this.inner.getStream(cap, options);
   }
-  async getRange(cap: string, start: number, length: number, options?: CallOptions): Promise<Uint8Array> {
+  override async getRange(cap: string, start: number, length: number, options?: CallOptions): Promise<Uint8Array> {
     if (!isImmutableCap(cap)) return this.inner.getRange(cap, start, length, options);
     const whole = this.cache.get(`f:${cap}`);
     if (whole instanceof Uint8Array) return whole.slice(Math.min(start, whole.length), Math.min(start + length, whole.length));
@@ -88,31 +87,10 @@ export class MemoryCachedStore implements Store {
       this.once(`s:${this.segmentSize}:${index}:${cap}`, () => this.inner.getRange(cap, segStart, segLength, options), () => true, options?.signal));
     return out.slice();
   }
-  mkdirImmutable(children: Record<string, NewChild>, options?: CallOptions): Promise<string> {
-    return this.inner.mkdirImmutable(children, options);
-  }
-  mkdirMutable(children?: Record<string, NewChild>, options?: CallOptions): Promise<string> {
-    return this.inner.mkdirMutable(children, options);
-  }
-  async list(dirCap: string, options?: CallOptions): Promise<Map<string, DirEntry>> {
+  override async list(dirCap: string, options?: CallOptions): Promise<Map<string, DirEntry>> {
     if (!isImmutableDirCap(dirCap)) return this.inner.list(dirCap, options);
     const listing = await this.once(`d:${dirCap}`, () => this.inner.list(dirCap, options), () => true, options?.signal);
     return new Map([...listing].map(([name, entry]) => [name, structuredClone(entry)]));
-  }
-  link(dirCap: string, name: string, childCap: string, metadata?: Record<string, unknown>, options?: CallOptions): Promise<void> {
-    return this.inner.link(dirCap, name, childCap, metadata, options);
-  }
-  unlink(dirCap: string, name: string, options?: CallOptions): Promise<void> {
-    return this.inner.unlink(dirCap, name, options);
-  }
-  check(cap: string, options?: CallOptions & { addLease?: boolean }): Promise<HealthReport> {
-    return this.inner.check(cap, options);
-  }
-  deepCheck(dirCap: string, onEvent: (event: DeepCheckEvent) => void, options?: CallOptions & { addLease?: boolean }): Promise<void> {
-    return this.inner.deepCheck(dirCap, onEvent, options);
-  }
-  readOnlyCap(dirCap: string, options?: CallOptions): Promise<string> {
-    return this.inner.readOnlyCap(dirCap, options);
   }
 }
 

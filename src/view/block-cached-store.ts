@@ -4,8 +4,9 @@
  * concurrency, and prefetched ahead when a cap is read sequentially. Everything else passes through.
  */
 import { LRUCache } from 'lru-cache';
-import type { CallOptions, DeepCheckEvent, HealthReport, NewChild, Store, UploadBody, DirEntry } from '../store/store.js';
+import type { CallOptions, Store } from '../store/store.js';
 import type { BlockReader } from './block-reader.js';
+import { ForwardingStore } from '../store/forwarding-store.js';
 
 /** Bytes read back to back after which a reader counts as sequential. */
 const SEQUENTIAL_RUN = 2 << 20;
@@ -15,13 +16,15 @@ const RUN_SLACK = 256 << 10;
 const READ_AROUND = 1 << 20;
 
 /** Store whose range reads go through a shared block cache with sequential prefetch. */
-export class BlockCachedStore implements Store {
+export class BlockCachedStore extends ForwardingStore {
   /** Per cap: where the current run of back-to-back reads started and where it ended. */
   private readonly runs = new LRUCache<string, { start: number; end: number }>({ max: 1024 });
 
-  constructor(private readonly inner: Store, private readonly blocks: BlockReader) {}
+  constructor(inner: Store, private readonly blocks: BlockReader) {
+    super(inner);
+  }
 
-  async getRange(cap: string, start: number, length: number, options?: CallOptions): Promise<Uint8Array> {
+  override async getRange(cap: string, start: number, length: number, options?: CallOptions): Promise<Uint8Array> {
     if (length <= 0) return new Uint8Array(0);
     const previous = this.runs.get(cap);
     // Reads of a chained file reach its base as spans with small gaps (literal bytes from the
@@ -38,16 +41,4 @@ export class BlockCachedStore implements Store {
     return bytes;
   }
 
-  putImmutable(body: UploadBody, options?: CallOptions): Promise<string> { return this.inner.putImmutable(body, options); }
-  size(cap: string, options?: CallOptions): Promise<number> { return this.inner.size(cap, options); }
-  get(cap: string, options?: CallOptions): Promise<Uint8Array> { return this.inner.get(cap, options); }
-  getStream(cap: string, options?: CallOptions): AsyncIterable<Uint8Array> { return this.inner.getStream(cap, options); }
-  mkdirImmutable(children: Record<string, NewChild>, options?: CallOptions): Promise<string> { return this.inner.mkdirImmutable(children, options); }
-  mkdirMutable(children?: Record<string, NewChild>, options?: CallOptions): Promise<string> { return this.inner.mkdirMutable(children, options); }
-  list(dirCap: string, options?: CallOptions): Promise<Map<string, DirEntry>> { return this.inner.list(dirCap, options); }
-  link(dirCap: string, name: string, childCap: string, metadata?: Record<string, unknown>, options?: CallOptions): Promise<void> { return this.inner.link(dirCap, name, childCap, metadata, options); }
-  unlink(dirCap: string, name: string, options?: CallOptions): Promise<void> { return this.inner.unlink(dirCap, name, options); }
-  check(cap: string, options?: CallOptions & { addLease?: boolean }): Promise<HealthReport> { return this.inner.check(cap, options); }
-  deepCheck(dirCap: string, onEvent: (event: DeepCheckEvent) => void, options?: CallOptions & { addLease?: boolean }): Promise<void> { return this.inner.deepCheck(dirCap, onEvent, options); }
-  readOnlyCap(dirCap: string, options?: CallOptions): Promise<string> { return this.inner.readOnlyCap(dirCap, options); }
 }
