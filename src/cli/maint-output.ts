@@ -41,18 +41,6 @@ export function println(line = ''): void {
   process.stdout.write(`${line}\n`);
 }
 
-/** `1.5 MiB` style byte counts. */
-export function bytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
-}
-
 /** Parses `--read-data-subset` values like `10%` or `2.5%` into a percentage in (0, 100]. */
 export function parsePercent(text: string): number {
   const match = /^(\d+(?:\.\d+)?)%?$/.exec(text.trim());

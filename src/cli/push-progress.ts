@@ -4,21 +4,10 @@
  */
 import type { PushEvents, PushStats, PushWarning } from '../backup/events.js';
 import type { PushResult } from '../backup/push.js';
+import { formatBytes } from './format-bytes.js';
 
 /** Output mode chosen from the flags and whether stderr is a terminal. */
 export type PushOutput = 'tty' | 'plain' | 'json';
-
-/** Formats a byte count (`1.5 MiB`). */
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
-}
 
 /** The progress line for `stats` after `elapsedMs`. */
 export function progressLine(phase: string, stats: PushStats, elapsedMs: number): string {

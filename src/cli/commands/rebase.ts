@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { rebase, type RebaseProgress } from '../../maint/rebase.js';
 import { EXIT } from '../exit-codes.js';
 import { integerOption } from '../options.js';
-import { bytes, printJson, println, ProgressLine } from '../maint-output.js';
+import { formatBytes } from '../format-bytes.js';
+import { printJson, println, ProgressLine } from '../maint-output.js';
 import { addRepoOptions, openRepo } from '../repo-options.js';
 import type { CommandModule } from './index.js';
 
@@ -50,7 +51,7 @@ Examples:
       println(`${verb} ${report.rebased} of ${report.families} chained files${report.dryRun ? '' : ` (${report.versions} versions, ${report.snapshots.length} snapshots swapped)`}`);
       for (const path of report.paths) println(`  ${path}`);
       println(`chain length: longest ${report.before.max} -> ${report.after.max}, total deltas ${report.before.total} -> ${report.after.total}${report.dryRun ? ' (after: unchanged by a dry run)' : ''}`);
-      println(`downloaded ${bytes(report.downloaded)}, uploaded ${bytes(report.uploaded)} in ${seconds.toFixed(1)} s`);
+      println(`downloaded ${formatBytes(report.downloaded)}, uploaded ${formatBytes(report.uploaded)} in ${seconds.toFixed(1)} s`);
       for (const s of report.skipped) println(`warning: left ${s.path} as it was: ${s.reason}`);
     });
   },

@@ -6,7 +6,8 @@ import { GridSnapshotCatalogue } from '../../view/snapshot-catalogue.js';
 import { GridTreeReader } from '../../view/tree-reader.js';
 import { ChainVersionReader } from '../../view/version-reader.js';
 import { EXIT } from '../exit-codes.js';
-import { bytes, printJson, println, ProgressLine } from '../maint-output.js';
+import { formatBytes } from '../format-bytes.js';
+import { printJson, println, ProgressLine } from '../maint-output.js';
 import { addRepoOptions, openRepo } from '../repo-options.js';
 import type { CommandModule } from './index.js';
 
@@ -54,13 +55,13 @@ Examples:
         { store: repo.store, trees: new GridTreeReader(repo.store), versions: new ChainVersionReader(repo.store) },
         { snapshot: snapshot.name, rootCap: snapshot.cap, path },
         flags.target!,
-        { verify: flags.verify === true, onProgress: (r: RestoreReport) => progress.update(`restoring: ${r.files} files, ${bytes(r.bytes)}`) },
+        { verify: flags.verify === true, onProgress: (r: RestoreReport) => progress.update(`restoring: ${r.files} files, ${formatBytes(r.bytes)}`) },
       );
       progress.clear();
       const seconds = (Date.now() - started) / 1000;
       if (flags.json) printJson({ snapshot: snapshot.name, path: path || '/', target: flags.target, seconds, ...report });
       else {
-        println(`restored ${snapshot.name}:${path || '/'} to ${flags.target}: ${report.files} files (${bytes(report.bytes)}, ${bytes(report.written)} written, the rest holes), ${report.dirs} directories, ${report.symlinks} symlinks, ${report.hardlinks} hard links, ${report.specials} special files in ${seconds.toFixed(1)} s`);
+        println(`restored ${snapshot.name}:${path || '/'} to ${flags.target}: ${report.files} files (${formatBytes(report.bytes)}, ${formatBytes(report.written)} written, the rest holes), ${report.dirs} directories, ${report.symlinks} symlinks, ${report.hardlinks} hard links, ${report.specials} special files in ${seconds.toFixed(1)} s`);
         if (flags.verify) println(`verified ${report.verified} files against their recorded hashes`);
         if (!report.exactTimes) println('warning: python3 was not found; modification times were set to the microsecond only');
         for (const w of report.warnings) println(`warning: ${w}`);

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { emptyStats } from '../../../src/backup/events.js';
-import { formatBytes, progressLine, pushReporter, writeSummary } from '../../../src/cli/push-progress.js';
+import { formatBytes } from '../../../src/cli/format-bytes.js';
+import { progressLine, pushReporter, writeSummary } from '../../../src/cli/push-progress.js';
 
 function capture(): { stream: PassThrough; text: () => string } {
   const stream = new PassThrough();
