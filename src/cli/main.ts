@@ -18,8 +18,12 @@ export async function buildProgram(commandName?: string): Promise<Command> {
   return program;
 }
 
+let pipeHandlersInstalled = false;
+
 /** A reader that closed our output early (`timefs … | head`) ends the command quietly. */
 function exitQuietlyOnClosedPipe(): void {
+  if (pipeHandlersInstalled) return; // main() may run many times in one process (tests, benchmarks)
+  pipeHandlersInstalled = true;
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.ok);
