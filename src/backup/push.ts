@@ -21,7 +21,7 @@ import { normaliseSources, scanSources } from './scanner.js';
 import { Packer } from './packer.js';
 import { cleanSpool } from './spool.js';
 import { runJob, type JobContext } from './upload-job.js';
-import { retryUnhappyUploads } from './upload-retry.js';
+import { retryUnhappyUploads } from '../store/unhappy-retry.js';
 
 /** Where a push writes. */
 export interface PushTarget {

@@ -12,7 +12,7 @@ import type { NewChild, Store } from '../store/store.js';
 import type { DeltaEngine } from './delta-engine.js';
 import type { Packer } from './packer.js';
 import { loadChainSignature, SIGNATURE_CHAIN, signatureDelta } from './signature-chain.js';
-import { retryWhileUnhappy } from './upload-retry.js';
+import { retryWhileUnhappy } from '../store/unhappy-retry.js';
 import { entryMetaOf } from './entry-meta.js';
 import type { PushEvents, PushStats } from './events.js';
 import { discardPass, readPass, SkipFile, type PassPlan, type PassResult } from './file-pass.js';

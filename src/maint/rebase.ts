@@ -8,6 +8,7 @@
 import type { EntryMeta } from '../model/entry.js';
 import { isTimefsError } from '../model/errors.js';
 import type { CallOptions, Store } from '../store/store.js';
+import { retryUnhappyUploads } from '../store/unhappy-retry.js';
 import { snapshotFromEntry } from '../view/snapshot-catalogue.js';
 import { CountingStore } from './counting-store.js';
 import { forEachLimited } from './limited.js';
@@ -75,7 +76,8 @@ export interface RebaseReport {
 
 /** Rebases the repository `repo`. */
 export async function rebase(grid: Store, repo: RebaseRepo, options: RebaseOptions = {}): Promise<RebaseReport> {
-  const store = new CountingStore(grid);
+  // Retried: a rerun after a kill may find the client node still placing the same objects.
+  const store = new CountingStore(retryUnhappyUploads(grid));
   const call: CallOptions = options.signal ? { signal: options.signal } : {};
   const dryRun = options.dryRun ?? false;
   const resumed = dryRun ? [] : await completeSwaps(store, repo.rootCap, repo.snapshotsCap, call);

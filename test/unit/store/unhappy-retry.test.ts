@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { retryUnhappyUploads, retryWhileUnhappy } from '../../../src/backup/upload-retry.js';
+import { retryUnhappyUploads, retryWhileUnhappy } from '../../../src/store/unhappy-retry.js';
 import { TimefsError } from '../../../src/model/errors.js';
 import { MemoryStore } from '../../../src/store/memory-store.js';
 
