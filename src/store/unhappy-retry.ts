@@ -6,12 +6,17 @@
  * retry such uploads a few times before giving up with the grid's error.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isTimefsError } from '../model/errors.js';
+import { isTimefsError, TimefsError } from '../model/errors.js';
 import { ForwardingStore } from './forwarding-store.js';
 import type { CallOptions, NewChild, Store, UploadBody } from './store.js';
 
 /** Delays between attempts of an upload the grid called unhappy. */
 export const UNHAPPY_RETRY_DELAYS_MS = [1000, 2000, 4000, 8000];
+
+const GIVE_UP_HINT =
+  'check that all storage servers are connected (`npm run grid:status` for the local grid); if a timefs ' +
+  'process was killed during an upload in the last 30 minutes, the servers may still hold that interrupted ' +
+  'upload of the same object and refuse it until they time it out: run the command again later, nothing is lost';
 
 /** Runs `attempt` again after each delay while it fails with `grid.unhappy`. */
 export async function retryWhileUnhappy<T>(attempt: () => Promise<T>, delays: readonly number[] = UNHAPPY_RETRY_DELAYS_MS): Promise<T> {
@@ -19,7 +24,8 @@ export async function retryWhileUnhappy<T>(attempt: () => Promise<T>, delays: re
     try {
       return await attempt();
     } catch (err) {
-      if (!isTimefsError(err, 'grid.unhappy') || i >= delays.length) throw err;
+      if (!isTimefsError(err, 'grid.unhappy')) throw err;
+      if (i >= delays.length) throw new TimefsError('grid.unhappy', err.message, { cause: err, hint: GIVE_UP_HINT });
       await sleep(delays[i]!);
     }
   }

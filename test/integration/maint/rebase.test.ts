@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { rebase } from '../../../src/maint/rebase.js';
+import { isTimefsError } from '../../../src/model/errors.js';
 import { PENDING_NAME } from '../../../src/maint/snapshot-swap.js';
 import { GridTreeReader } from '../../../src/view/tree-reader.js';
 import { GridSnapshotCatalogue } from '../../../src/view/snapshot-catalogue.js';
@@ -59,23 +60,36 @@ describe('rebase on the real grid', () => {
 
   it('killed at random moments, every snapshot stays reachable and a rerun finishes', async (t) => {
     const store = gridStore();
-    const { repo, expected } = await buildHistory(store, 12, FILES);
-    const names = new Set(expected.map((e) => e.snapshot));
-    // One kill in each phase, at a random moment after it starts; logged for reruns.
+    // One kill in each phase, at a random moment after it starts, each on a history of its own:
+    // Tahoe refuses to place an object again while the servers still hold an upload of it that a
+    // kill cut off (until they time it out, up to 30 minutes), so phases must not share objects.
     const plan = (['walk', 'rebuild', 'trees', 'swap'] as const).map((phase) => ({ phase, extraMs: Math.round(Math.random() * (phase === 'swap' ? 600 : 1500)) }));
-    for (const { phase, extraMs } of plan) {
+    let reruns = 0;
+    for (const [i, { phase, extraMs }] of plan.entries()) {
+      const files = Object.fromEntries(Object.entries(FILES).map(([name, spec]) => [name, { ...spec, seed: spec.seed + 100 * (i + 1) + Math.floor(Math.random() * 1e6) }]));
+      const { repo, expected } = await buildHistory(store, 8, files);
+      const names = new Set(expected.map((e) => e.snapshot));
       const finished = await rebaseKilledAt(phase, extraMs, repo);
       const listed = await store.list(repo.snapshotsCap);
       const pending = (await store.list(repo.rootCap)).get(PENDING_NAME);
       const pendingNames = pending ? new Set((await store.list(pending.cap)).keys()) : new Set<string>();
       t.diagnostic(`kill ${extraMs} ms into ${phase}: ${finished ? 'finished first' : 'killed'}, rebase-pending ${pending ? `present (${pendingNames.size} swaps)` : 'absent'}, ${listed.size} snapshots listed`);
       for (const name of names) assert.ok(listed.has(name) || pendingNames.has(name), `after a kill in ${phase}: ${name} is still reachable`);
-      if (finished) break;
+      try {
+        const rerun = await rebase(store, repo);
+        assert.ok(rerun.after.max <= 1, 'the rerun completed the work');
+        assert.equal((await store.list(repo.rootCap)).has(PENDING_NAME), false);
+        assert.equal((await rebase(store, repo)).rebased, 0);
+        reruns++;
+      } catch (err) {
+        // The kill cut an upload whose object the rerun needs again: the grid says so clearly,
+        // and nothing is lost meanwhile.
+        if (!isTimefsError(err, 'grid.unhappy')) throw err;
+        assert.match(err.hint ?? '', /interrupted upload/);
+        t.diagnostic(`rerun after the ${phase} kill refused by the grid for now: ${err.message}`);
+      }
+      await assertAllReadable(store, repo, expected);
     }
-    const rerun = await rebase(store, repo);
-    assert.ok(rerun.after.max <= 1, 'the rerun completed the work');
-    assert.equal((await store.list(repo.rootCap)).has(PENDING_NAME), false);
-    await assertAllReadable(store, repo, expected);
-    assert.equal((await rebase(store, repo)).rebased, 0);
+    assert.ok(reruns >= 1, 'at least one rerun after a kill completed on the real grid');
   });
 });

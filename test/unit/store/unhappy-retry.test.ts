@@ -13,7 +13,10 @@ test('retryWhileUnhappy: retries grid.unhappy, then gives up; other errors at on
   assert.equal(await retryWhileUnhappy(flaky, [1, 1, 1]), 'ok');
   assert.equal(calls, 3);
   calls = 0;
-  await assert.rejects(retryWhileUnhappy(async () => { calls++; throw new TimefsError('grid.unhappy', 'still'); }, [1, 1]), /still/);
+  await assert.rejects(
+    retryWhileUnhappy(async () => { calls++; throw new TimefsError('grid.unhappy', 'still'); }, [1, 1]),
+    (err) => err instanceof TimefsError && err.code === 'grid.unhappy' && /still/.test(err.message) && /interrupted upload/.test(err.hint ?? ''),
+  );
   assert.equal(calls, 3);
   calls = 0;
   await assert.rejects(retryWhileUnhappy(async () => { calls++; throw new TimefsError('grid.unreachable', 'down'); }, [1, 1]), /down/);
