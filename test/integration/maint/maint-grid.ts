@@ -3,15 +3,13 @@
  * scripts/run-tests.mjs, URL in TIMEFS_TEST_NODE_URL) and a history of evolving files stored as
  * forward chains in many snapshots, with the bytes every version must read back as.
  */
-import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { TahoeStore } from '../../../src/store/tahoe/tahoe-store.js';
 import { testNodeUrl } from '../../helpers/grid.js';
 import type { Store } from '../../../src/store/store.js';
-import { GridSnapshotCatalogue } from '../../../src/view/snapshot-catalogue.js';
-import { GridTreeReader } from '../../../src/view/tree-reader.js';
-import { ChainVersionReader } from '../../../src/view/version-reader.js';
-import { addSnapshot, buildForwardChain, buildTree, makeRepo, pseudoRandom, type FixtureRepo, type TreeSpec } from '../../helpers/maint-fixtures.js';
+import { addSnapshot, buildForwardChain, buildTree, makeRepo, pseudoRandom, type Expected, type FixtureRepo, type TreeSpec } from '../../helpers/maint-fixtures.js';
+
+export { assertAllReadable, type Expected } from '../../helpers/maint-fixtures.js';
 
 /** The node URL of the test grid (started if needed). */
 export const nodeUrl = testNodeUrl();
@@ -33,11 +31,6 @@ export function evolve(seed: number, count: number, size: number): Uint8Array[] 
 }
 
 /** One version some snapshot must show. */
-export interface Expected {
-  snapshot: string;
-  path: string;
-  data: Uint8Array;
-}
 
 /** `count` snapshots of the evolving `files` (name → seed and size) plus an unchanged file. */
 export async function buildHistory(store: Store, count: number, files: Record<string, { seed: number; size: number }>): Promise<{ repo: FixtureRepo; expected: Expected[] }> {
@@ -55,21 +48,6 @@ export async function buildHistory(store: Store, count: number, files: Record<st
     await addSnapshot(store, repo, time, await buildTree(store, { home: { type: 'dir', children: { me: { type: 'dir', children: docs } } } }));
   }
   return { repo, expected };
-}
-
-/** Reads every expected version through the read model and compares it byte for byte. */
-export async function assertAllReadable(store: Store, repo: FixtureRepo, expected: readonly Expected[]): Promise<void> {
-  const snapshots = new Map((await new GridSnapshotCatalogue(store, repo.snapshotsCap).list()).map((s) => [s.name, s]));
-  const trees = new GridTreeReader(store);
-  const reader = new ChainVersionReader(store);
-  for (const e of expected) {
-    const snap = snapshots.get(e.snapshot);
-    assert.ok(snap, `snapshot ${e.snapshot} is listed`);
-    const entry = await trees.lookup(snap.cap, e.path);
-    const parts: Uint8Array[] = [];
-    for await (const chunk of reader.readVerified(entry, { path: e.path, snapshot: e.snapshot })) parts.push(chunk);
-    assert.ok(Buffer.concat(parts).equals(e.data), `${e.snapshot}/${e.path} reads back byte-identical`);
-  }
 }
 
 /** A well-formed CHK cap whose shares exist nowhere (RFC 4648 base32, lowercase, unpadded). */

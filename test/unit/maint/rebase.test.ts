@@ -9,8 +9,7 @@ import { MemoryStore } from '../../../src/store/memory-store.js';
 import type { Store } from '../../../src/store/store.js';
 import { GridSnapshotCatalogue } from '../../../src/view/snapshot-catalogue.js';
 import { GridTreeReader } from '../../../src/view/tree-reader.js';
-import { ChainVersionReader } from '../../../src/view/version-reader.js';
-import { addSnapshot, buildForwardChain, buildTree, makeRepo, pseudoRandom, type FixtureRepo } from '../../helpers/maint-fixtures.js';
+import { addSnapshot, assertAllReadable, buildForwardChain, buildTree, makeRepo, pseudoRandom, type Expected, type FixtureRepo } from '../../helpers/maint-fixtures.js';
 
 /** Versions of a file: each one edits a few places of the previous one. */
 function evolve(seed: number, count: number, size: number): Uint8Array[] {
@@ -23,7 +22,6 @@ function evolve(seed: number, count: number, size: number): Uint8Array[] {
   return out;
 }
 
-interface Expected { snapshot: string; path: string; data: Uint8Array }
 
 /** A repository with `count` snapshots of three evolving files plus an unchanged one. */
 async function history(store: Store, count: number): Promise<{ repo: FixtureRepo; expected: Expected[] }> {
@@ -45,20 +43,6 @@ async function history(store: Store, count: number): Promise<{ repo: FixtureRepo
     await addSnapshot(store, repo, time, rootCap);
   }
   return { repo, expected };
-}
-
-async function assertAllReadable(store: Store, repo: FixtureRepo, expected: readonly Expected[]): Promise<void> {
-  const snapshots = new Map((await new GridSnapshotCatalogue(store, repo.snapshotsCap).list()).map((s) => [s.name, s]));
-  const trees = new GridTreeReader(store);
-  const reader = new ChainVersionReader(store);
-  for (const e of expected) {
-    const snap = snapshots.get(e.snapshot);
-    assert.ok(snap, `snapshot ${e.snapshot} is listed`);
-    const entry = await trees.lookup(snap.cap, e.path);
-    const parts: Uint8Array[] = [];
-    for await (const chunk of reader.readVerified(entry, { path: e.path, snapshot: e.snapshot })) parts.push(chunk);
-    assert.ok(Buffer.concat(parts).equals(e.data), `${e.snapshot}/${e.path} reads back byte-identical`);
-  }
 }
 
 /** A store that fails every call after `budget` writes, like a process killed mid-way. */
