@@ -15,7 +15,16 @@ async function setup() {
   await mkdir(src);
   const store = new MemoryStore();
   const snapshotsCap = await store.mkdirMutable();
-  return { base, src, state, store, snapshotsCap };
+  /** One push of `src` with the catalog opened and closed around it, as the CLI does. */
+  const push = async (opts: Record<string, unknown> = {}) => {
+    const catalog = await Catalog.open(state);
+    try {
+      return await runPush({ store, catalog, snapshotsCap, stateDir: state }, { paths: [src], ...opts });
+    } finally {
+      await catalog.close();
+    }
+  };
+  return { base, src, state, store, snapshotsCap, push };
 }
 
 async function walk(store: MemoryStore, cap: string, prefix = ''): Promise<Map<string, { cap: string; meta: EntryMeta }>> {
@@ -87,20 +96,12 @@ test('push (memory store): files, dirs, symlinks, hard links; second push reuses
 
 
 test('push (memory store): a changed large file becomes a delta on its chain; --max-chain starts over; rehash uploads nothing', async () => {
-  const { base, src, state, store, snapshotsCap } = await setup();
+  const { base, src, state, store, snapshotsCap, push } = await setup();
   const { patchBytes } = await import('../../../src/delta/index.js');
   const { createHash } = await import('node:crypto');
   const file = join(src, 'data.bin');
   const content = Buffer.alloc(2_000_000);
   for (let i = 0; i < content.length; i += 32) createHash('sha256').update(String(i)).digest().copy(content, i);
-  const push = async (opts: Record<string, unknown> = {}) => {
-    const catalog = await Catalog.open(state);
-    try {
-      return await runPush({ store, catalog, snapshotsCap, stateDir: state }, { paths: [src], ...opts });
-    } finally {
-      await catalog.close();
-    }
-  };
   const versions: Buffer[] = [];
   for (let v = 0; v < 4; v++) {
     if (v > 0) content.write(`edit ${v}`, 100_000 * v);
@@ -138,25 +139,18 @@ test('push (memory store): a changed large file becomes a delta on its chain; --
 });
 
 test('push (memory store): unchanged subtrees are reused whole; a hard link into one still gets its cap', async () => {
-  const { base, src, state, store, snapshotsCap } = await setup();
+  const { base, src, state, store, snapshotsCap, push } = await setup();
   await mkdir(join(src, 'a'));
   await mkdir(join(src, 'b'));
   await writeFile(join(src, 'a', 'x'), 'shared content');
   await link(join(src, 'a', 'x'), join(src, 'b', 'y'));
   await writeFile(join(src, 'b', 'other'), 'v1');
   for (const f of ['a/x', 'b/other']) await utimes(join(src, f), 1_500_000_000, 1_500_000_000);
-  const push = async (now: number) => {
-    const catalog = await Catalog.open(state);
-    try {
-      return await runPush({ store, catalog, snapshotsCap, stateDir: state }, { paths: [src], now: () => now });
-    } finally {
-      await catalog.close();
-    }
-  };
-  await push(1_600_000_000_000);
+  const pushAt = (now: number) => push({ now: () => now });
+  await pushAt(1_600_000_000_000);
   await writeFile(join(src, 'b', 'other'), 'v2');
   await utimes(join(src, 'b', 'other'), 1_500_000_100, 1_500_000_100);
-  const second = await push(1_600_000_010_000);
+  const second = await pushAt(1_600_000_010_000);
   assert.ok(second.stats.dirsReused >= 1, `a/ is reused without being written out ${JSON.stringify(second.stats)}`);
   const tree = await walk(store, await latestRoot(store, snapshotsCap));
   const rel = src.slice(1);
@@ -170,26 +164,19 @@ test('push (memory store): unchanged subtrees are reused whole; a hard link into
 });
 
 test('push (memory store): when maintenance replaced or removed the last snapshot, the catalog is rebuilt from the grid', async () => {
-  const { base, src, state, store, snapshotsCap } = await setup();
+  const { base, src, state, store, snapshotsCap, push } = await setup();
   await writeFile(join(src, 'f.bin'), Buffer.alloc(100_000, 3));
   await utimes(join(src, 'f.bin'), 1_500_000_000, 1_500_000_000);
-  const push = async (now: number) => {
-    const catalog = await Catalog.open(state);
-    try {
-      return await runPush({ store, catalog, snapshotsCap, stateDir: state }, { paths: [src], now: () => now });
-    } finally {
-      await catalog.close();
-    }
-  };
-  const first = await push(1_600_000_000_000);
-  assert.equal((await push(1_600_000_001_000)).rebuilt, undefined, 'an intact catalog is used as is');
+  const pushAt = (now: number) => push({ now: () => now });
+  const first = await pushAt(1_600_000_000_000);
+  assert.equal((await pushAt(1_600_000_001_000)).rebuilt, undefined, 'an intact catalog is used as is');
   // As `rebase` does: the same name now points at another tree.
   const other = await store.mkdirImmutable({ marker: { cap: await store.putImmutable(new Uint8Array(0)) } });
   await store.unlink(snapshotsCap, first.snapshot!);
   const [latest] = [...(await store.list(snapshotsCap)).values()];
   await store.unlink(snapshotsCap, latest!.name);
   await store.link(snapshotsCap, latest!.name, other, latest!.metadata);
-  const third = await push(1_600_000_002_000);
+  const third = await pushAt(1_600_000_002_000);
   assert.equal(third.rebuilt, 0, 'rebuilt from the (replaced) latest snapshot');
   assert.equal(third.stats.newFiles, 1, 'nothing of the old chains is trusted');
   await rm(base, { recursive: true, force: true });
