@@ -17,6 +17,7 @@ export const ERRNO = {
   EISDIR: 21,
   EINVAL: 22,
   EROFS: 30,
+  ENOSYS: 38,
   ENODATA: 61,
   ETIMEDOUT: 110,
 } as const;

@@ -4,11 +4,10 @@
  * wedges the kernel), errors become errno values in `errno.ts`, and every operation that would
  * change anything answers EROFS.
  */
-import { setMaxListeners } from 'node:events';
-import type { EntryType } from '../model/entry.js';
-import { TimefsError } from '../model/errors.js';
 import type { FileContent, MountNode, MountSource } from '../view/mount-source.js';
+import { withDeadline } from './deadline.js';
 import { ERRNO, errnoFor } from './errno.js';
+import { modeOf } from './node-mode.js';
 
 /** Options of {@link buildFuseOps}. */
 export interface FuseOpsOptions {
@@ -17,17 +16,6 @@ export interface FuseOpsOptions {
   /** Called with a one-line description of a failed operation (no caps: paths only). */
   onError?: (op: string, path: string, err: unknown) => void;
 }
-
-/** st_mode type bits by entry type. */
-const TYPE_BITS: Record<EntryType, number> = {
-  dir: 0o040000,
-  file: 0o100000,
-  symlink: 0o120000,
-  fifo: 0o010000,
-  socket: 0o140000,
-  chardev: 0o020000,
-  blockdev: 0o060000,
-};
 
 /** Operations that would modify the file system; all answer EROFS. */
 export const WRITE_OPS = [
@@ -39,16 +27,16 @@ const O_ACCMODE = 3;
 const O_TRUNC = 0o1000;
 const W_OK = 2;
 
-/** The `stat` object fuse-native expects for a node (times in milliseconds: the binding's precision). */
+/** The `stat` object fuse-native expects for a node (times in milliseconds and 32-bit inode numbers: the binding's limits). */
 export function statFor(node: MountNode): Record<string, number> {
   const mtimeMs = Number(node.mtimeNs / 1_000_000n);
   return {
-    mode: TYPE_BITS[node.type] | node.perm,
+    mode: modeOf(node.type, node.perm),
     uid: node.uid,
     gid: node.gid,
     size: node.size,
     nlink: node.nlink,
-    ino: node.ino,
+    ino: node.ino % 0x1_0000_0000,
     rdev: node.rdev,
     blksize: 128 * 1024,
     blocks: Math.ceil(node.size / 512),
@@ -72,28 +60,21 @@ export function buildFuseOps(source: MountSource, options: FuseOpsOptions): Reco
 
   /** Runs `work` with a deadline and answers `cb` with its result or an errno. */
   const serve = <T>(op: string, path: string, cb: Callback, work: (signal: AbortSignal) => Promise<T>, reply: (value: T) => unknown[]): void => {
-    const controller = new AbortController();
-    // one operation fans out into many grid requests, each listening for the abort
-    setMaxListeners(256, controller.signal);
-    const timer = setTimeout(() => controller.abort(new TimefsError('grid.timeout', `${op} ${path}: no answer within ${options.timeoutMs} ms`)), options.timeoutMs);
-    const deadline = new Promise<never>((_, reject) => {
-      controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
-    });
-    Promise.race([work(controller.signal), deadline]).then(
+    withDeadline(op, path, options.timeoutMs, work).then(
       (value) => cb(0, ...reply(value)),
       (err: unknown) => {
         const code = errnoFor(err);
         if (code === -ERRNO.EIO) options.onError?.(op, path, err);
         cb(code);
       },
-    ).finally(() => clearTimeout(timer));
+    );
   };
 
   const ops: Record<string, (...args: never[]) => void> = {
     init: (cb: Callback) => cb(0),
     getattr: (path: string, cb: Callback) => serve('getattr', path, cb, (s) => source.getattr(splitPath(path), s), (node) => [statFor(node)]),
-    readdir: (path: string, cb: Callback) => serve('readdir', path, cb, (s) => source.readdir(splitPath(path), s), (names) => [['.', '..', ...names]]),
-    readlink: (path: string, cb: Callback) => serve('readlink', path, cb, (s) => source.readlink(splitPath(path), s), (target) => [target]),
+    readdir: (path: string, cb: Callback) => serve('readdir', path, cb, (s) => source.readdir(splitPath(path), s), (children) => [['.', '..', ...children.map((child) => child.name)]]),
+    readlink: (path: string, cb: Callback) => serve('readlink', path, cb, (s) => source.readlink(splitPath(path), s), (target) => [Buffer.from(target).toString('utf8')]),
     access: (path: string, mode: number, cb: Callback) => {
       if (mode & W_OK) return cb(-ERRNO.EROFS);
       serve('access', path, cb, (s) => source.getattr(splitPath(path), s), () => []);

@@ -5,6 +5,7 @@
 import { execFile } from 'node:child_process';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { TimefsError } from '../model/errors.js';
 
 /** What is at a mount point. */
 export type MountPointState =
@@ -64,4 +65,25 @@ export function fusermountUnmount(mountPoint: string, lazy = false): Promise<Unm
       done({ ok: false, busy: /busy/i.test(message), message: message || err.message });
     });
   });
+}
+
+/**
+ * Makes sure `path` can take a mount: clears a stale mount left by a crashed process (logging
+ * it) and refuses a busy, missing, non-directory or non-empty mount point with a clear error.
+ */
+export async function prepareMountPoint(path: string, log: (line: string) => void): Promise<void> {
+  const state = await mountPointState(path);
+  if (state === 'stale') {
+    log(`timefs: ${path} holds a stale mount left by a process that died; clearing it`);
+    const result = await fusermountUnmount(path, true);
+    if (!result.ok) throw new TimefsError('fs.mount-busy', `${path}: cannot clear the stale mount there (${result.message})`, { hint: `run \`fusermount -uz ${path}\` as the user who mounted it` });
+  } else if (state === 'mounted') {
+    throw new TimefsError('fs.mount-busy', `${path} is already a mount point in use`, { hint: `unmount it first (\`fusermount -u ${path}\`) or choose another directory` });
+  } else if (state === 'missing') {
+    throw new TimefsError('fs.mount-failed', `${path}: the mount point does not exist`, { hint: `create it with \`mkdir -p ${path}\`` });
+  } else if (state === 'not-a-directory') {
+    throw new TimefsError('fs.mount-failed', `${path}: the mount point is not a directory`);
+  } else if (state === 'not-empty') {
+    throw new TimefsError('fs.mount-failed', `${path}: the mount point is not empty`, { hint: 'mount on an empty directory so nothing is hidden' });
+  }
 }

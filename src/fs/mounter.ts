@@ -1,14 +1,15 @@
 /**
- * Mounting and unmounting a {@link MountSource} with fuse-native: checks the mount point first
- * (clearing a stale mount left by a crash, refusing a busy one), mounts read-only with long
- * kernel caches (the content is immutable), and unmounts reporting a busy mount point.
+ * Mounting and unmounting a {@link MountSource}: checks the mount point first (clearing a stale
+ * mount left by a crash, refusing a busy one), mounts read-only with long kernel caches (the
+ * content is immutable) through one of two backends, and unmounts reporting a busy mount point.
  */
 import Fuse from 'fuse-native';
 import { resolve } from 'node:path';
 import { TimefsError } from '../model/errors.js';
 import type { MountSource } from '../view/mount-source.js';
 import { buildFuseOps } from './fuse-ops.js';
-import { fusermountUnmount, mountPointState } from './mount-point.js';
+import { attachKernelMount } from './kernel/kernel-mount.js';
+import { fusermountUnmount, mountPointState, prepareMountPoint } from './mount-point.js';
 
 /** Options of {@link mountSource}. */
 export interface MountOptions {
@@ -18,15 +19,27 @@ export interface MountOptions {
   timeoutMs?: number;
   /** How long the kernel may cache attributes and names, in seconds (default 3600). */
   cacheSeconds?: number;
-  /** libfuse debug output. */
+  /** Log every request and reply (kernel backend) or libfuse's debug output (fuse-native). */
   debug?: boolean;
+  /** How to talk to the kernel; default {@link defaultBackend}. */
+  backend?: FuseBackend;
+  /** Kernel backend: most names the kernel may keep cached (bounds memory; default 50,000). */
+  maxNodes?: number;
   /** Where notices go (stale mount cleared, failed operations); never receives a cap. */
   log?: (line: string) => void;
 }
 
+/**
+ * `kernel`: timefs speaks the FUSE protocol on /dev/fuse itself (needs root; exact name bytes,
+ * nanosecond times, 53-bit inode numbers, bounded memory). `libfuse`: fuse-native and libfuse2
+ * through fusermount (any user; names must be UTF-8, times in milliseconds).
+ */
+export type FuseBackend = 'kernel' | 'libfuse';
+
 /** A live mount. */
 export interface MountedFs {
   readonly mountPoint: string;
+  readonly backend: FuseBackend;
   /** Unmounts; throws `fs.mount-busy` (and stays mounted) when files below it are in use, unless `lazy`. */
   unmount(lazy?: boolean): Promise<void>;
 }
@@ -47,50 +60,35 @@ const FSNAME_WITH_EXTRA_OPTIONS = 'timefs,ro,use_ino';
 export async function mountSource(source: MountSource, mountPoint: string, options: MountOptions = {}): Promise<MountedFs> {
   const path = resolve(mountPoint);
   const log = options.log ?? (() => {});
-  const state = await mountPointState(path);
-  if (state === 'stale') {
-    log(`timefs: ${path} holds a stale mount left by a process that died; clearing it`);
-    const result = await fusermountUnmount(path, true);
-    if (!result.ok) throw new TimefsError('fs.mount-busy', `${path}: cannot clear the stale mount there (${result.message})`, { hint: `run \`fusermount -uz ${path}\` as the user who mounted it` });
-  } else if (state === 'mounted') {
-    throw new TimefsError('fs.mount-busy', `${path} is already a mount point in use`, { hint: `unmount it first (\`fusermount -u ${path}\`) or choose another directory` });
-  } else if (state === 'missing') {
-    throw new TimefsError('fs.mount-failed', `${path}: the mount point does not exist`, { hint: `create it with \`mkdir -p ${path}\`` });
-  } else if (state === 'not-a-directory') {
-    throw new TimefsError('fs.mount-failed', `${path}: the mount point is not a directory`);
-  } else if (state === 'not-empty') {
-    throw new TimefsError('fs.mount-failed', `${path}: the mount point is not empty`, { hint: 'mount on an empty directory so nothing is hidden' });
-  }
+  await prepareMountPoint(path, log);
 
   const timeoutMs = options.timeoutMs ?? 30_000;
   const cacheSeconds = options.cacheSeconds ?? 3600;
-  const ops = buildFuseOps(source, {
-    timeoutMs,
-    onError: (op, p, err) => log(`timefs: ${op} ${p}: ${err instanceof Error ? err.message : String(err)} (EIO)`),
-  });
-  const fuse = new Fuse(path, ops, {
-    // fuse-native's own watchdog stays behind ours, as a last resort
-    timeout: timeoutMs + 5_000,
-    force: false,
-    mkdir: false,
-    debug: options.debug ?? false,
-    allowOther: options.allowOther ?? false,
-    defaultPermissions: true,
-    kernelCache: true,
-    attrTimeout: cacheSeconds,
-    entryTimeout: cacheSeconds,
-    fsname: FSNAME_WITH_EXTRA_OPTIONS,
-  });
-  await new Promise<void>((done, fail) => {
-    fuse.mount((err) => (err ? fail(new TimefsError('fs.mount-failed', `${path}: cannot mount (${err.message})`, {
-      cause: err,
-      hint: 'FUSE needs /dev/fuse and Debian\'s libfuse2 and fuse packages (`bash scripts/setup.sh` installs them)',
-    })) : done()));
-  });
+  const onError = (op: string, p: string, err: unknown): void => log(`timefs: ${op} ${p}: ${err instanceof Error ? err.message : String(err)} (EIO)`);
+  const backend = options.backend ?? defaultBackend();
+  let stopServing: (lazy: boolean) => Promise<void>;
+  if (backend === 'kernel') {
+    const connection = await attachKernelMount(source, path, {
+      allowOther: options.allowOther ?? false,
+      timeoutMs,
+      cacheSeconds,
+      maxNodes: options.maxNodes ?? 50_000,
+      readaheadKiB: 1024,
+      onError,
+      ...(options.debug ? { trace: (line: string) => log(`timefs: fuse ${line}`) } : {}),
+    });
+    stopServing = async (lazy) => {
+      if (lazy) connection.release();
+      else await connection.served.catch(() => {});
+    };
+  } else {
+    stopServing = await attachLibfuseMount(source, path, { ...options, timeoutMs, cacheSeconds, onError });
+  }
 
   let mounted = true;
   return {
     mountPoint: path,
+    backend,
     async unmount(lazy = false) {
       if (!mounted) return;
       const result = await fusermountUnmount(path, lazy);
@@ -100,9 +98,45 @@ export async function mountSource(source: MountSource, mountPoint: string, optio
           throw new TimefsError('fs.mount-failed', `${path}: cannot unmount (${result.message})`);
         }
       }
-      detached.add(path);
       mounted = false;
-      await new Promise<void>((done) => fuse.unmount(() => done()));
+      await stopServing(lazy);
     },
+  };
+}
+
+/** The kernel backend when this process may mount (root), else fuse-native through fusermount. */
+export function defaultBackend(): FuseBackend {
+  return process.getuid?.() === 0 ? 'kernel' : 'libfuse';
+}
+
+/** Mounts through fuse-native; returns what stops its thread after the kernel has unmounted. */
+async function attachLibfuseMount(
+  source: MountSource,
+  path: string,
+  options: MountOptions & { timeoutMs: number; cacheSeconds: number; onError: (op: string, p: string, err: unknown) => void },
+): Promise<() => Promise<void>> {
+  const ops = buildFuseOps(source, { timeoutMs: options.timeoutMs, onError: options.onError });
+  const fuse = new Fuse(path, ops, {
+    // fuse-native's own watchdog stays behind ours, as a last resort
+    timeout: options.timeoutMs + 5_000,
+    force: false,
+    mkdir: false,
+    debug: options.debug ?? false,
+    allowOther: options.allowOther ?? false,
+    defaultPermissions: true,
+    kernelCache: true,
+    attrTimeout: options.cacheSeconds,
+    entryTimeout: options.cacheSeconds,
+    fsname: FSNAME_WITH_EXTRA_OPTIONS,
+  });
+  await new Promise<void>((done, fail) => {
+    fuse.mount((err) => (err ? fail(new TimefsError('fs.mount-failed', `${path}: cannot mount (${err.message})`, {
+      cause: err,
+      hint: 'FUSE needs /dev/fuse and Debian\'s libfuse2 and fuse packages (`bash scripts/setup.sh` installs them)',
+    })) : done()));
+  });
+  return async () => {
+    detached.add(path);
+    await new Promise<void>((done) => fuse.unmount(() => done()));
   };
 }

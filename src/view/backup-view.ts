@@ -4,14 +4,14 @@
  * paths inside snapshots are cached too (they are immutable). Implements {@link MountSource}.
  */
 import { LRUCache } from 'lru-cache';
-import type { EntryMeta } from '../model/entry.js';
+import type { EntryMeta, EntryType } from '../model/entry.js';
 import { TimefsError } from '../model/errors.js';
 import { distinctVersions, type HistoryVersion, type PathInSnapshot } from './file-history.js';
 import { entryInodeKey, inodeFor, ROOT_INO } from './inode-numbers.js';
-import type { FileContent, MountNode, MountSource } from './mount-source.js';
+import type { DirChild, FileContent, MountNode, MountSource } from './mount-source.js';
 import type { SnapshotFeed } from './snapshot-feed.js';
 import { resolveTopLevel, topLevelNames, type DayZone, type SnapshotRef } from './time-tree.js';
-import type { TreeCache, TreeListing } from './tree-cache.js';
+import { childOfEntry, type TreeCache, type TreeListing } from './tree-cache.js';
 import { verifiedContent } from './verified-content.js';
 import type { VersionHandle, VersionReader } from './version-reader.js';
 
@@ -32,7 +32,7 @@ export interface BackupViewParts {
 
 /** A resolved path. */
 type Resolved =
-  | { kind: 'dir'; ino: number; mtimeMs: number; children: () => Promise<string[]>; dirCap?: string }
+  | { kind: 'dir'; ino: number; mtimeMs: number; children: () => Promise<DirChild[]>; dirCap?: string }
   | { kind: 'alias'; ino: number; target: SnapshotRef }
   | { kind: 'entry'; ino: number; snapshot: string; path: readonly string[]; meta: EntryMeta; cap: string };
 
@@ -40,6 +40,11 @@ type Resolved =
 interface PathHistory {
   versions: HistoryVersion[];
   dirCaps: string[];
+}
+
+/** A child whose name is plain text (the synthetic names of the top level and `history/`). */
+function childNamed(name: string, type?: EntryType): DirChild {
+  return type ? { name, raw: Buffer.from(name, 'utf8'), type } : { name, raw: Buffer.from(name, 'utf8') };
 }
 
 function notFound(path: readonly string[]): TimefsError {
@@ -61,10 +66,10 @@ export class BackupView implements MountSource {
     const node = await this.resolve(path, signal);
     const { uid, gid } = this.parts.owner;
     if (node.kind === 'dir') {
-      return { type: 'dir', ino: node.ino, perm: 0o555, uid, gid, size: 0, mtimeNs: BigInt(node.mtimeMs) * 1_000_000n, nlink: 2, rdev: 0 };
+      return { type: 'dir', ino: node.ino, perm: 0o555, uid, gid, size: 0, mtimeNs: BigInt(node.mtimeMs) * 1_000_000n, nlink: 2, rdev: 0, stable: node.dirCap !== undefined };
     }
     if (node.kind === 'alias') {
-      return { type: 'symlink', ino: node.ino, perm: 0o777, uid, gid, size: node.target.name.length, mtimeNs: BigInt(node.target.timeMs) * 1_000_000n, nlink: 1, rdev: 0 };
+      return { type: 'symlink', ino: node.ino, perm: 0o777, uid, gid, size: node.target.name.length, mtimeNs: BigInt(node.target.timeMs) * 1_000_000n, nlink: 1, rdev: 0, stable: false };
     }
     const meta = node.meta;
     return {
@@ -77,27 +82,28 @@ export class BackupView implements MountSource {
       mtimeNs: BigInt(meta.mtime),
       nlink: meta.type === 'dir' || meta.link ? 2 : 1,
       rdev: meta.rdev ?? 0,
+      stable: true,
     };
   }
 
-  async readdir(path: readonly string[], signal?: AbortSignal): Promise<string[]> {
+  async readdir(path: readonly string[], signal?: AbortSignal): Promise<DirChild[]> {
     const node = await this.resolve(path, signal);
     if (node.kind === 'dir' && node.dirCap === undefined) return node.children();
     const dirCap = node.kind === 'dir' ? node.dirCap : node.kind === 'entry' && node.meta.type === 'dir' ? node.cap : undefined;
     if (dirCap !== undefined) {
       const listing = await this.parts.trees.list(dirCap, signal);
       this.prefetchSubdirectories(listing);
-      return [...listing.keys()];
+      return [...listing.values()].map(childOfEntry);
     }
     throw new TimefsError('fs.not-a-directory', `/${path.join('/')}: not a directory`);
   }
 
-  async readlink(path: readonly string[], signal?: AbortSignal): Promise<string> {
+  async readlink(path: readonly string[], signal?: AbortSignal): Promise<Uint8Array> {
     const node = await this.resolve(path, signal);
-    if (node.kind === 'alias') return node.target.name;
+    if (node.kind === 'alias') return Buffer.from(node.target.name, 'utf8');
     if (node.kind === 'entry' && node.meta.type === 'symlink') {
       const handle = await this.openVersion(node, signal);
-      return Buffer.from(await handle.read(0, handle.size, signal ? { signal } : {})).toString('utf8');
+      return handle.read(0, handle.size, signal ? { signal } : {});
     }
     throw new TimefsError('usage', `/${path.join('/')}: not a symbolic link`);
   }
@@ -141,7 +147,7 @@ export class BackupView implements MountSource {
     const snapshots = await this.parts.feed.snapshots(signal);
     const newest = snapshots[snapshots.length - 1];
     if (path.length === 0) {
-      return { kind: 'dir', ino: ROOT_INO, mtimeMs: newest?.timeMs ?? 0, children: async () => topLevelNames(snapshots, this.parts.zone) };
+      return { kind: 'dir', ino: ROOT_INO, mtimeMs: newest?.timeMs ?? 0, children: async () => topLevelNames(snapshots, this.parts.zone).map((name) => childNamed(name)) };
     }
     const top = resolveTopLevel(snapshots, path[0] as string, this.parts.zone);
     if (!top) throw notFound(path);
@@ -159,7 +165,7 @@ export class BackupView implements MountSource {
     if (cached) return cached;
     let result: Resolved;
     if (rest.length === 0) {
-      result = { kind: 'dir', ino: inodeFor(`${snapshot.name}\0`), mtimeMs: snapshot.timeMs, dirCap: snapshot.cap, children: async () => [...(await this.parts.trees.list(snapshot.cap)).keys()] };
+      result = { kind: 'dir', ino: inodeFor(`${snapshot.name}\0`), mtimeMs: snapshot.timeMs, dirCap: snapshot.cap, children: async () => [...(await this.parts.trees.list(snapshot.cap)).values()].map(childOfEntry) };
     } else {
       const parent = await this.resolveInSnapshot(snapshot, rest.slice(0, -1), signal);
       const parentCap = parent.kind === 'dir' ? parent.dirCap : parent.kind === 'entry' && parent.meta.type === 'dir' ? parent.cap : undefined;
@@ -189,8 +195,8 @@ export class BackupView implements MountSource {
     const history = await this.historyOf(rest, snapshots, signal);
     const ino = inodeFor(`history\0${rest.join('/')}\0`);
     if (history.versions.length > 0) {
-      const names = history.versions.map((v) => v.name);
-      return { kind: 'dir', ino, mtimeMs, children: async () => names };
+      const children = history.versions.map((v) => childNamed(v.name, v.meta.type));
+      return { kind: 'dir', ino, mtimeMs, children: async () => children };
     }
     if (history.dirCaps.length > 0) return { kind: 'dir', ino, mtimeMs, children: () => this.unionOfChildren(history.dirCaps, signal) };
     throw notFound(['history', ...rest]);
@@ -219,11 +225,14 @@ export class BackupView implements MountSource {
     return history;
   }
 
-  private async unionOfChildren(dirCaps: readonly string[], signal?: AbortSignal): Promise<string[]> {
-    const names = new Set<string>();
+  /** The children of `history/<path>/`: every name any of the directories had, each itself a history directory. */
+  private async unionOfChildren(dirCaps: readonly string[], signal?: AbortSignal): Promise<DirChild[]> {
+    const children = new Map<string, DirChild>();
     for (const cap of new Set(dirCaps)) {
-      for (const name of (await this.parts.trees.list(cap, signal)).keys()) names.add(name);
+      for (const entry of (await this.parts.trees.list(cap, signal)).values()) {
+        if (!children.has(entry.name)) children.set(entry.name, { ...childOfEntry(entry), type: 'dir' });
+      }
     }
-    return [...names].sort();
+    return [...children.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 }

@@ -1,22 +1,29 @@
 /**
  * Inode numbers for the mount, derived from a stable key so nothing has to be remembered per file
- * (memory stays flat however many snapshots are walked). fuse-native passes `st_ino` as 32 bits,
- * so numbers are a 32-bit FNV-1a hash of the key; collisions are possible but rare (about one in
- * 2^32 per pair) and only matter to tools that compare inode numbers.
+ * (memory stays flat however many snapshots are walked): a 53-bit hash of the key (two FNV-1a
+ * passes with different offsets), so collisions are negligible. The fuse-native fallback can
+ * carry only 32 bits and uses the low half.
  */
 import type { EntryMeta } from '../model/entry.js';
 
 /** The root directory's inode number. */
 export const ROOT_INO = 1;
 
-/** A 32-bit inode number for `key`, never 0 or {@link ROOT_INO}. */
-export function inodeFor(key: string): number {
-  let hash = 0x811c9dc5;
+function fnv1a(key: string, offset: number): number {
+  let hash = offset;
   for (let i = 0; i < key.length; i++) {
     hash ^= key.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
-  return hash <= ROOT_INO ? hash + 2 : hash;
+  return hash;
+}
+
+/** An inode number for `key` below 2^53, never 0 or {@link ROOT_INO}. */
+export function inodeFor(key: string): number {
+  const high = fnv1a(key, 0x811c9dc5) & 0x1fffff;
+  const low = fnv1a(key, 0x050c5d1f);
+  const ino = high * 0x1_0000_0000 + low;
+  return ino <= ROOT_INO ? ino + 2 : ino;
 }
 
 /**

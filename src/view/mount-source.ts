@@ -8,7 +8,7 @@ import type { EntryType } from '../model/entry.js';
 /** Attributes of one node, already in the form `stat` shows them. */
 export interface MountNode {
   type: EntryType;
-  /** Inode number; hard links within one snapshot share it. */
+  /** Inode number (up to 2^53); hard links within one snapshot share it. */
   ino: number;
   /** Permission bits (`mode & 0o7777`); the type bits are derived from `type`. */
   perm: number;
@@ -19,6 +19,18 @@ export interface MountNode {
   mtimeNs: bigint;
   nlink: number;
   rdev: number;
+  /** True when neither the attributes nor (for a directory) the children can ever change. */
+  stable: boolean;
+}
+
+/** One child of a directory. */
+export interface DirChild {
+  /** The name paths use (see `nameForBytes` in `tree-cache.ts`). */
+  name: string;
+  /** The exact name bytes to show. */
+  raw: Uint8Array;
+  /** The child's type, when known without a lookup. */
+  type?: EntryType;
 }
 
 /** An open file: its bytes are read in ranges, never rebuilt whole before the first byte. */
@@ -34,10 +46,10 @@ export interface FileContent {
 export interface MountSource {
   /** Attributes of the node at `path`; throws `path.not-found` / `fs.not-a-directory`. */
   getattr(path: readonly string[], signal?: AbortSignal): Promise<MountNode>;
-  /** Child names of the directory at `path` (without `.` and `..`). */
-  readdir(path: readonly string[], signal?: AbortSignal): Promise<string[]>;
-  /** Target of the symlink at `path`. */
-  readlink(path: readonly string[], signal?: AbortSignal): Promise<string>;
+  /** Children of the directory at `path` (without `.` and `..`). */
+  readdir(path: readonly string[], signal?: AbortSignal): Promise<DirChild[]>;
+  /** Target of the symlink at `path`, as exact bytes. */
+  readlink(path: readonly string[], signal?: AbortSignal): Promise<Uint8Array>;
   /** Opens the regular file at `path` for reading. */
   open(path: readonly string[], signal?: AbortSignal): Promise<FileContent>;
 }

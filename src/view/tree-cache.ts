@@ -5,12 +5,13 @@
 import { LRUCache } from 'lru-cache';
 import PQueue from 'p-queue';
 import type { EntryMeta, EntryType } from '../model/entry.js';
-import { rawNameBytes } from '../model/names.js';
+import { escapedName, rawNameBytes } from '../model/names.js';
 import type { DirEntry, Store } from '../store/store.js';
+import type { DirChild } from './mount-source.js';
 
 /** One child of a snapshot directory. */
 export interface TreeEntry {
-  /** The name the mount shows: the exact on-disk name when the binding can carry it. */
+  /** The key of the entry in its listing and in mount paths (see {@link nameForBytes}). */
   name: string;
   /** The Tahoe edge name (an escaped form when the on-disk name was not plain UTF-8). */
   edgeName: string;
@@ -25,18 +26,28 @@ export type TreeListing = ReadonlyMap<string, TreeEntry>;
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
- * The name to show for an edge. fuse-native passes names as UTF-8 strings both ways, so exact
- * bytes that are valid UTF-8 (e.g. non-NFC forms) come back exactly; bytes that are not valid
- * UTF-8 cannot cross the binding and keep their stable, unique escaped edge name.
+ * The key of an on-disk name in listings and mount paths: its text when the bytes are valid
+ * UTF-8, else its escaped edge name (stable and unique by digest). A kernel lookup of exact bytes
+ * finds the entry through this same function; readdir shows the exact bytes from the metadata.
  */
-export function shownName(edgeName: string, rawName?: string): string {
-  if (rawName === undefined) return edgeName;
+export function nameForBytes(raw: Uint8Array): string {
   try {
-    const text = strictUtf8.decode(rawNameBytes(edgeName, rawName));
-    return text.includes('/') || text.includes('\0') ? edgeName : text;
+    const text = strictUtf8.decode(raw);
+    if (!text.includes('/') && !text.includes('\0')) return text;
   } catch {
-    return edgeName;
+    // not UTF-8: fall through to the escaped form
   }
+  return escapedName(raw);
+}
+
+/** The listing key of an edge: {@link nameForBytes} of its exact bytes. */
+export function shownName(edgeName: string, rawName?: string): string {
+  return rawName === undefined ? edgeName : nameForBytes(rawNameBytes(edgeName, rawName));
+}
+
+/** The directory child a listing entry shows: its key, its exact bytes and its type. */
+export function childOfEntry(entry: TreeEntry): DirChild {
+  return { name: entry.name, raw: rawNameBytes(entry.edgeName, entry.meta.rawName), type: entry.meta.type };
 }
 
 /** Attributes for an edge without timefs metadata (not written by timefs): a safe default. */

@@ -1,8 +1,8 @@
 // Real mounts over the real grid: snapshots pushed while mounted appear after the refresh period,
-// `latest` follows them, and names that are not UTF-8 (which fuse-native cannot carry as bytes)
-// show under their stable escaped name with their content intact.
+// `latest` follows them, and names that are not UTF-8 come back as their exact bytes (kernel
+// backend), or under their stable escaped name where fuse-native cannot carry bytes.
 import assert from 'node:assert/strict';
-import { readdir, readFile, readlink } from 'node:fs/promises';
+import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { edgeNameFor } from '../../src/model/names.js';
@@ -32,11 +32,26 @@ describe('mount updates and names (real grid)', () => {
     await mount?.close();
   });
 
-  it('shows a non-UTF-8 name under its escaped name, content intact', async () => {
-    assert.ok(escaped.rawName, 'the name needs escaping');
-    const names = await readdir(join(mount.mountPoint, FIRST));
-    assert.deepEqual(names, [escaped.name]);
-    assert.equal(await readFile(join(mount.mountPoint, FIRST, escaped.name), 'utf8'), 'latin-1 named file\n');
+  it('shows a non-UTF-8 name as its exact bytes, content intact', async () => {
+    assert.ok(escaped.rawName, 'the name needs escaping on the grid');
+    assert.equal(mount.mounted.backend, 'kernel');
+    const dirPath = join(mount.mountPoint, FIRST);
+    const names = await readdir(dirPath, { encoding: 'buffer' });
+    assert.deepEqual(names, [LATIN1_NAME]);
+    const filePath = Buffer.concat([Buffer.from(`${dirPath}/`), LATIN1_NAME]);
+    assert.equal(await readFile(filePath, 'utf8'), 'latin-1 named file\n');
+    assert.equal((await stat(filePath)).size, 'latin-1 named file\n'.length);
+  });
+
+  it('shows it under its escaped name through fuse-native, which carries only UTF-8', async () => {
+    const fallback = await mountForTest(store, snapshotsCap, {}, { backend: 'libfuse' });
+    try {
+      assert.equal(fallback.mounted.backend, 'libfuse');
+      assert.deepEqual(await readdir(join(fallback.mountPoint, FIRST)), [escaped.name]);
+      assert.equal(await readFile(join(fallback.mountPoint, FIRST, escaped.name), 'utf8'), 'latin-1 named file\n');
+    } finally {
+      await fallback.close();
+    }
   });
 
   it('shows a snapshot pushed while mounted once the list refreshes', async () => {

@@ -126,7 +126,7 @@ export const mountCommand: CommandModule = {
         debug: opts.debug === true,
         log,
       });
-      const count = snapshots.filter((name) => name.includes('T')).length;
+      const count = snapshots.filter((child) => child.name.includes('T')).length;
       if (opts.json) process.stdout.write(`${JSON.stringify({ mountPoint: mounted.mountPoint, snapshots: count, startMs: Math.round(performance.now() - started) })}\n`);
       log(`timefs: mounted ${count} snapshot${count === 1 ? '' : 's'} at ${mounted.mountPoint} (Ctrl-C to unmount)`);
       await unmountOnSignal(mounted);

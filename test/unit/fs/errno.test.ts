@@ -23,16 +23,16 @@ test('errors map to errno in one place, EIO by default', () => {
 
 test('stat carries the type bits, permissions, owner, size and mtime in milliseconds', () => {
   const table: Array<[Parameters<typeof statFor>[0], number]> = [
-    [{ type: 'file', ino: 7, perm: 0o644, uid: 1000, gid: 100, size: 5000, mtimeNs: 1231465740123456789n, nlink: 1, rdev: 0 }, 0o100644],
-    [{ type: 'dir', ino: 8, perm: 0o755, uid: 0, gid: 0, size: 0, mtimeNs: 0n, nlink: 2, rdev: 0 }, 0o040755],
-    [{ type: 'symlink', ino: 9, perm: 0o777, uid: 0, gid: 0, size: 3, mtimeNs: 0n, nlink: 1, rdev: 0 }, 0o120777],
-    [{ type: 'fifo', ino: 10, perm: 0o600, uid: 0, gid: 0, size: 0, mtimeNs: 0n, nlink: 1, rdev: 0 }, 0o010600],
-    [{ type: 'chardev', ino: 11, perm: 0o666, uid: 0, gid: 0, size: 0, mtimeNs: 0n, nlink: 1, rdev: 259 }, 0o020666],
+    [{ type: 'file', ino: 7, perm: 0o644, uid: 1000, gid: 100, size: 5000, mtimeNs: 1231465740123456789n, nlink: 1, rdev: 0, stable: true }, 0o100644],
+    [{ type: 'dir', ino: 8, perm: 0o755, uid: 0, gid: 0, size: 0, mtimeNs: 0n, nlink: 2, rdev: 0, stable: true }, 0o040755],
+    [{ type: 'symlink', ino: 9, perm: 0o777, uid: 0, gid: 0, size: 3, mtimeNs: 0n, nlink: 1, rdev: 0, stable: true }, 0o120777],
+    [{ type: 'fifo', ino: 10, perm: 0o600, uid: 0, gid: 0, size: 0, mtimeNs: 0n, nlink: 1, rdev: 0, stable: true }, 0o010600],
+    [{ type: 'chardev', ino: 11, perm: 0o666, uid: 0, gid: 0, size: 0, mtimeNs: 0n, nlink: 1, rdev: 259, stable: true }, 0o020666],
   ];
   for (const [node, mode] of table) {
     const stat = statFor(node);
     assert.equal(stat.mode, mode);
-    assert.equal(stat.ino, node.ino);
+    assert.equal(stat.ino, node.ino % 2 ** 32);
     assert.equal(stat.rdev, node.rdev);
   }
   assert.equal(statFor(table[0]![0]).mtime, 1231465740123);
@@ -47,7 +47,7 @@ test('every write operation and every writable open answers EROFS', async () => 
   const source: MountSource = {
     getattr: async () => { throw new Error('unused'); },
     readdir: async () => [],
-    readlink: async () => '',
+    readlink: async () => new Uint8Array(0),
     open: async () => ({ size: 0, read: async () => new Uint8Array(0), close: () => {} }),
   };
   const ops = buildFuseOps(source, { timeoutMs: 1000 }) as unknown as Record<string, (...args: unknown[]) => void>;
@@ -66,7 +66,7 @@ test('an operation slower than the timeout fails with EIO', async () => {
   const source: MountSource = {
     getattr: () => new Promise(() => {}),
     readdir: async () => [],
-    readlink: async () => '',
+    readlink: async () => new Uint8Array(0),
     open: async () => { throw new Error('unused'); },
   };
   const errors: string[] = [];
