@@ -40,6 +40,8 @@ export type FuseBackend = 'kernel' | 'libfuse';
 export interface MountedFs {
   readonly mountPoint: string;
   readonly backend: FuseBackend;
+  /** Kernel backend: how many nodes the kernel holds now (bounded by `maxNodes`). */
+  nodeCount(): number | undefined;
   /** Unmounts; throws `fs.mount-busy` (and stays mounted) when files below it are in use, unless `lazy`. */
   unmount(lazy?: boolean): Promise<void>;
 }
@@ -67,6 +69,7 @@ export async function mountSource(source: MountSource, mountPoint: string, optio
   const onError = (op: string, p: string, err: unknown): void => log(`timefs: ${op} ${p}: ${err instanceof Error ? err.message : String(err)} (EIO)`);
   const backend = options.backend ?? defaultBackend();
   let stopServing: (lazy: boolean) => Promise<void>;
+  let nodeCount: () => number | undefined = () => undefined;
   if (backend === 'kernel') {
     const connection = await attachKernelMount(source, path, {
       allowOther: options.allowOther ?? false,
@@ -77,6 +80,7 @@ export async function mountSource(source: MountSource, mountPoint: string, optio
       onError,
       ...(options.debug ? { trace: (line: string) => log(`timefs: fuse ${line}`) } : {}),
     });
+    nodeCount = connection.nodeCount;
     stopServing = async (lazy) => {
       if (lazy) connection.release();
       else await connection.served.catch(() => {});
@@ -89,6 +93,7 @@ export async function mountSource(source: MountSource, mountPoint: string, optio
   return {
     mountPoint: path,
     backend,
+    nodeCount: () => nodeCount(),
     async unmount(lazy = false) {
       if (!mounted) return;
       const result = await fusermountUnmount(path, lazy);

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { edgeNameFor } from '../../src/model/names.js';
 import { TahoeStore } from '../../src/store/tahoe/tahoe-store.js';
 import { mountForTest, type TestMount } from '../helpers/mount-harness.js';
-import { addSnapshot, dir, memoryRepo, wholeFile } from '../helpers/view-fixture.js';
+import { addSnapshot, dir, memoryRepo, wholeFile, type Node } from '../helpers/view-fixture.js';
 
 const nodeUrl = process.env.TIMEFS_TEST_NODE_URL ?? 'http://127.0.0.1:47006/';
 const FIRST = '2012-02-02T10:00:00Z';
@@ -51,6 +51,32 @@ describe('mount updates and names (real grid)', () => {
       assert.equal(await readFile(join(fallback.mountPoint, FIRST, escaped.name), 'utf8'), 'latin-1 named file\n');
     } finally {
       await fallback.close();
+    }
+  });
+
+  it('keeps its node table bounded: past maxNodes the kernel is asked to drop the oldest names', async () => {
+    const files: Record<string, Node> = {};
+    for (let d = 0; d < 4; d++) {
+      const children: Record<string, Node> = {};
+      for (let f = 0; f < 50; f++) children[`f${f}.txt`] = await wholeFile(store, new Uint8Array(Buffer.from(`file ${d}/${f}\n`)));
+      files[`d${d}`] = await dir(store, children);
+    }
+    const { snapshotsCap: cap } = await memoryRepo(store);
+    await addSnapshot(store, cap, FIRST, await dir(store, files));
+    const small = await mountForTest(store, cap, {}, { maxNodes: 40 });
+    try {
+      for (let round = 0; round < 2; round++) {
+        for (let d = 0; d < 4; d++) {
+          for (let f = 0; f < 50; f++) {
+            assert.equal(await readFile(join(small.mountPoint, FIRST, `d${d}`, `f${f}.txt`), 'utf8'), `file ${d}/${f}\n`);
+          }
+        }
+      }
+      await new Promise((done) => setTimeout(done, 200));
+      const count = small.mounted.nodeCount() ?? Infinity;
+      assert.ok(count <= 80, `the kernel holds ${count} nodes after 400 lookups of 205 names`);
+    } finally {
+      await small.close();
     }
   });
 

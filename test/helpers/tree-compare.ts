@@ -1,5 +1,5 @@
 // Test-only: walks two directory trees and lists every difference in type, mode, owner, size,
-// mtime (to the millisecond, the FUSE binding's precision), symlink target and hard-link sharing.
+// mtime (to the nanosecond), symlink target and hard-link sharing.
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -9,7 +9,7 @@ interface Seen {
   uid: number;
   gid: number;
   size: number;
-  mtimeMs: number;
+  mtimeNs: bigint;
   target?: string;
   ino: number;
   nlink: number;
@@ -18,11 +18,11 @@ interface Seen {
 async function walk(root: string, rel = '', out = new Map<string, Seen>()): Promise<Map<string, Seen>> {
   for (const name of (await readdir(join(root, rel))).sort()) {
     const path = join(rel, name);
-    const info = await lstat(join(root, path));
+    const info = await lstat(join(root, path), { bigint: true });
     const kind = info.isDirectory() ? 'dir' : info.isSymbolicLink() ? 'symlink' : info.isFile() ? 'file' : info.isFIFO() ? 'fifo' : 'other';
     const seen: Seen = {
-      kind, mode: info.mode, uid: info.uid, gid: info.gid, size: kind === 'dir' ? 0 : info.size,
-      mtimeMs: Math.floor(info.mtimeMs), ino: info.ino, nlink: info.nlink,
+      kind, mode: Number(info.mode), uid: Number(info.uid), gid: Number(info.gid), size: kind === 'dir' ? 0 : Number(info.size),
+      mtimeNs: info.mtimeNs, ino: Number(info.ino), nlink: Number(info.nlink),
     };
     if (kind === 'symlink') seen.target = await readlink(join(root, path));
     out.set(path, seen);
@@ -38,7 +38,7 @@ export async function compareTrees(expectedRoot: string, actualRoot: string): Pr
   for (const [path, want] of expected) {
     const got = actual.get(path);
     if (!got) { problems.push(`${path}: missing`); continue; }
-    for (const key of ['kind', 'mode', 'uid', 'gid', 'size', 'mtimeMs', 'target'] as const) {
+    for (const key of ['kind', 'mode', 'uid', 'gid', 'size', 'mtimeNs', 'target'] as const) {
       if (want[key] !== got[key]) problems.push(`${path}: ${key} ${String(got[key])} != ${String(want[key])}`);
     }
   }

@@ -29,6 +29,8 @@ export interface KernelConnection {
   readonly served: Promise<void>;
   /** Lets the process exit while a lazily unmounted connection lingers. */
   release(): void;
+  /** How many nodes the kernel holds. */
+  nodeCount(): number;
 }
 
 function runMount(args: string[], fd: number): Promise<{ ok: boolean; message: string }> {
@@ -79,5 +81,5 @@ export async function attachKernelMount(source: MountSource, path: string, optio
   }
   void served.catch(() => {}).finally(() => closeSync(fd));
   await raiseReadahead(path, options.readaheadKiB);
-  return { served, release: () => session.unref() };
+  return { served, release: () => session.unref(), nodeCount: () => session.nodeCount };
 }

@@ -80,6 +80,11 @@ export class KernelSession {
     });
   }
 
+  /** How many nodes the kernel holds (the size of the node table). */
+  get nodeCount(): number {
+    return this.table.size;
+  }
+
   /** Stops serving a connection that was never attached (the mount failed). */
   stop(): void {
     this.reader?.stop();
