@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { mountSource, type MountedFs } from '../../fs/mounter.js';
+import { defaultBackend, mountSource, type FuseBackend, type MountedFs } from '../../fs/mounter.js';
 import { mountedPoints } from '../../fs/mount-point.js';
 import { isTimefsError } from '../../model/errors.js';
 import { redactCaps } from '../../model/cap.js';
@@ -20,6 +20,7 @@ interface MountOptions extends Record<string, unknown> {
   refresh: number;
   json?: boolean;
   debug?: boolean;
+  fuse: FuseBackend;
 }
 
 function log(line: string): void {
@@ -89,7 +90,9 @@ export const mountCommand: CommandModule = {
       .option('--timeout <SECONDS>', 'a grid request slower than this fails with EIO instead of hanging', integerOption('--timeout', 1, 3600), 30)
       .option('--refresh <SECONDS>', 'how often the snapshot list is re-read, so new pushes appear', integerOption('--refresh', 1, 3600), 30)
       .option('--json', 'print one JSON line {"mountPoint", "snapshots"} on stdout once the mount is usable')
-      .option('--debug', 'print every FUSE operation (libfuse debug output)')
+      .option('--debug', 'print every FUSE request and reply')
+      .addOption(new Option('--fuse <BACKEND>', 'kernel: timefs speaks FUSE itself (needs root; exact name bytes, ns times); libfuse: fuse-native (any user)')
+        .choices(['kernel', 'libfuse']).default(defaultBackend(), 'kernel as root, else libfuse'))
       .addHelpText('after', [
         '',
         'Layout: latest -> newest snapshot; 2009-01-09T01:49:00Z/ (each snapshot); 2009-01-09 -> the',
@@ -124,6 +127,7 @@ export const mountCommand: CommandModule = {
         allowOther: opts.allowOther === true,
         timeoutMs: opts.timeout * 1000,
         debug: opts.debug === true,
+        backend: opts.fuse,
         log,
       });
       const count = snapshots.filter((child) => child.name.includes('T')).length;
