@@ -13,7 +13,8 @@
  * - mount start until usable; first `ls -R` of a 10,000-file snapshot cold and warm;
  * - RSS of the mount after walking all snapshots and reading the 256 MiB file.
  *
- * Env: BENCH_MIB (default 256), BENCH_SNAPSHOTS (default 100), BENCH_RANDOM (default 16),
+ * Env: BENCH_MIB (default 256), BENCH_SNAPSHOTS (default 100), BENCH_RANDOM (default 16), BENCH_FUSE
+ * (kernel, the default as root, or libfuse),
  * TIMEFS_NODE_URL (default: the local test grid), BENCH_DIR (default bench-out/mount).
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
@@ -155,6 +156,8 @@ const VIA_CLI = existsSync('src/cli/repo-options.ts');
 const COMPILED = existsSync('dist/src/cli/commands/mount.js');
 /** NODE_OPTIONS of the mount process: as in mount-examples/ (override with BENCH_NODE_OPTIONS, '' for Node's defaults). */
 const MOUNT_NODE_OPTIONS = '--max-semi-space-size=2 --max-old-space-size=128';
+/** `timefs mount --fuse`: the kernel backend (root) unless BENCH_FUSE=libfuse. */
+const BACKEND = process.env.BENCH_FUSE === 'libfuse' ? 'libfuse' : 'kernel';
 
 async function mount(name: string, rootCap: string, nodeUrl: string): Promise<Mounted> {
   const mountPoint = join(DIR, name);
@@ -162,7 +165,7 @@ async function mount(name: string, rootCap: string, nodeUrl: string): Promise<Mo
   const started = performance.now();
   const cli = COMPILED ? ['bin/timefs.js'] : ['--import', 'tsx', 'src/cli/run.ts'];
   const args = VIA_CLI
-    ? [...cli, 'mount', mountPoint, '--repo', rootCap, '--node-url', nodeUrl, '--json', '--utc']
+    ? [...cli, 'mount', mountPoint, '--repo', rootCap, '--node-url', nodeUrl, '--json', '--utc', '--fuse', BACKEND]
     : ['--import', 'tsx', 'scripts/bench-mount.ts', '--serve', mountPoint, nodeUrl];
   // each mount starts with an empty disk cache: first touches really go to the grid
   const cacheHome = join(DIR, `cache-${name}`);
@@ -285,7 +288,7 @@ async function main(): Promise<void> {
   await unmount(a);
 
   const width = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]?.length ?? 0)));
-  console.log(`\ntimefs mount benchmark (grid ${NODE_URL}, ${new Date().toISOString()}, mount NODE_OPTIONS="${process.env.BENCH_NODE_OPTIONS ?? MOUNT_NODE_OPTIONS}")`);
+  console.log(`\ntimefs mount benchmark (grid ${NODE_URL}, ${new Date().toISOString()}, mount --fuse ${BACKEND}, NODE_OPTIONS="${process.env.BENCH_NODE_OPTIONS ?? MOUNT_NODE_OPTIONS}")`);
   for (const r of rows) console.log(`${r[0].padEnd(width[0] ?? 0)}  ${r[1].padEnd(width[1] ?? 0)}  ${r[2].padEnd(width[2] ?? 0)}  ratio ${r[3]}`);
 }
 
