@@ -4,6 +4,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { TimefsError } from '../model/errors.js';
+import { ERRNO, errnoFor } from './errno.js';
 
 /**
  * Runs `work` with an abort signal that fires after `timeoutMs`; rejects with `grid.timeout`
@@ -18,4 +19,29 @@ export function withDeadline<T>(op: string, path: string, timeoutMs: number, wor
     controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
   });
   return Promise.race([work(controller.signal), deadline]).finally(() => clearTimeout(timer));
+}
+
+/** How an operation ended: its value, or the positive errno the kernel gets. */
+export type OperationResult<T> = { ok: true; value: T } | { ok: false; errno: number };
+
+/**
+ * Runs one file-system operation under the deadline and settles it for the kernel: failures
+ * become errno values (through `errno.ts`), and the EIO ones, which mean data could not be
+ * served, go to `onError` naming the operation and path.
+ */
+export function settleOperation<T>(
+  op: string,
+  path: string,
+  timeoutMs: number,
+  work: (signal: AbortSignal) => Promise<T>,
+  onError?: (op: string, path: string, err: unknown) => void,
+): Promise<OperationResult<T>> {
+  return withDeadline(op, path, timeoutMs, work).then(
+    (value): OperationResult<T> => ({ ok: true, value }),
+    (err: unknown): OperationResult<T> => {
+      const errno = -errnoFor(err);
+      if (errno === ERRNO.EIO) onError?.(op, path, err);
+      return { ok: false, errno };
+    },
+  );
 }

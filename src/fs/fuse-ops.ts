@@ -5,8 +5,8 @@
  * change anything answers EROFS.
  */
 import type { FileContent, MountNode, MountSource } from '../view/mount-source.js';
-import { withDeadline } from './deadline.js';
-import { ERRNO, errnoFor } from './errno.js';
+import { settleOperation } from './deadline.js';
+import { ERRNO } from './errno.js';
 import { modeOf } from './node-mode.js';
 
 /** Options of {@link buildFuseOps}. */
@@ -60,14 +60,7 @@ export function buildFuseOps(source: MountSource, options: FuseOpsOptions): Reco
 
   /** Runs `work` with a deadline and answers `cb` with its result or an errno. */
   const serve = <T>(op: string, path: string, cb: Callback, work: (signal: AbortSignal) => Promise<T>, reply: (value: T) => unknown[]): void => {
-    withDeadline(op, path, options.timeoutMs, work).then(
-      (value) => cb(0, ...reply(value)),
-      (err: unknown) => {
-        const code = errnoFor(err);
-        if (code === -ERRNO.EIO) options.onError?.(op, path, err);
-        cb(code);
-      },
-    );
+    void settleOperation(op, path, options.timeoutMs, work, options.onError).then((result) => (result.ok ? cb(0, ...reply(result.value)) : cb(-result.errno)));
   };
 
   const ops: Record<string, (...args: never[]) => void> = {

@@ -8,7 +8,7 @@ import { write, writeSync } from 'node:fs';
 import { TimefsError } from '../../model/errors.js';
 import { nameForBytes } from '../../view/tree-cache.js';
 import type { FileContent, MountNode, MountSource } from '../../view/mount-source.js';
-import { withDeadline } from '../deadline.js';
+import { settleOperation } from '../deadline.js';
 import { ERRNO, errnoFor } from '../errno.js';
 import { modeOf } from '../node-mode.js';
 import {
@@ -45,9 +45,9 @@ type Reply = { errno: number; payload?: Uint8Array[] } | undefined;
 /** One live FUSE connection. */
 export class KernelSession {
   private readonly table = new NodeTable();
-  private readonly files = new Map<number, FileContent>();
-  private readonly dirs = new Map<number, DirentInput[] | undefined>();
-  private readonly dirPaths = new Map<number, string[]>();
+  private readonly files = new Map<number, { content: FileContent; shown: string }>();
+  /** Open directories: their path, and their entries once the first READDIR listed them. */
+  private readonly dirs = new Map<number, { path: string[]; entries?: DirentInput[] }>();
   private nextHandle = 1;
   private evicting = false;
   private closed = false;
@@ -74,7 +74,7 @@ export class KernelSession {
     });
     return this.reader.ended.then((end) => {
       this.closed = true;
-      for (const content of this.files.values()) content.close();
+      for (const file of this.files.values()) file.content.close();
       this.files.clear();
       if (end.reason === 'error') throw new Error(`reading /dev/fuse failed: ${end.message}`);
     });
@@ -140,7 +140,7 @@ export class KernelSession {
       case OPCODE.READ: return this.read(decodeRead(body));
       case OPCODE.RELEASE: {
         const handle = decodeReleaseHandle(body);
-        this.files.get(handle)?.close();
+        this.files.get(handle)?.content.close();
         this.files.delete(handle);
         return { errno: 0 };
       }
@@ -149,7 +149,6 @@ export class KernelSession {
       case OPCODE.RELEASEDIR: {
         const handle = decodeReleaseHandle(body);
         this.dirs.delete(handle);
-        this.dirPaths.delete(handle);
         return { errno: 0 };
       }
       case OPCODE.STATFS: return { errno: 0, payload: [encodeStatfs(128 * 1024, 255)] };
@@ -165,16 +164,10 @@ export class KernelSession {
     return this.guarded(op, `/${path.join('/')}`, (signal) => work(path, signal));
   }
 
-  /** Runs `work` under the deadline; its errors become errno values here (EIO ones are logged). */
-  private guarded(op: string, shown: string, work: (signal: AbortSignal) => Promise<Uint8Array[]>): Promise<Reply> {
-    return withDeadline(op, shown, this.options.timeoutMs, work).then(
-      (payload): Reply => ({ errno: 0, payload }),
-      (err: unknown): Reply => {
-        const errno = -errnoFor(err);
-        if (errno === ERRNO.EIO) this.options.onError?.(op, shown, err);
-        return { errno };
-      },
-    );
+  /** Runs `work` under the deadline and turns its outcome into a reply. */
+  private async guarded(op: string, shown: string, work: (signal: AbortSignal) => Promise<Uint8Array[]>): Promise<Reply> {
+    const result = await settleOperation(op, shown, this.options.timeoutMs, work, this.options.onError);
+    return result.ok ? { errno: 0, payload: result.value } : { errno: result.errno };
   }
 
   private lookup(parent: number, raw: Buffer): Reply | Promise<Reply> {
@@ -193,15 +186,15 @@ export class KernelSession {
     return this.run('open', nodeId, async (path, signal) => {
       const content = await this.source.open(path, signal);
       const handle = this.nextHandle++;
-      this.files.set(handle, content);
+      this.files.set(handle, { content, shown: `/${path.join('/')}` });
       return [encodeOpen(handle, OPEN_FLAG.KEEP_CACHE | OPEN_FLAG.NOFLUSH)];
     });
   }
 
   private read(request: { fileHandle: number; offset: number; size: number }): Reply | Promise<Reply> {
-    const content = this.files.get(request.fileHandle);
-    if (!content) return { errno: ERRNO.EBADF };
-    return this.guarded('read', `handle ${request.fileHandle}`, async (signal) => [await content.read(request.offset, request.size, signal)]);
+    const file = this.files.get(request.fileHandle);
+    if (!file) return { errno: ERRNO.EBADF };
+    return this.guarded('read', file.shown, async (signal) => [await file.content.read(request.offset, request.size, signal)]);
   }
 
   private opendir(nodeId: number): Reply | Promise<Reply> {
@@ -209,17 +202,16 @@ export class KernelSession {
       const node = await this.source.getattr(path, signal);
       if (node.type !== 'dir') throw new TimefsError('fs.not-a-directory', `/${path.join('/')}: not a directory`);
       const handle = this.nextHandle++;
-      this.dirs.set(handle, undefined);
-      this.dirPaths.set(handle, path);
+      this.dirs.set(handle, { path });
       return [encodeOpen(handle, node.stable ? OPEN_FLAG.KEEP_CACHE | OPEN_FLAG.CACHE_DIR : 0)];
     });
   }
 
   private readdir(request: { fileHandle: number; offset: number; size: number }): Reply | Promise<Reply> {
-    const path = this.dirPaths.get(request.fileHandle);
-    if (!path) return { errno: ERRNO.EBADF };
-    const listed = this.dirs.get(request.fileHandle);
-    if (listed) return { errno: 0, payload: [encodeDirents(listed, request.offset, request.size)] };
+    const dir = this.dirs.get(request.fileHandle);
+    if (!dir) return { errno: ERRNO.EBADF };
+    if (dir.entries) return { errno: 0, payload: [encodeDirents(dir.entries, request.offset, request.size)] };
+    const path = dir.path;
     return this.guarded('readdir', `/${path.join('/')}`, async (signal) => {
       const children = await this.source.readdir(path, signal);
       const entries: DirentInput[] = [
@@ -227,7 +219,7 @@ export class KernelSession {
         { name: Buffer.from('..'), type: DT_DIR, ino: UNKNOWN_INO },
         ...children.map((child) => ({ name: child.raw, type: child.type ? modeOf(child.type, 0) >>> 12 : 0, ino: UNKNOWN_INO })),
       ];
-      this.dirs.set(request.fileHandle, entries);
+      dir.entries = entries;
       return [encodeDirents(entries, request.offset, request.size)];
     });
   }
