@@ -21,13 +21,13 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createCipheriv } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { createServer, request, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { FORMAT, REPO_LAYOUT, VERSION_NODE } from '../src/model/entry.js';
 import { TahoeStore } from '../src/store/tahoe/tahoe-store.js';
 import { blake2b256Hex } from '../src/view/hash-check.js';
 import { createBackupView } from '../src/view/backup-view-setup.js';
 import { mountSource } from '../src/fs/mounter.js';
+import { countingProxy } from './bench/counting-proxy.js';
 
 const MIB = 1 << 20;
 const SIZE = Number(process.env.BENCH_MIB ?? 256) * MIB;
@@ -128,24 +128,6 @@ async function buildFixture(): Promise<Fixture> {
   const fixture: Fixture = { nodeUrl: NODE_URL, size: SIZE, snapshots: SNAPSHOTS, rootCap, baseCap: chain.baseCap, bigPath: `${snapshotName(SNAPSHOTS - 1)}/big.bin`, listSnapshot: snapshotName(0) };
   writeFileSync(saved, JSON.stringify(fixture), { mode: 0o600 });
   return fixture;
-}
-
-/** A proxy in front of the client node that counts the body bytes the grid sends. */
-function countingProxy(target: string): Promise<{ server: Server; url: string; bytes: () => number; reset: () => void }> {
-  let bytes = 0;
-  const server = createServer((req, res) => {
-    const upstream = request(new URL(req.url ?? '/', target), { method: req.method, headers: { ...req.headers, host: new URL(target).host } }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.on('data', (chunk: Buffer) => { bytes += chunk.length; });
-      up.pipe(res);
-    });
-    upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
-  });
-  return new Promise((done) => server.listen(0, '127.0.0.1', () => {
-    const port = (server.address() as { port: number }).port;
-    done({ server, url: `http://127.0.0.1:${port}/`, bytes: () => bytes, reset: () => { bytes = 0; } });
-  }));
 }
 
 interface Mounted { child: ChildProcess; mountPoint: string; wallMs: number; internalMs: number }
@@ -277,7 +259,7 @@ async function main(): Promise<void> {
   rows.push(['random 1 MiB read, grid bytes per read', `${perRead.toFixed(2)} MiB (+ ${(deltaBytes / MIB).toFixed(2)} MiB deltas and listings once)`, 'target ≤ 2 MiB', ratio(perRead, 2)]);
   rows.push(['random 1 MiB read, median latency', `${(median(latency) * 1000).toFixed(0)} ms`, `raw 1 MiB ranged GET ${(median(rawLatency) * 1000).toFixed(0)} ms`, ratio(median(latency), median(rawLatency))]);
   await unmount(b);
-  proxy.server.close();
+  await proxy.close();
 
   // memory after walking every snapshot (the big file was read above)
   const walkStart = performance.now();

@@ -9,6 +9,7 @@ import { childKey } from '../catalog/path-key.js';
 import type { ChainInfo, PathRecord } from '../catalog/records.js';
 import { VERSION_NODE, type EntryMeta, type SnapshotMeta, type VersionPartMeta } from '../model/entry.js';
 import { rawNameBytes } from '../model/names.js';
+import { ListingWindow } from '../store/listing-window.js';
 import type { NewChild, Store } from '../store/store.js';
 import { bodyHash } from './commit.js';
 import { SIGNATURE_CHAIN } from './signature-chain.js';
@@ -29,19 +30,32 @@ export async function latestSnapshot(store: Store, snapshotsCap: string): Promis
   return best;
 }
 
-/** Walks the snapshot tree `rootCap` and writes a record per file and symlink; returns the count. */
-export async function rebuildCatalog(store: Store, catalog: Catalog, rootCap: string): Promise<number> {
+/** Work of the rebuild walk: a directory to list, or a chained file's version node to read. */
+type RebuildItem = { dirCap: string; dirKey: Buffer } | { record: PathRecord; key: Buffer };
+
+/**
+ * Walks the snapshot tree `rootCap` breadth first (listings and version nodes share one bounded
+ * window) and writes a record per file and symlink; returns the count.
+ */
+export async function rebuildCatalog(store: Store, catalog: Catalog, rootCap: string, concurrency = 8): Promise<number> {
   let count = 0;
-  const walk = async (dirCap: string, dirKey: Buffer): Promise<void> => {
-    const listing = await store.list(dirCap);
+  const visit = async (item: RebuildItem): Promise<void> => {
+    if ('record' in item) {
+      const chain = await readVersionNode(store, item.record.cap);
+      if (chain) item.record.chain = chain;
+      await catalog.writeBuffered({ put: 'paths', key: item.key, value: item.record });
+      count++;
+      return;
+    }
+    const listing = await store.list(item.dirCap);
     const body: Record<string, NewChild> = {};
     for (const entry of listing.values()) {
       body[entry.name] = { cap: entry.readCap, metadata: entry.metadata };
       const meta = (entry.metadata as { timefs?: EntryMeta }).timefs;
       if (!meta) continue;
-      const key = childKey(dirKey, rawNameBytes(entry.name, meta.rawName));
+      const key = childKey(item.dirKey, rawNameBytes(entry.name, meta.rawName));
       if (meta.type === 'dir') {
-        await walk(entry.readCap, key);
+        window.add({ dirCap: entry.readCap, dirKey: key }, `d:${key.toString('hex')}`);
         continue;
       }
       if (meta.type !== 'file' && meta.type !== 'symlink') continue;
@@ -53,15 +67,17 @@ export async function rebuildCatalog(store: Store, catalog: Catalog, rootCap: st
         cap: entry.readCap,
       };
       if (meta.type === 'file' && meta.storage === 'chain') {
-        const chain = await readVersionNode(store, entry.readCap);
-        if (chain) record.chain = chain;
+        window.add({ record, key }, `v:${key.toString('hex')}`);
+        continue;
       }
       await catalog.writeBuffered({ put: 'paths', key, value: record });
       count++;
     }
-    await catalog.writeBuffered({ put: 'dirs', key: bodyHash(body), value: dirCap });
+    await catalog.writeBuffered({ put: 'dirs', key: bodyHash(body), value: item.dirCap });
   };
-  await walk(rootCap, Buffer.alloc(0));
+  const window: ListingWindow<RebuildItem> = new ListingWindow(visit, { concurrency });
+  window.add({ dirCap: rootCap, dirKey: Buffer.alloc(0) }, 'd:');
+  await window.done();
   await catalog.flush();
   return count;
 }
