@@ -17,6 +17,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<CommandModule>]> =
   ['ls', async () => (await import('./ls.js')).lsCommand],
   ['cat', async () => (await import('./cat.js')).catCommand],
   ['mount', async () => (await import('./mount.js')).mountCommand],
+  ['serve', async () => (await import('./serve.js')).serveCommand],
   ['restore', async () => (await import('./restore.js')).restoreCommand],
   ['forget', async () => (await import('./forget.js')).forgetCommand],
   ['check', async () => (await import('./check.js')).checkCommand],
