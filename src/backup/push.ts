@@ -22,6 +22,7 @@ import { Packer } from './packer.js';
 import { cleanSpool } from './spool.js';
 import { runJob, type JobContext } from './upload-job.js';
 import { retryUnhappyUploads } from '../store/unhappy-retry.js';
+import { indexNewSnapshot, type IndexedSnapshot } from '../tree-index/index-update.js';
 
 /** Where a push writes. */
 export interface PushTarget {
@@ -32,6 +33,8 @@ export interface PushTarget {
   /** Local state directory (the spool lives under it). */
   stateDir: string;
   engine?: DeltaEngine;
+  /** Write cap of the repository root: when given, push also stores the snapshot's metadata index. */
+  repoRootCap?: string;
 }
 
 /** What to push and how. */
@@ -182,7 +185,17 @@ async function commit(target: PushTarget, session: Session, stats: PushStats, ev
   await catalog.clearPending();
   await catalog.logSnapshot({ name, rootCap, paths: session.paths, stats: numericStats(stats) });
   await catalog.deleteSession();
+  if (target.repoRootCap) await indexQuietly(target.store, target.repoRootCap, { name, cap: rootCap }, parent && { name: parent.name, cap: parent.rootCap }, events);
   return name;
+}
+
+/** The index is an optional extension: failing to store it leaves a good snapshot, and a warning. */
+async function indexQuietly(store: Store, repoRootCap: string, snapshot: IndexedSnapshot, parent: IndexedSnapshot | undefined, events: PushEvents): Promise<void> {
+  try {
+    await indexNewSnapshot(store, repoRootCap, snapshot, parent);
+  } catch (err) {
+    events.onWarning?.({ path: snapshot.name, reason: `its metadata index was not stored (${err instanceof Error ? err.message : String(err)}); \`timefs index\` stores it later` });
+  }
 }
 
 /** Links the root as the snapshot's name; on a clash (two pushes in one second) uses the exact millisecond time. */
