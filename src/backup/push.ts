@@ -3,6 +3,7 @@
  * Every stage is restartable: the scan from the start, the upload from the durable queue, the
  * commit from the pending entries (directories are convergent; the snapshot link is last).
  */
+import { lstat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import PQueue from 'p-queue';
@@ -66,8 +67,31 @@ export interface PushResult {
   stats: PushStats;
 }
 
+/**
+ * A push none of whose sources exists (a backup disk that is not mounted) would make an empty
+ * snapshot that becomes `latest`, and retention would soon keep only such snapshots: refuse it,
+ * naming the paths. Some sources missing is only a warning (the scan reports each).
+ */
+async function refuseWhenNoSourceExists(sources: readonly string[]): Promise<void> {
+  const missing: string[] = [];
+  for (const source of sources) {
+    try {
+      await lstat(source);
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') return;
+      missing.push(source);
+    }
+  }
+  throw new TimefsError('push.no-sources', `nothing to back up: ${missing.length === 1 ? `${JSON.stringify(missing[0])} does not exist` : `none of ${missing.map((m) => JSON.stringify(m)).join(', ')} exists`}; no snapshot was made`, {
+    hint: 'check the paths, and that the disk holding them is mounted',
+  });
+}
+
 /** Runs a push. Throws grid errors (the queue stays, the next push resumes); per-file problems are warnings. */
 export async function runPush(given: PushTarget, options: PushOptions, events: PushEvents = {}): Promise<PushResult> {
+  await refuseWhenNoSourceExists(normaliseSources(options.paths));
   const target: PushTarget = { ...given, store: retryUnhappyUploads(given.store) };
   const { catalog } = target;
   const now = options.now ?? Date.now;
