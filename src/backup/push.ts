@@ -245,14 +245,15 @@ async function commit(target: PushTarget, session: Session, stats: PushStats, ev
   await catalog.clearPending();
   await catalog.logSnapshot({ name, rootCap, paths: session.paths, stats: numericStats(stats) });
   await catalog.deleteSession();
-  if (target.repoRootCap) await indexQuietly(target.store, target.repoRootCap, { name, cap: rootCap }, parent && { name: parent.name, cap: parent.rootCap }, events);
+  if (target.repoRootCap) await indexQuietly(target, { name, cap: rootCap }, parent, events);
   return name;
 }
 
 /** The index is an optional extension: failing to store it leaves a good snapshot, and a warning. */
-async function indexQuietly(store: Store, repoRootCap: string, snapshot: IndexedSnapshot, parent: IndexedSnapshot | undefined, events: PushEvents): Promise<void> {
+async function indexQuietly(target: PushTarget, snapshot: IndexedSnapshot, parentName: string | undefined, events: PushEvents): Promise<void> {
   try {
-    await indexNewSnapshot(store, repoRootCap, snapshot, parent);
+    const parentCap = parentName === undefined ? undefined : (await target.store.list(target.snapshotsCap)).get(parentName)?.readCap;
+    await indexNewSnapshot(target.store, target.repoRootCap as string, snapshot, parentCap === undefined ? undefined : { name: parentName as string, cap: parentCap });
   } catch (err) {
     events.onWarning?.({ path: snapshot.name, reason: `its metadata index was not stored (${err instanceof Error ? err.message : String(err)}); \`timefs index\` stores it later` });
   }
