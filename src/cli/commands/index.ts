@@ -20,6 +20,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<CommandModule>]> =
   ['find', async () => (await import('./find.js')).findCommand],
   ['diff', async () => (await import('./diff.js')).diffCommand],
   ['mount', async () => (await import('./mount.js')).mountCommand],
+  ['serve', async () => (await import('./serve.js')).serveCommand],
   ['restore', async () => (await import('./restore.js')).restoreCommand],
   ['forget', async () => (await import('./forget.js')).forgetCommand],
   ['check', async () => (await import('./check.js')).checkCommand],
