@@ -23,6 +23,9 @@ import { cleanSpool } from './spool.js';
 import { runJob, type JobContext } from './upload-job.js';
 import { retryUnhappyUploads } from '../store/unhappy-retry.js';
 
+/** Upload jobs in flight at once: enough to keep the client node busy at 0 ms and to hide latency at 50 ms. */
+export const UPLOAD_JOBS = 8;
+
 /** Where a push writes. */
 export interface PushTarget {
   store: Store;
@@ -45,7 +48,7 @@ export interface PushOptions {
   policy?: Partial<StoragePolicy>;
   /** Pack small files into shared objects (default true). */
   pack?: boolean;
-  /** Concurrent upload jobs (default 4). */
+  /** Concurrent upload jobs (default {@link UPLOAD_JOBS}). */
   concurrency?: number;
   host?: string;
   /** Snapshot time override (tests); default now. */
@@ -131,7 +134,7 @@ async function catalogIsStale(target: PushTarget): Promise<boolean> {
 }
 
 async function drainQueue(target: PushTarget, options: PushOptions, spoolDir: string, stats: PushStats, events: PushEvents): Promise<void> {
-  const concurrency = options.concurrency ?? 4;
+  const concurrency = options.concurrency ?? UPLOAD_JOBS;
   const ctx: JobContext = {
     store: target.store,
     catalog: target.catalog,
