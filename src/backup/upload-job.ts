@@ -76,7 +76,8 @@ async function symlinkJob(ctx: JobContext, key: Buffer, pending: PendingEntry): 
   if (previous?.meta.type === 'symlink' && previous.target === encoded) cap = previous.cap;
   else {
     cap = await ctx.store.putImmutable(target);
-    count(ctx.stats, target.length);
+    // A short target is a LIT cap, computed locally: no object, no request.
+    if (!cap.startsWith('URI:LIT:')) count(ctx.stats, target.length);
   }
   const meta: EntryMeta = { ...pending.meta, ...entryMetaOf(stat), size: target.length };
   const record: PathRecord = { fp: fingerprintOf(stat), meta, cap, target: encoded };
@@ -199,7 +200,8 @@ function recordOps(key: Buffer, record: PathRecord): CatalogOp[] {
 async function upload(ctx: JobContext, sink: SpillSink): Promise<string> {
   // A spooled body is a fresh stream on every call, so it can be sent again.
   const cap = sink.path === undefined ? await ctx.store.putImmutable(sink.body()) : await retryWhileUnhappy(() => ctx.store.putImmutable(sink.body()));
-  count(ctx.stats, sink.size);
+  // Empty and tiny bodies are LIT caps made locally: no object, no request.
+  if (!cap.startsWith('URI:LIT:')) count(ctx.stats, sink.size);
   return cap;
 }
 

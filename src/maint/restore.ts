@@ -58,6 +58,9 @@ export interface RestoreReport {
   specials: number;
   /** Content bytes restored (holes included). */
   bytes: number;
+  /** Files and content bytes to restore, known once every directory is listed (0 before). */
+  filesTotal: number;
+  bytesTotal: number;
   /** Content bytes actually written (holes left out). */
   written: number;
   /** Files re-read and checked with `verify`. */
@@ -97,7 +100,7 @@ interface WalkDir {
 export async function restore(source: RestoreSource, from: RestoreFrom, target: string, options: RestoreOptions = {}): Promise<RestoreReport> {
   const call: CallOptions = options.signal ? { signal: options.signal } : {};
   const owners = options.owners ?? process.getuid?.() === 0;
-  const report: RestoreReport = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0, specials: 0, bytes: 0, written: 0, verified: 0, warnings: [], damaged: [], exactTimes: true };
+  const report: RestoreReport = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0, specials: 0, bytes: 0, filesTotal: 0, bytesTotal: 0, written: 0, verified: 0, warnings: [], damaged: [], exactTimes: true };
   const times = new TimeSetter();
   const toVerify: Place[] = [];
 
@@ -140,6 +143,8 @@ export async function restore(source: RestoreSource, from: RestoreFrom, target: 
       firstOfLink.set(linkKey, place);
     }
     if (m.type === 'file') {
+      report.filesTotal++;
+      report.bytesTotal += m.size;
       if ((m.storage ?? 'whole') === 'packed' && m.size <= RUN_MEMBER_MAX) {
         const list = packs.get(place.entry.cap) ?? [];
         list.push({ offset: m.pack?.offset ?? 0, size: m.size, item: place });
