@@ -72,7 +72,7 @@ export class BackupView implements MountSource {
       return { type: 'symlink', ino: node.ino, perm: 0o777, uid, gid, size: node.target.name.length, mtimeNs: BigInt(node.target.timeMs) * 1_000_000n, nlink: 1, rdev: 0, stable: false };
     }
     const meta = node.meta;
-    return {
+    const attrs: MountNode = {
       type: meta.type,
       ino: node.ino,
       perm: meta.mode & 0o7777,
@@ -84,6 +84,8 @@ export class BackupView implements MountSource {
       rdev: meta.rdev ?? 0,
       stable: true,
     };
+    if (meta.type === 'file' && meta.hash !== undefined) attrs.contentHash = meta.hash;
+    return attrs;
   }
 
   async readdir(path: readonly string[], signal?: AbortSignal): Promise<DirChild[]> {

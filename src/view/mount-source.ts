@@ -21,6 +21,8 @@ export interface MountNode {
   rdev: number;
   /** True when neither the attributes nor (for a directory) the children can ever change. */
   stable: boolean;
+  /** Files: the recorded BLAKE2b-256 of the content (lowercase hex), when push recorded one. */
+  contentHash?: string;
 }
 
 /** One child of a directory. */
