@@ -3,6 +3,7 @@
  * Every stage is restartable: the scan from the start, the upload from the durable queue, the
  * commit from the pending entries (directories are convergent; the snapshot link is last).
  */
+import { lstat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import PQueue from 'p-queue';
@@ -10,18 +11,24 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { Session } from '../catalog/records.js';
 import type { SnapshotMeta } from '../model/entry.js';
 import { isTimefsError, TimefsError } from '../model/errors.js';
+import { choosePushBase, pathCovered } from '../model/source.js';
+import { GridSnapshotCatalogue } from '../view/snapshot-catalogue.js';
 import type { Store } from '../store/store.js';
 import { buildSnapshotTree } from './commit.js';
 import { rdiffEngine, type DeltaEngine } from './delta-engine.js';
 import { emptyStats, type PushEvents, type PushStats } from './events.js';
 import { excludeMatcher } from './exclude.js';
 import { DEFAULT_POLICY, type StoragePolicy } from './policy.js';
-import { latestSnapshot, rebuildCatalog } from './rebuild.js';
+import { rebuildCatalogAt } from './rebuild.js';
 import { normaliseSources, scanSources } from './scanner.js';
 import { Packer } from './packer.js';
 import { cleanSpool } from './spool.js';
 import { runJob, type JobContext } from './upload-job.js';
 import { retryUnhappyUploads } from '../store/unhappy-retry.js';
+import { indexNewSnapshot, type IndexedSnapshot } from '../tree-index/index-update.js';
+
+/** Upload jobs in flight at once: enough to keep the client node busy at 0 ms and to hide latency at 50 ms. */
+export const UPLOAD_JOBS = 8;
 
 /** Where a push writes. */
 export interface PushTarget {
@@ -32,6 +39,8 @@ export interface PushTarget {
   /** Local state directory (the spool lives under it). */
   stateDir: string;
   engine?: DeltaEngine;
+  /** Write cap of the repository root: when given, push also stores the snapshot's metadata index. */
+  repoRootCap?: string;
 }
 
 /** What to push and how. */
@@ -45,8 +54,9 @@ export interface PushOptions {
   policy?: Partial<StoragePolicy>;
   /** Pack small files into shared objects (default true). */
   pack?: boolean;
-  /** Concurrent upload jobs (default 4). */
+  /** Concurrent upload jobs (default {@link UPLOAD_JOBS}). */
   concurrency?: number;
+  /** Host name recorded in the snapshot (default: this machine's); names the source with the paths. */
   host?: string;
   /** Snapshot time override (tests); default now. */
   now?: () => number;
@@ -58,13 +68,38 @@ export interface PushResult {
   snapshot?: string;
   /** Name of an unfinished earlier snapshot this push completed first. */
   resumed?: string;
-  /** Number of path records rebuilt from the grid (the catalog was empty). */
+  /** Number of path records rebuilt from the grid (the catalog knew nothing of a pushed path). */
   rebuilt?: number;
+  /** The snapshot this one continues (push's parent rule), if any. */
+  parent?: string;
   stats: PushStats;
+}
+
+/**
+ * A push none of whose sources exists (a backup disk that is not mounted) would make an empty
+ * snapshot that becomes `latest`, and retention would soon keep only such snapshots: refuse it,
+ * naming the paths. Some sources missing is only a warning (the scan reports each).
+ */
+async function refuseWhenNoSourceExists(sources: readonly string[]): Promise<void> {
+  const missing: string[] = [];
+  for (const source of sources) {
+    try {
+      await lstat(source);
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') return;
+      missing.push(source);
+    }
+  }
+  throw new TimefsError('push.no-sources', `nothing to back up: ${missing.length === 1 ? `${JSON.stringify(missing[0])} does not exist` : `none of ${missing.map((m) => JSON.stringify(m)).join(', ')} exists`}; no snapshot was made`, {
+    hint: 'check the paths, and that the disk holding them is mounted',
+  });
 }
 
 /** Runs a push. Throws grid errors (the queue stays, the next push resumes); per-file problems are warnings. */
 export async function runPush(given: PushTarget, options: PushOptions, events: PushEvents = {}): Promise<PushResult> {
+  await refuseWhenNoSourceExists(normaliseSources(options.paths));
   const target: PushTarget = { ...given, store: retryUnhappyUploads(given.store) };
   const { catalog } = target;
   const now = options.now ?? Date.now;
@@ -82,21 +117,19 @@ export async function runPush(given: PushTarget, options: PushOptions, events: P
     result.resumed = await commit(target, unfinished, stats, events);
   }
 
-  if (!options.dryRun && (await catalogIsStale(target))) {
-    const latest = await latestSnapshot(target.store, target.snapshotsCap);
-    await catalog.clearPaths();
-    if (latest) result.rebuilt = await rebuildCatalog(target.store, catalog, latest.cap);
-    await catalog.putMeta('rebuilt', latest?.name ?? '');
-  }
+  const paths = normaliseSources(options.paths);
+  const host = options.host ?? hostname();
+  const parent = options.dryRun ? undefined : await prepareCatalog(target, host, paths, result);
 
   const startMs = now();
   const session: Session = {
     name: new Date(Math.floor(startMs / 1000) * 1000).toISOString().replace('.000Z', 'Z'),
     startNs: (BigInt(startMs) * 1_000_000n).toString(),
-    paths: normaliseSources(options.paths),
-    host: options.host ?? hostname(),
+    paths,
+    host,
     phase: 'scanning',
     stats: {},
+    ...(parent ? { parent } : {}),
   };
   const stats = result.stats;
   await catalog.putSession(session);
@@ -118,6 +151,39 @@ export async function runPush(given: PushTarget, options: PushOptions, events: P
   return result;
 }
 
+/** Catalog meta key: the source paths the catalog holds records for (pushed or rebuilt). */
+const KNOWN_ROOTS = 'roots';
+
+/**
+ * Makes the catalog ready for a push of `paths` from `host`: drops it when stale, then fills in
+ * every pushed path it knows nothing of from the snapshot push's parent rule picks for that path.
+ * Returns the parent's name.
+ */
+async function prepareCatalog(target: PushTarget, host: string, paths: string[], result: PushResult): Promise<string | undefined> {
+  const { catalog, store } = target;
+  let known: string[];
+  if (await catalogIsStale(target)) {
+    await catalog.clearPaths();
+    await catalog.putMeta('rebuilt', '');
+    known = [];
+  } else {
+    known = (await catalog.getMeta<string[]>(KNOWN_ROOTS)) ?? (await catalog.lastSnapshot())?.paths ?? [];
+  }
+  const snapshots = await new GridSnapshotCatalogue(store, target.snapshotsCap).list();
+  const base = choosePushBase(snapshots, { host, paths });
+  for (const [path, snapshot] of base.perPath) {
+    if (pathCovered(known, path)) continue;
+    if (snapshot) {
+      const before = known;
+      result.rebuilt = (result.rebuilt ?? 0) + (await rebuildCatalogAt(store, catalog, snapshot.cap, path, (p) => pathCovered(before, p)));
+    }
+    known = [...known, path];
+  }
+  await catalog.putMeta(KNOWN_ROOTS, known);
+  if (base.parent) result.parent = base.parent.name;
+  return base.parent?.name;
+}
+
 /**
  * True when the catalog cannot be trusted as a cache of the grid: it is new, or the snapshot it
  * last made is gone from `snapshots/` or now points elsewhere (`forget` or `rebase` ran), so its
@@ -131,7 +197,7 @@ async function catalogIsStale(target: PushTarget): Promise<boolean> {
 }
 
 async function drainQueue(target: PushTarget, options: PushOptions, spoolDir: string, stats: PushStats, events: PushEvents): Promise<void> {
-  const concurrency = options.concurrency ?? 4;
+  const concurrency = options.concurrency ?? UPLOAD_JOBS;
   const ctx: JobContext = {
     store: target.store,
     catalog: target.catalog,
@@ -168,21 +234,32 @@ async function commit(target: PushTarget, session: Session, stats: PushStats, ev
   if ((await catalog.queueLength()) > 0) throw new TimefsError('internal', 'commit with uploads still queued');
   const rootCap = await buildSnapshotTree(store, catalog, stats, events);
   events.onProgress?.('commit', stats);
-  const parent = await catalog.lastSnapshot();
+  const parent = session.parent;
   const meta: SnapshotMeta = {
     timefs: {
       time: new Date(Number(BigInt(session.startNs) / 1_000_000n)).toISOString(),
       host: session.host,
       paths: session.paths,
       stats: numericStats(stats),
-      ...(parent ? { parent: parent.name } : {}),
+      ...(parent ? { parent } : {}),
     },
   };
   const name = await linkSnapshot(store, target.snapshotsCap, session, rootCap, meta);
   await catalog.clearPending();
   await catalog.logSnapshot({ name, rootCap, paths: session.paths, stats: numericStats(stats) });
   await catalog.deleteSession();
+  if (target.repoRootCap) await indexQuietly(target, { name, cap: rootCap }, parent, events);
   return name;
+}
+
+/** The index is an optional extension: failing to store it leaves a good snapshot, and a warning. */
+async function indexQuietly(target: PushTarget, snapshot: IndexedSnapshot, parentName: string | undefined, events: PushEvents): Promise<void> {
+  try {
+    const parentCap = parentName === undefined ? undefined : (await target.store.list(target.snapshotsCap)).get(parentName)?.readCap;
+    await indexNewSnapshot(target.store, target.repoRootCap as string, snapshot, parentCap === undefined ? undefined : { name: parentName as string, cap: parentCap });
+  } catch (err) {
+    events.onWarning?.({ path: snapshot.name, reason: `its metadata index was not stored (${err instanceof Error ? err.message : String(err)}); \`timefs index\` stores it later` });
+  }
 }
 
 /** Links the root as the snapshot's name; on a clash (two pushes in one second) uses the exact millisecond time. */

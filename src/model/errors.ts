@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'delta.truncated',
   'delta.corrupt',
   'delta.param',
+  'delta.worker', // a worker thread of the parallel rdiff engine failed or could not start
   // grid (Tahoe web API)
   'grid.not-found', // 404: no such child or path
   'grid.gone', // 410: the object's shares are missing or unrecoverable
@@ -46,6 +47,8 @@ export const ERROR_CODES = [
   'fs.read-only', // any write to the mount
   'fs.mount-busy', // the mount point is in use (mounted, or files open at unmount)
   'fs.mount-failed', // FUSE could not mount (no /dev/fuse, no libfuse2, bad mount point)
+  // push
+  'push.no-sources', // none of the paths given to push exists: no snapshot is made
 ] as const;
 
 /** One of {@link ERROR_CODES}. */

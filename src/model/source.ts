@@ -57,3 +57,51 @@ export function formatGroupBy(groupBy: GroupBy): string {
   const parts = [groupBy.host ? 'host' : '', groupBy.paths ? 'paths' : ''].filter((p) => p !== '');
   return parts.length === 0 ? 'none' : parts.join(',');
 }
+
+/** True when `path` is one of `roots` or lies below one of them (`/` covers everything). */
+export function pathCovered(roots: readonly string[], path: string): boolean {
+  return roots.some((root) => root === '/' || root === path || path.startsWith(`${root}/`));
+}
+
+/** A snapshot as the parent rule sees it. */
+export interface SourcedSnapshot extends SourceFields {
+  name: string;
+  timeMs: number;
+}
+
+/** What a push continues from: {@link choosePushBase}. */
+export interface PushBase<T extends SourcedSnapshot> {
+  /** The snapshot the push is made against (edge metadata `parent`), if any. */
+  parent?: T;
+  /** For each pushed path, the snapshot whose state of that path the push continues, if any. */
+  perPath: Map<string, T | undefined>;
+}
+
+/**
+ * push's parent rule: the newest snapshot of the same source (host and paths); when there is none,
+ * for each pushed path the newest snapshot whose paths cover it, from any host. So a second
+ * machine, a renamed host or a lost catalog continue the chains as deltas.
+ */
+export function choosePushBase<T extends SourcedSnapshot>(snapshots: readonly T[], source: SourceFields): PushBase<T> {
+  const newer = (a: T | undefined, b: T) => !a || b.timeMs > a.timeMs || (b.timeMs === a.timeMs && b.name > a.name);
+  const key = sourceKey(source);
+  let same: T | undefined;
+  for (const s of snapshots) if (sourceKey(s) === key && newer(same, s)) same = s;
+  const perPath = new Map<string, T | undefined>();
+  for (const path of sourcePaths(source)) {
+    let best: T | undefined = same;
+    if (!same) for (const s of snapshots) if (pathCovered(s.paths, path) && newer(best, s)) best = s;
+    perPath.set(path, best);
+  }
+  let parent = same;
+  if (!parent) for (const s of perPath.values()) if (s && newer(parent, s)) parent = s;
+  return parent ? { parent, perPath } : { perPath };
+}
+
+/** Checks a `--host` name: it names a directory in the mount (`hosts/<host>/`), so no `/`, no NUL, not `.`/`..`. */
+export function checkHostName(host: string): string {
+  if (host === '' || host === '.' || host === '..' || /[/\0]/.test(host) || host.length > 255) {
+    throw new TimefsError('usage', `--host "${host}" is not a usable host name`, { hint: 'use a plain name such as laptop (no "/"); it names hosts/<host>/ in the mount' });
+  }
+  return host;
+}

@@ -5,11 +5,23 @@ import { TimefsError } from '../../model/errors.js';
 import { GridSnapshotCatalogue } from '../../view/snapshot-catalogue.js';
 import { GridTreeReader } from '../../view/tree-reader.js';
 import { ChainVersionReader } from '../../view/version-reader.js';
+import { argBytes, argSuffixBytes, snapshotPathOfBytes } from '../argv-bytes.js';
 import { EXIT } from '../exit-codes.js';
+import { quotePath } from '../quote-name.js';
 import { formatBytes } from '../format-bytes.js';
 import { printJson, println, ProgressLine } from '../maint-output.js';
 import { addRepoOptions, openRepo } from '../repo-options.js';
 import type { CommandModule } from './index.js';
+import { requestTally } from '../../store/tahoe/http.js';
+
+/** The terminal progress line of a restore: files, bytes of the total, rate and ETA once the walk has sized the work. */
+export function restoreProgressLine(r: RestoreReport, elapsedMs: number): string {
+  const rate = elapsedMs > 0 ? (r.bytes * 1000) / elapsedMs : 0;
+  const total = r.bytesTotal > 0 ? `/${formatBytes(r.bytesTotal)}` : '';
+  const left = r.bytesTotal - r.bytes;
+  const eta = rate > 0 && left > 0 ? ` ETA ${Math.ceil(left / rate)}s` : '';
+  return `restoring: ${r.dirs} directories, ${r.files}${r.filesTotal > 0 ? `/${r.filesTotal}` : ''} files, ${formatBytes(r.bytes)}${total}, ${formatBytes(rate)}/s${eta}`;
+}
 
 interface RestoreFlags {
   target?: string;
@@ -46,7 +58,9 @@ Examples:
     cmd.action(async (spec: string, extraPath: string | undefined, flags: RestoreFlags & Record<string, unknown>) => {
       const parsed = parseRestoreSpec(spec);
       if (extraPath !== undefined && parsed.path !== '') throw new TimefsError('usage', 'give the path either as SNAPSHOT:PATH or as a second argument, not both');
-      const path = extraPath ?? parsed.path;
+      const exactPath = extraPath !== undefined ? argBytes(extraPath) : argSuffixBytes(spec, spec.slice(0, spec.length - parsed.path.length));
+      const path = snapshotPathOfBytes(exactPath);
+      const shownPath = exactPath.length === 0 ? '/' : quotePath(exactPath);
       const repo = await openRepo(flags);
       const snapshot = await new GridSnapshotCatalogue(repo.store, repo.snapshotsCap).resolve(parsed.snapshot, { utc: flags.utc === true });
       const progress = new ProgressLine(process.stderr, flags.json ? false : undefined);
@@ -55,13 +69,13 @@ Examples:
         { store: repo.store, trees: new GridTreeReader(repo.store), versions: new ChainVersionReader(repo.store) },
         { snapshot: snapshot.name, rootCap: snapshot.cap, path },
         flags.target!,
-        { verify: flags.verify === true, onProgress: (r: RestoreReport) => progress.update(`restoring: ${r.files} files, ${formatBytes(r.bytes)}`) },
+        { verify: flags.verify === true, onProgress: (r: RestoreReport) => progress.update(restoreProgressLine(r, Date.now() - started)) },
       );
       progress.clear();
       const seconds = (Date.now() - started) / 1000;
-      if (flags.json) printJson({ snapshot: snapshot.name, path: path || '/', target: flags.target, seconds, ...report });
+      if (flags.json) printJson({ snapshot: snapshot.name, path: exactPath.length === 0 ? '/' : exactPath.toString('utf8'), target: flags.target, seconds, ...report, requests: { ...requestTally } });
       else {
-        println(`restored ${snapshot.name}:${path || '/'} to ${flags.target}: ${report.files} files (${formatBytes(report.bytes)}, ${formatBytes(report.written)} written, the rest holes), ${report.dirs} directories, ${report.symlinks} symlinks, ${report.hardlinks} hard links, ${report.specials} special files in ${seconds.toFixed(1)} s`);
+        println(`restored ${snapshot.name}:${shownPath} to ${flags.target}: ${report.files} files (${formatBytes(report.bytes)}, ${formatBytes(report.written)} written, the rest holes), ${report.dirs} directories, ${report.symlinks} symlinks, ${report.hardlinks} hard links, ${report.specials} special files in ${seconds.toFixed(1)} s`);
         if (flags.verify) println(`verified ${report.verified} files against their recorded hashes`);
         if (!report.exactTimes) println('warning: python3 was not found; modification times were set to the microsecond only');
         for (const w of report.warnings) println(`warning: ${w}`);
