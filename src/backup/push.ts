@@ -25,6 +25,7 @@ import { Packer } from './packer.js';
 import { cleanSpool } from './spool.js';
 import { runJob, type JobContext } from './upload-job.js';
 import { retryUnhappyUploads } from '../store/unhappy-retry.js';
+import { indexNewSnapshot, type IndexedSnapshot } from '../tree-index/index-update.js';
 
 /** Where a push writes. */
 export interface PushTarget {
@@ -35,6 +36,8 @@ export interface PushTarget {
   /** Local state directory (the spool lives under it). */
   stateDir: string;
   engine?: DeltaEngine;
+  /** Write cap of the repository root: when given, push also stores the snapshot's metadata index. */
+  repoRootCap?: string;
 }
 
 /** What to push and how. */
@@ -242,7 +245,18 @@ async function commit(target: PushTarget, session: Session, stats: PushStats, ev
   await catalog.clearPending();
   await catalog.logSnapshot({ name, rootCap, paths: session.paths, stats: numericStats(stats) });
   await catalog.deleteSession();
+  if (target.repoRootCap) await indexQuietly(target, { name, cap: rootCap }, parent, events);
   return name;
+}
+
+/** The index is an optional extension: failing to store it leaves a good snapshot, and a warning. */
+async function indexQuietly(target: PushTarget, snapshot: IndexedSnapshot, parentName: string | undefined, events: PushEvents): Promise<void> {
+  try {
+    const parentCap = parentName === undefined ? undefined : (await target.store.list(target.snapshotsCap)).get(parentName)?.readCap;
+    await indexNewSnapshot(target.store, target.repoRootCap as string, snapshot, parentCap === undefined ? undefined : { name: parentName as string, cap: parentCap });
+  } catch (err) {
+    events.onWarning?.({ path: snapshot.name, reason: `its metadata index was not stored (${err instanceof Error ? err.message : String(err)}); \`timefs index\` stores it later` });
+  }
 }
 
 /** Links the root as the snapshot's name; on a clash (two pushes in one second) uses the exact millisecond time. */

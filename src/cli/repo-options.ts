@@ -22,6 +22,8 @@ export interface RepoHandle {
   store: Store;
   rootCap: string;
   snapshotsCap: string;
+  /** Cap of `index/` (metadata indexes), when the repository has one. */
+  indexCap?: string;
   /** Non-secret, stable: a hash of the root's read cap. */
   repoId: string;
   /** `$XDG_STATE_HOME/timefs/<repoId>` (not created here). */
@@ -92,6 +94,7 @@ export async function openRepo(opts: RepoOptionValues | Record<string, unknown>)
     store: wrapStore(tahoe, cacheDir),
     rootCap: opened.rootCap,
     snapshotsCap: opened.snapshotsCap,
+    ...(opened.indexCap === undefined ? {} : { indexCap: opened.indexCap }),
     repoId: opened.repoId,
     stateDir: join(process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'timefs', opened.repoId),
     cacheDir,

@@ -15,6 +15,8 @@ export const REPO_LAYOUT = {
   snapshots: 'snapshots',
   /** Present only while a rebase swaps snapshots: new roots, linked so nothing is unreachable. */
   rebasePending: 'rebase-pending',
+  /** Optional: one metadata index per snapshot, by snapshot name (docs/format.md §5). */
+  index: 'index',
 } as const;
 
 /** Kinds of file system entries timefs records. */

@@ -35,7 +35,7 @@ export interface BackupViewParts {
 /** A resolved path. */
 type Resolved =
   /** `volatile`: a merged `latest` or day, whose content changes with new pushes. */
-  | { kind: 'dir'; ino: number; mtimeMs: number; children: () => Promise<DirChild[]>; dirCap?: string; volatile?: boolean }
+  | { kind: 'dir'; ino: number; mtimeMs: number; children: () => Promise<DirChild[]>; dirCap?: string; snapshot?: string; volatile?: boolean }
   | { kind: 'alias'; ino: number; target: SnapshotRef }
   | { kind: 'entry'; ino: number; snapshot: string; path: readonly string[]; meta: EntryMeta; cap: string };
 
@@ -75,7 +75,7 @@ export class BackupView implements MountSource {
       return { type: 'symlink', ino: node.ino, perm: 0o777, uid, gid, size: node.target.name.length, mtimeNs: BigInt(node.target.timeMs) * 1_000_000n, nlink: 1, rdev: 0, stable: false };
     }
     const meta = node.meta;
-    return {
+    const attrs: MountNode = {
       type: meta.type,
       ino: node.ino,
       perm: meta.mode & 0o7777,
@@ -87,6 +87,8 @@ export class BackupView implements MountSource {
       rdev: meta.rdev ?? 0,
       stable: true,
     };
+    if (meta.type === 'file' && meta.hash !== undefined) attrs.contentHash = meta.hash;
+    return attrs;
   }
 
   async readdir(path: readonly string[], signal?: AbortSignal): Promise<DirChild[]> {
@@ -96,7 +98,12 @@ export class BackupView implements MountSource {
     if (dirCap !== undefined) {
       const listing = await this.parts.trees.list(dirCap, signal);
       this.prefetchSubdirectories(listing);
-      return [...listing.values()].map(childOfEntry);
+      const snapshot = node.kind === 'entry' ? node.snapshot : node.kind === 'dir' ? node.snapshot : undefined;
+      const base = node.kind === 'entry' ? node.path : [];
+      return [...listing.values()].map((entry) => ({
+        ...childOfEntry(entry),
+        ...(snapshot === undefined ? {} : { ino: inodeFor(entryInodeKey(snapshot, [...base, entry.name], entry.meta)) }),
+      }));
     }
     throw new TimefsError('fs.not-a-directory', `/${path.join('/')}: not a directory`);
   }
@@ -146,12 +153,22 @@ export class BackupView implements MountSource {
     }
   }
 
+  /** The inode number of a top-level name (the same `getattr` gives). */
+  private topLevelIno(snapshots: readonly SnapshotRef[], name: string, scope: string): number {
+    const top = resolveTopLevel(snapshots, name, this.parts.zone);
+    if (top?.kind === 'snapshot') return inodeFor(`${top.snapshot.name}\0`);
+    if (top?.kind === 'history') return inodeFor('history\0');
+    const merged = top?.kind === 'alias' ? mergedAlias(snapshots, top.target) : undefined;
+    if (merged) return inodeFor(`${merged.ref.name}\0`);
+    return inodeFor(`alias\0${scope}${name}`);
+  }
+
   private async resolve(path: readonly string[], signal?: AbortSignal): Promise<Resolved> {
     const all = await this.parts.feed.snapshots(signal);
     const hosts = hostsOf(all);
     if (hosts.length < 2 || path[0] !== HOSTS_NAME) return this.resolveScope(all, path, '', hosts.length > 1, signal);
     const mtimeMs = all[all.length - 1]?.timeMs ?? 0;
-    if (path.length === 1) return { kind: 'dir', ino: inodeFor('hosts\0'), mtimeMs, children: async () => hosts.map((h) => childNamed(h, 'dir')) };
+    if (path.length === 1) return { kind: 'dir', ino: inodeFor('hosts\0'), mtimeMs, children: async () => hosts.map((h) => ({ ...childNamed(h, 'dir'), ino: inodeFor(`hosts\0${h}\0`) })) };
     const host = path[1] as string;
     if (!hosts.includes(host)) throw notFound(path);
     return this.resolveScope(all.filter((s) => s.host === host), path.slice(2), `hosts\0${host}\0`, false, signal);
@@ -161,7 +178,10 @@ export class BackupView implements MountSource {
   private async resolveScope(snapshots: readonly SnapshotRef[], path: readonly string[], scope: string, withHosts: boolean, signal?: AbortSignal): Promise<Resolved> {
     const newest = snapshots[snapshots.length - 1];
     if (path.length === 0) {
-      const names = () => [...topLevelNames(snapshots, this.parts.zone), ...(withHosts ? [HOSTS_NAME] : [])].map((name) => childNamed(name));
+      const names = () => [
+        ...topLevelNames(snapshots, this.parts.zone).map((name) => ({ ...childNamed(name), ino: this.topLevelIno(snapshots, name, scope) })),
+        ...(withHosts ? [{ ...childNamed(HOSTS_NAME, 'dir'), ino: inodeFor('hosts\0') }] : []),
+      ];
       return { kind: 'dir', ino: scope === '' ? ROOT_INO : inodeFor(scope), mtimeMs: newest?.timeMs ?? 0, children: async () => names() };
     }
     const top = resolveTopLevel(snapshots, path[0] as string, this.parts.zone);
@@ -173,7 +193,7 @@ export class BackupView implements MountSource {
         return path.length === 1 && node.kind === 'dir' ? { ...node, volatile: true } : node;
       }
       if (path.length > 1) throw new TimefsError('fs.not-a-directory', `/${path.join('/')}: not a directory`);
-      return { kind: 'alias', ino: inodeFor(`alias\0${scope}${path[0]}`), target: top.target };
+      return { kind: 'alias', ino: this.topLevelIno(snapshots, path[0] as string, scope), target: top.target };
     }
     if (top.kind === 'history') return this.resolveHistory(path.slice(1), snapshots, signal);
     return this.resolveInSnapshot(top.snapshot, path.slice(1), signal);
@@ -185,7 +205,7 @@ export class BackupView implements MountSource {
     if (cached) return cached;
     let result: Resolved;
     if (rest.length === 0) {
-      result = { kind: 'dir', ino: inodeFor(`${snapshot.name}\0`), mtimeMs: snapshot.timeMs, dirCap: snapshot.cap, children: async () => [...(await this.parts.trees.list(snapshot.cap)).values()].map(childOfEntry) };
+      result = { kind: 'dir', ino: inodeFor(`${snapshot.name}\0`), mtimeMs: snapshot.timeMs, dirCap: snapshot.cap, snapshot: snapshot.name, children: async () => [...(await this.parts.trees.list(snapshot.cap)).values()].map(childOfEntry) };
     } else {
       const parent = await this.resolveInSnapshot(snapshot, rest.slice(0, -1), signal);
       const parentCap = parent.kind === 'dir' ? parent.dirCap : parent.kind === 'entry' && parent.meta.type === 'dir' ? parent.cap : undefined;
@@ -201,7 +221,7 @@ export class BackupView implements MountSource {
   private async resolveHistory(rest: readonly string[], snapshots: readonly SnapshotRef[], signal?: AbortSignal): Promise<Resolved> {
     const mtimeMs = snapshots[snapshots.length - 1]?.timeMs ?? 0;
     if (rest.length === 0) {
-      return { kind: 'dir', ino: inodeFor('history\0'), mtimeMs, children: () => this.unionOfChildren(snapshots.map((s) => s.cap), signal) };
+      return { kind: 'dir', ino: inodeFor('history\0'), mtimeMs, children: () => this.unionOfChildren(snapshots.map((s) => s.cap), rest, signal) };
     }
     if (rest.length >= 2) {
       const parent = await this.historyOf(rest.slice(0, -1), snapshots, signal);
@@ -215,10 +235,10 @@ export class BackupView implements MountSource {
     const history = await this.historyOf(rest, snapshots, signal);
     const ino = inodeFor(`history\0${rest.join('/')}\0`);
     if (history.versions.length > 0) {
-      const children = history.versions.map((v) => childNamed(v.name, v.meta.type));
+      const children = history.versions.map((v) => ({ ...childNamed(v.name, v.meta.type), ino: inodeFor(`history\0${[...rest, v.name].join('/')}`) }));
       return { kind: 'dir', ino, mtimeMs, children: async () => children };
     }
-    if (history.dirCaps.length > 0) return { kind: 'dir', ino, mtimeMs, children: () => this.unionOfChildren(history.dirCaps, signal) };
+    if (history.dirCaps.length > 0) return { kind: 'dir', ino, mtimeMs, children: () => this.unionOfChildren(history.dirCaps, rest, signal) };
     throw notFound(['history', ...rest]);
   }
 
@@ -247,11 +267,11 @@ export class BackupView implements MountSource {
   }
 
   /** The children of `history/<path>/`: every name any of the directories had, each itself a history directory. */
-  private async unionOfChildren(dirCaps: readonly string[], signal?: AbortSignal): Promise<DirChild[]> {
+  private async unionOfChildren(dirCaps: readonly string[], rest: readonly string[], signal?: AbortSignal): Promise<DirChild[]> {
     const children = new Map<string, DirChild>();
     for (const cap of new Set(dirCaps)) {
       for (const entry of (await this.parts.trees.list(cap, signal)).values()) {
-        if (!children.has(entry.name)) children.set(entry.name, { ...childOfEntry(entry), type: 'dir' });
+        if (!children.has(entry.name)) children.set(entry.name, { ...childOfEntry(entry), type: 'dir', ino: inodeFor(`history\0${[...rest, entry.name].join('/')}\0`) });
       }
     }
     return [...children.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
