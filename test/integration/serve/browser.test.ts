@@ -73,6 +73,16 @@ describe('timefs serve in headless Chromium (no JavaScript, phone width)', () =>
     assert.equal(readFileSync(saved, 'utf8'), served.notesVersions[1]);
   });
 
+  it('the search box finds a file by part of its name and links to it', async () => {
+    await page.goto(served.url);
+    await page.getByLabel('Search file names').fill('NOTES');
+    await page.getByRole('button', { name: 'Search' }).click();
+    assert.match(await page.locator('main').innerText(), /1 path match/);
+    await shot('5-search');
+    await page.locator('main ol a').first().click();
+    assert.match(await page.locator('h1').innerText(), /docs\/notes\.txt$/);
+  });
+
   it('is usable by keyboard: the first Tab reaches the skip link, which moves focus to the content', async () => {
     await page.goto(served.url);
     await page.keyboard.press('Tab');
