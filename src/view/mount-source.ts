@@ -33,6 +33,8 @@ export interface DirChild {
   raw: Uint8Array;
   /** The child's type, when known without a lookup. */
   type?: EntryType;
+  /** The child's inode number, as `getattr` gives it (for `d_ino`), when known without a lookup. */
+  ino?: number;
 }
 
 /** An open file: its bytes are read in ranges, never rebuilt whole before the first byte. */
