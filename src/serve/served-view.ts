@@ -43,6 +43,7 @@ export class ServedView {
     for (let i = 0; i < list.length; i += 256) {
       const batch = list.slice(i, i + 256);
       const nodes = await this.run('stat', dir.shown, (signal) => Promise.all(batch.map(async (child) => {
+        if (child.attrs) return child.attrs;
         const path = [...dir.viewPath, child.name];
         const node = await this.source.getattr(path, signal);
         if (node.type === 'symlink' && dir.viewPath.length === 0) {
