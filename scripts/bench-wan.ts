@@ -13,14 +13,15 @@
  * (200), BENCH_DIR (bench-out/wan). Quick run: BENCH_RTTS=0,20 BENCH_WAN_MIB=16 BENCH_WAN_FILES=200 BENCH_WAN_DIRS=20.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createCipheriv } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+
+type CountingProxy = Awaited<ReturnType<typeof countingProxy>>;
 import { join, resolve } from 'node:path';
-import { FORMAT, REPO_LAYOUT, VERSION_NODE } from '../src/model/entry.js';
+import { FORMAT, REPO_LAYOUT } from '../src/model/entry.js';
 import { initRepository } from '../src/store/repository.js';
 import { TahoeStore } from '../src/store/tahoe/tahoe-store.js';
 import { blake2b256Hex } from '../src/view/hash-check.js';
-import { countingProxy, type CountingProxy } from './bench/counting-proxy.js';
+import { buildChain, countingProxy, keystream } from './bench-fixtures.js';
 import { defaultGridConfig, startGrid, tahoeCommand } from './grid/local-grid.js';
 
 const MIB = 1 << 20;
@@ -42,50 +43,22 @@ interface Fixture {
   backupDir: string;
 }
 
-function keystream(label: string, length: number): Buffer {
-  const key = Buffer.alloc(16);
-  key.write(label.padEnd(16, '.').slice(0, 16));
-  const cipher = createCipheriv('aes-128-ctr', key, Buffer.alloc(16));
-  return Buffer.concat([cipher.update(Buffer.alloc(length)), cipher.final()]);
-}
-
 const fileMeta = (extra: Record<string, unknown>): Record<string, unknown> => ({ timefs: { type: 'file', mode: 0o644, uid: 0, gid: 0, mtime: '1577836800000000000', ...extra } });
 
 /** Repository A: /whole.bin stored whole and /chain.bin at chain depth 16, in one snapshot. */
 async function buildReadRepo(store: TahoeStore): Promise<{ rootCap: string; wholeCap: string; baseCap: string }> {
   const whole = keystream('wan-whole', SIZE);
   const wholeCap = await store.putImmutable(new Uint8Array(whole));
-  const work = join(DIR, 'chain');
-  mkdirSync(work, { recursive: true });
-  let current = keystream('wan-base', SIZE);
-  writeFileSync(join(work, 'v0'), current);
-  const baseCap = await store.putImmutable(new Uint8Array(current));
-  const parts: Record<string, { cap: string; metadata: Record<string, unknown> }> = { [VERSION_NODE.base]: { cap: baseCap, metadata: { timefs: { role: 'base', size: SIZE } } } };
-  for (let i = 1; i <= DEPTH; i++) {
-    const next = Buffer.from(current);
-    const edits = keystream(`edits-${i}`, 64 * 4096);
-    for (let e = 0; e < 64; e++) next.set(edits.subarray(e * 4096, (e + 1) * 4096), (edits.readUInt32LE(e * 4) % (SIZE / 4096)) * 4096);
-    writeFileSync(join(work, 'next'), next);
-    spawnSync('rdiff', ['--force', 'signature', join(work, 'v0'), join(work, 'sig')]);
-    spawnSync('rdiff', ['--force', 'delta', join(work, 'sig'), join(work, 'next'), join(work, 'delta')]);
-    const delta = readFileSync(join(work, 'delta'));
-    parts[VERSION_NODE.deltaName(i)] = { cap: await store.putImmutable(new Uint8Array(delta)), metadata: { timefs: { role: 'delta', size: delta.length } } };
-    writeFileSync(join(work, 'v0'), next);
-    current = next;
-  }
-  spawnSync('rdiff', ['--force', 'signature', join(work, 'v0'), join(work, 'sig')]);
-  const sig = readFileSync(join(work, 'sig'));
-  parts[VERSION_NODE.signature] = { cap: await store.putImmutable(new Uint8Array(sig)), metadata: { timefs: { role: 'sig', size: sig.length } } };
-  rmSync(work, { recursive: true, force: true });
+  const chain = await buildChain(store, SIZE, DEPTH, join(DIR, 'chain'));
   const top = await store.mkdirImmutable({
     'whole.bin': { cap: wholeCap, metadata: fileMeta({ size: SIZE, hash: await blake2b256Hex(whole), storage: 'whole' }) },
-    'chain.bin': { cap: await store.mkdirImmutable(parts), metadata: fileMeta({ size: SIZE, hash: await blake2b256Hex(current), storage: 'chain', chain: DEPTH }) },
+    'chain.bin': { cap: chain.nodeCap, metadata: fileMeta({ size: chain.size, hash: chain.hash, storage: 'chain', chain: DEPTH }) },
   });
   const snapshotsCap = await store.mkdirMutable();
   const config = await store.putImmutable(new Uint8Array(Buffer.from(JSON.stringify({ format: FORMAT, created: new Date().toISOString() }))));
   const rootCap = await store.mkdirMutable({ [REPO_LAYOUT.config]: { cap: config }, [REPO_LAYOUT.snapshots]: { cap: snapshotsCap } });
   await store.link(snapshotsCap, SNAPSHOT, top, { timefs: { time: SNAPSHOT, host: 'bench', paths: ['/'], stats: {} } });
-  return { rootCap, wholeCap, baseCap };
+  return { rootCap, wholeCap, baseCap: chain.baseCap };
 }
 
 /** The source tree: FILES small files spread over DIRS directories (ten per parent). */
@@ -232,7 +205,8 @@ async function round(rtt: number, fixture: Fixture, nodeUrl: string, store: Taho
     const rtts = rtt > 0 ? ` ≈ ${((snaps.s - startup.s) / (rtt / 1000)).toFixed(1)} RTT after start-up ${startup.s.toFixed(2)} s (≤ 3)` : ` (start-up ${startup.s.toFixed(2)} s)`;
     rows.push(['timefs snapshots (second run)', `${fmt(snaps)}${rtts}`, `tahoe ls ${fmt(tahoeLs)}`, (snaps.s / tahoeLs.s).toFixed(2), `${snaps.requests} / ${tahoeLs.requests}`]);
   } finally {
-    await proxy.close();
+    proxy.server.closeAllConnections();
+    proxy.server.close();
   }
   return rows;
 }
