@@ -56,6 +56,24 @@ function notFound(path: readonly string[]): TimefsError {
   return new TimefsError('path.not-found', `/${path.join('/')}: no such file or directory in the mount`);
 }
 
+/** The attributes of a snapshot entry, as `getattr` shows them. */
+function entryAttrs(ino: number, meta: EntryMeta): MountNode {
+  const attrs: MountNode = {
+    type: meta.type,
+    ino,
+    perm: meta.mode & 0o7777,
+    uid: meta.uid,
+    gid: meta.gid,
+    size: meta.type === 'dir' ? 0 : meta.size,
+    mtimeNs: BigInt(meta.mtime),
+    nlink: meta.type === 'dir' || meta.link ? 2 : 1,
+    rdev: meta.rdev ?? 0,
+    stable: true,
+  };
+  if (meta.type === 'file' && meta.hash !== undefined) attrs.contentHash = meta.hash;
+  return attrs;
+}
+
 /** The read-only namespace a `timefs mount` serves. */
 export class BackupView implements MountSource {
   private readonly resolved = new LRUCache<string, Resolved>({ max: 10_000 });
@@ -76,21 +94,7 @@ export class BackupView implements MountSource {
     if (node.kind === 'alias') {
       return { type: 'symlink', ino: node.ino, perm: 0o777, uid, gid, size: node.target.name.length, mtimeNs: BigInt(node.target.timeMs) * 1_000_000n, nlink: 1, rdev: 0, stable: false };
     }
-    const meta = node.meta;
-    const attrs: MountNode = {
-      type: meta.type,
-      ino: node.ino,
-      perm: meta.mode & 0o7777,
-      uid: meta.uid,
-      gid: meta.gid,
-      size: meta.type === 'dir' ? 0 : meta.size,
-      mtimeNs: BigInt(meta.mtime),
-      nlink: meta.type === 'dir' || meta.link ? 2 : 1,
-      rdev: meta.rdev ?? 0,
-      stable: true,
-    };
-    if (meta.type === 'file' && meta.hash !== undefined) attrs.contentHash = meta.hash;
-    return attrs;
+    return entryAttrs(node.ino, node.meta);
   }
 
   async readdir(path: readonly string[], signal?: AbortSignal): Promise<DirChild[]> {
@@ -102,10 +106,11 @@ export class BackupView implements MountSource {
       this.prefetchSubdirectories(listing);
       const snapshot = node.kind === 'entry' ? node.snapshot : node.kind === 'dir' ? node.snapshot : undefined;
       const base = node.kind === 'entry' ? node.path : [];
-      return [...listing.values()].map((entry) => ({
-        ...childOfEntry(entry),
-        ...(snapshot === undefined ? {} : { ino: inodeFor(entryInodeKey(snapshot, [...base, entry.name], entry.meta)) }),
-      }));
+      return [...listing.values()].map((entry) => {
+        if (snapshot === undefined) return childOfEntry(entry);
+        const ino = inodeFor(entryInodeKey(snapshot, [...base, entry.name], entry.meta));
+        return { ...childOfEntry(entry), ino, attrs: entryAttrs(ino, entry.meta) };
+      });
     }
     throw new TimefsError('fs.not-a-directory', `/${path.join('/')}: not a directory`);
   }
