@@ -10,7 +10,9 @@ import { tarStream, zipStream } from './archive.js';
 import { sendFile } from './content.js';
 import { directoryPage, type DirRow } from './pages/directory.js';
 import { filePage, MAX_DIFF_BYTES, textOf, type DiffView, type FileVersion } from './pages/file.js';
+import { searchPage } from './pages/search.js';
 import { timelinePage } from './pages/timeline.js';
+import type { SearchNames } from './search.js';
 import type { RequestTarget } from './request-path.js';
 import type { ServedNode, ServedView } from './served-view.js';
 
@@ -19,6 +21,8 @@ export interface BrowseContext {
   view: ServedView;
   catalogue: SnapshotCatalogue;
   zone: DayZone;
+  /** The search box's search, when there is one. */
+  search?: SearchNames;
   /** Notices about failed downloads (the response is already under way). */
   log: (line: string) => void;
 }
@@ -32,16 +36,22 @@ function sendHtml(reply: FastifyReply, html: string): void {
 /** Answers GET or HEAD of `target`. */
 export async function answerGet(req: FastifyRequest, reply: FastifyReply, ctx: BrowseContext, target: RequestTarget): Promise<void> {
   const { segments, query } = target;
+  const searchAction = ctx.search ? '/' : undefined;
+  const q = query.get('q')?.trim();
+  if (segments.length === 0 && q && ctx.search) {
+    const search = ctx.search;
+    return sendHtml(reply, searchPage(q, await withDeadline('search', q, ctx.view.timeoutMs, (signal) => search(q, signal))));
+  }
   if (segments.length === 0 && !query.has('list')) {
     const snapshots = await withDeadline('list', 'snapshots', ctx.view.timeoutMs, (signal) => ctx.catalogue.list({ signal }));
-    return sendHtml(reply, timelinePage(snapshots, ctx.zone));
+    return sendHtml(reply, timelinePage(snapshots, ctx.zone, searchAction));
   }
   const served = await ctx.view.resolve(segments);
   const { node } = served;
   if (node.type === 'dir') {
     const format = query.get('download');
     if (format === 'zip' || format === 'tar') return sendArchive(req, reply, ctx, served, format);
-    return sendHtml(reply, directoryPage(segments, await rowsOf(ctx.view, served)));
+    return sendHtml(reply, directoryPage(segments, await rowsOf(ctx.view, served), searchAction));
   }
   if (node.type === 'file') {
     if (query.has('view')) return sendHtml(reply, await fileView(ctx.view, served, query));

@@ -15,6 +15,7 @@ import { answerOptions, answerPropfind, refuseMethod, WRITE_METHODS } from './da
 import { httpFailure } from './http-status.js';
 import { esc } from './pages/layout.js';
 import { parseRequestTarget } from './request-path.js';
+import type { SearchNames } from './search.js';
 import { ServedView } from './served-view.js';
 
 /** Options of {@link createServer}. */
@@ -28,6 +29,8 @@ export interface ServerOptions {
   maxRequests?: number;
   /** A client that sends or reads nothing for this long is disconnected (default 120 s). */
   idleTimeoutMs?: number;
+  /** The search box's name search (absent: no search box). */
+  search?: SearchNames;
   /** When set, every request must carry this secret. */
   secret?: AccessSecret;
   /** One line per request when true. */
@@ -86,7 +89,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
       const target = parseRequestTarget(req.raw.url ?? '/');
       if (req.method === 'OPTIONS') answerOptions(reply);
       else if (req.method === 'PROPFIND') await answerPropfind(req, reply, view, target.segments);
-      else await answerGet(req, reply, { view, catalogue: options.catalogue, zone: options.zone, log }, target);
+      else await answerGet(req, reply, { view, catalogue: options.catalogue, zone: options.zone, log, ...(options.search ? { search: options.search } : {}) }, target);
     } catch (err) {
       const failure = httpFailure(err);
       if (failure.status >= 500) log(`timefs serve: ${req.method} ${(req.raw.url ?? '').slice(0, 300)}: ${failure.message}`);

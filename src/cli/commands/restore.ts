@@ -12,6 +12,16 @@ import { formatBytes } from '../format-bytes.js';
 import { printJson, println, ProgressLine } from '../maint-output.js';
 import { addRepoOptions, openRepo } from '../repo-options.js';
 import type { CommandModule } from './index.js';
+import { requestTally } from '../../store/tahoe/http.js';
+
+/** The terminal progress line of a restore: files, bytes of the total, rate and ETA once the walk has sized the work. */
+export function restoreProgressLine(r: RestoreReport, elapsedMs: number): string {
+  const rate = elapsedMs > 0 ? (r.bytes * 1000) / elapsedMs : 0;
+  const total = r.bytesTotal > 0 ? `/${formatBytes(r.bytesTotal)}` : '';
+  const left = r.bytesTotal - r.bytes;
+  const eta = rate > 0 && left > 0 ? ` ETA ${Math.ceil(left / rate)}s` : '';
+  return `restoring: ${r.dirs} directories, ${r.files}${r.filesTotal > 0 ? `/${r.filesTotal}` : ''} files, ${formatBytes(r.bytes)}${total}, ${formatBytes(rate)}/s${eta}`;
+}
 
 interface RestoreFlags {
   target?: string;
@@ -59,11 +69,11 @@ Examples:
         { store: repo.store, trees: new GridTreeReader(repo.store), versions: new ChainVersionReader(repo.store) },
         { snapshot: snapshot.name, rootCap: snapshot.cap, path },
         flags.target!,
-        { verify: flags.verify === true, onProgress: (r: RestoreReport) => progress.update(`restoring: ${r.files} files, ${formatBytes(r.bytes)}`) },
+        { verify: flags.verify === true, onProgress: (r: RestoreReport) => progress.update(restoreProgressLine(r, Date.now() - started)) },
       );
       progress.clear();
       const seconds = (Date.now() - started) / 1000;
-      if (flags.json) printJson({ snapshot: snapshot.name, path: exactPath.length === 0 ? '/' : exactPath.toString('utf8'), target: flags.target, seconds, ...report });
+      if (flags.json) printJson({ snapshot: snapshot.name, path: exactPath.length === 0 ? '/' : exactPath.toString('utf8'), target: flags.target, seconds, ...report, requests: { ...requestTally } });
       else {
         println(`restored ${snapshot.name}:${shownPath} to ${flags.target}: ${report.files} files (${formatBytes(report.bytes)}, ${formatBytes(report.written)} written, the rest holes), ${report.dirs} directories, ${report.symlinks} symlinks, ${report.hardlinks} hard links, ${report.specials} special files in ${seconds.toFixed(1)} s`);
         if (flags.verify) println(`verified ${report.verified} files against their recorded hashes`);
