@@ -21,7 +21,11 @@ export interface RepoHandle {
   /** The grid, with concurrency limit and memory + disk caches of immutable objects. */
   store: Store;
   rootCap: string;
+  /** Read-only cap of the root (equals `rootCap` when opened read-only). */
+  readCap: string;
   snapshotsCap: string;
+  /** ISO time the repository was created (`timefs.json`). */
+  created: string;
   /** Non-secret, stable: a hash of the root's read cap. */
   repoId: string;
   /** `$XDG_STATE_HOME/timefs/<repoId>` (not created here). */
@@ -91,7 +95,9 @@ export async function openRepo(opts: RepoOptionValues | Record<string, unknown>)
   return {
     store: wrapStore(tahoe, cacheDir),
     rootCap: opened.rootCap,
+    readCap: opened.readCap,
     snapshotsCap: opened.snapshotsCap,
+    created: opened.config.created,
     repoId: opened.repoId,
     stateDir: join(process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'timefs', opened.repoId),
     cacheDir,

@@ -1,0 +1,57 @@
+/**
+ * Small facts this machine remembers about a repository, beside the catalog in its state
+ * directory (`notes.json`): when a recovery sheet was last printed (`timefs key`) and when the
+ * leases were last renewed (`timefs renew`). `timefs doctor` reads them. Like the rest of the
+ * local state they are private to the user: the directory is created 0700, the file 0600.
+ */
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { TimefsError } from '../model/errors.js';
+
+/** What `notes.json` holds. Unknown fields are kept. */
+export interface MachineNotes {
+  /** ISO time `timefs key` last printed a recovery sheet for this repository on this machine. */
+  keyPrintedAt?: string;
+  /** Whether that sheet included the write cap. */
+  keyIncludedWriteCap?: boolean;
+  /** ISO time `timefs renew` last completed with every object reached. */
+  leasesRenewedAt?: string;
+  [key: string]: unknown;
+}
+
+const FILE = 'notes.json';
+
+/** The notes of the repository whose state directory is `stateDir` (empty when none were written). */
+export async function readMachineNotes(stateDir: string): Promise<MachineNotes> {
+  const path = join(stateDir, FILE);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new TimefsError('io', `cannot read ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as MachineNotes) : {};
+  } catch {
+    // Only a cache of facts: a damaged file is treated as no notes, and the next write replaces it.
+    return {};
+  }
+}
+
+/** Merge `changes` into the notes, written atomically (temporary file, then rename). */
+export async function updateMachineNotes(stateDir: string, changes: Partial<MachineNotes>): Promise<MachineNotes> {
+  const notes = { ...(await readMachineNotes(stateDir)), ...changes };
+  const path = join(stateDir, FILE);
+  const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    const created = await mkdir(stateDir, { recursive: true, mode: 0o700 });
+    if (created !== undefined) await chmod(stateDir, 0o700);
+    await writeFile(temporary, `${JSON.stringify(notes, null, 2)}\n`, { mode: 0o600 });
+    await rename(temporary, path);
+  } catch (err) {
+    throw new TimefsError('io', `cannot write ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  return notes;
+}
