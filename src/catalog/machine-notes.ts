@@ -12,8 +12,8 @@ import { TimefsError } from '../model/errors.js';
 export interface MachineNotes {
   /** ISO time `timefs key` last printed a recovery sheet for this repository on this machine. */
   keyPrintedAt?: string;
-  /** Whether that sheet included the write cap. */
-  keyIncludedWriteCap?: boolean;
+  /** ISO time `timefs key --write` last printed a sheet with the write cap. */
+  writeKeyPrintedAt?: string;
   /** ISO time `timefs renew` last completed with every object reached. */
   leasesRenewedAt?: string;
   [key: string]: unknown;

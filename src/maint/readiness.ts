@@ -80,8 +80,8 @@ function sheetFinding(notes: MachineNotes): Finding {
       hint: 'run `timefs key` (add --qr for a paper copy) and keep the sheet off this machine',
     };
   }
-  const what = notes.keyIncludedWriteCap ? 'read and write caps' : 'read cap';
-  return { check: 'recovery-sheet', status: 'ok', message: `a recovery sheet (${what}) was printed on ${notes.keyPrintedAt}` };
+  const write = notes.writeKeyPrintedAt ? `; one with the write cap on ${notes.writeKeyPrintedAt}` : '';
+  return { check: 'recovery-sheet', status: 'ok', message: `a recovery sheet was printed on ${notes.keyPrintedAt}${write}` };
 }
 
 function nodeFindings(facts: ReadinessFacts): Finding[] {

@@ -74,7 +74,7 @@ directory or the sheet could not be recorded; 1 the repository could not be open
         exit = EXIT.warnings;
       }
       try {
-        await updateMachineNotes(repo.stateDir, { keyPrintedAt: info.printedAt, keyIncludedWriteCap: flags.write === true });
+        await updateMachineNotes(repo.stateDir, { keyPrintedAt: info.printedAt, ...(flags.write ? { writeKeyPrintedAt: info.printedAt } : {}) });
       } catch (err) {
         process.stderr.write(`timefs: the sheet was printed, but this machine could not note it: ${(err as Error).message}\n`);
         exit = EXIT.warnings;

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { createTestRepo, testNodeUrl, type TestRepo } from '../../helpers/grid.js';
 import { addSnapshot, baseMeta, buildTree } from '../../helpers/maint-fixtures.js';
 import { buildHistory, fabricatedChkCap, type Expected } from './maint-grid.js';
+import { assertCapsQuiet } from '../../helpers/cli.js';
 
 interface Run {
   code: number | null;
@@ -28,7 +29,15 @@ function timefs(args: string[]): Promise<Run> {
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() }));
+    child.on('close', (code) => {
+      const run = { code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() };
+      try {
+        assertCapsQuiet(args, run.stdout, run.stderr);
+        resolve(run);
+      } catch (leak) {
+        reject(leak);
+      }
+    });
   });
 }
 

@@ -8,6 +8,7 @@ import { blake2b256Hex } from '../../../src/view/hash-check.js';
 import { createTestRepo, testNodeUrl } from '../../helpers/grid.js';
 import { addSnapshot, chainFile, dir, symlink, wholeFile } from '../../helpers/view-fixture.js';
 import { editedVersions } from '../../helpers/view-suite.js';
+import { assertCapsQuiet } from '../../helpers/cli.js';
 
 interface Run {
   code: number | null;
@@ -32,7 +33,15 @@ function timefs(args: string[], options: { closeStdoutEarly?: boolean } = {}): P
     });
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() }));
+    child.on('close', (code) => {
+      const run = { code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() };
+      try {
+        assertCapsQuiet(args, run.stdout, run.stderr);
+        resolve(run);
+      } catch (leak) {
+        reject(leak);
+      }
+    });
   });
 }
 
