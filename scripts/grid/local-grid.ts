@@ -2,6 +2,11 @@
  * A real local Tahoe-LAFS grid on loopback: one introducer, three storage nodes, one client node
  * (2-of-3 encoding, happy 3). Processes are detached and recorded by pid; only recorded pids are
  * ever signalled. Used by `scripts/grid.ts`, the test runner and `test/helpers/grid.ts`.
+ *
+ * Latency mode (`rttMs` > 0, from `TIMEFS_GRID_RTT_MS`): a delay proxy (`delay-proxy.ts`) listens in
+ * front of every storage server and each storage node's `tub.location` advertises the proxy's port
+ * while `tub.port` keeps listening on the real one, so the client reaches the servers only through
+ * the delay. Changing the RTT of a grid restarts all its nodes.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +22,11 @@ export interface GridConfig {
   portBase: number;
   /** Readiness timeout in milliseconds. */
   timeoutMs: number;
+  /**
+   * Round-trip time the delay proxy adds between the client and each storage server (0: none).
+   * Undefined keeps whatever a running grid has (0 for a stopped one).
+   */
+  rttMs?: number;
 }
 
 /** Number of storage nodes in the grid. */
@@ -43,6 +53,10 @@ export interface GridStatus {
   nodes: NodeState[];
   /** Storage servers the client sees connected (null when the client does not answer). */
   connectedServers: number | null;
+  /** The round-trip time the grid was configured with (0: no delay proxy). */
+  rttMs: number;
+  /** Whether the delay proxy runs (always false at RTT 0). */
+  proxyRunning: boolean;
   healthy: boolean;
 }
 
@@ -56,7 +70,22 @@ export function defaultGridConfig(): GridConfig {
     dir: resolve(process.env.TIMEFS_GRID_DIR ?? join(repoRoot, '.grid')),
     portBase: base,
     timeoutMs: Number(process.env.TIMEFS_GRID_TIMEOUT_MS ?? 60_000),
+    rttMs: rttFromEnv(),
   };
+}
+
+/** `TIMEFS_GRID_RTT_MS` as milliseconds, or undefined when unset. */
+export function rttFromEnv(): number | undefined {
+  const raw = process.env.TIMEFS_GRID_RTT_MS;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const rtt = Number(raw);
+  if (!Number.isFinite(rtt) || rtt < 0 || rtt > 10_000) throw new Error(`TIMEFS_GRID_RTT_MS must be a round-trip time in milliseconds (0..10000), got ${raw}`);
+  return rtt;
+}
+
+/** The port the delay proxy listens on for storage node `index` (1-based): base+6+index. */
+export function proxyPortOf(config: GridConfig, index: number): number {
+  return config.portBase + 6 + index;
 }
 
 /** The client node's web API URL (with a trailing slash, as Tahoe writes `node.url`). */
@@ -104,9 +133,14 @@ async function tahoeAsync(args: string[]): Promise<void> {
 
 /** The pid recorded for a node, if that process is still alive and is that node's `tahoe run`. */
 function livePid(config: GridConfig, name: NodeName): number | null {
+  return liveRecordedPid(pidFile(config, name), nodeDir(config, name));
+}
+
+/** The pid in `file`, if alive and its command line carries `marker` (a recycled pid never does). */
+function liveRecordedPid(file: string, marker: string): number | null {
   let pid: number;
   try {
-    pid = Number(readFileSync(pidFile(config, name), 'utf8').trim());
+    pid = Number(readFileSync(file, 'utf8').trim());
   } catch {
     return null;
   }
@@ -114,7 +148,7 @@ function livePid(config: GridConfig, name: NodeName): number | null {
   try {
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     // A recycled pid must never be signalled: require our node directory on its command line.
-    if (!cmdline.includes(nodeDir(config, name))) return null;
+    if (!cmdline.includes(marker)) return null;
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     if (/\) [ZX] /.test(stat)) return null;
     return pid;
@@ -152,6 +186,70 @@ async function createGrid(config: GridConfig): Promise<void> {
     tahoeAsync(['create-client', '--nickname=client', `--introducer=${furl}`, `--webport=tcp:${b + 6}:interface=127.0.0.1`, ...encoding, nodeDir(config, 'client')]),
   ]);
   writeFileSync(join(config.dir, 'created'), `${new Date().toISOString()}\n`);
+}
+
+function rttFile(config: GridConfig): string {
+  return join(config.dir, 'rtt-ms');
+}
+
+/** The RTT the grid's nodes are configured for (0 when never set). */
+export function configuredRtt(config: GridConfig): number {
+  try {
+    const rtt = Number(readFileSync(rttFile(config), 'utf8').trim());
+    return Number.isFinite(rtt) && rtt >= 0 ? rtt : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Point each storage node's advertised location at its delay proxy (or back at its own port for
+ * RTT 0), and drop the client's cached announcements so it learns only the new locations.
+ */
+function configureLatency(config: GridConfig, rttMs: number): void {
+  for (let i = 1; i <= STORAGE_NODES; i++) {
+    const cfgPath = join(nodeDir(config, `storage${i}` as NodeName), 'tahoe.cfg');
+    const port = rttMs > 0 ? proxyPortOf(config, i) : config.portBase + i;
+    const cfg = readFileSync(cfgPath, 'utf8');
+    if (!/^tub\.location = .*$/m.test(cfg)) throw new Error(`${cfgPath} has no tub.location line`);
+    writeFileSync(cfgPath, cfg.replace(/^tub\.location = .*$/m, `tub.location = tcp:127.0.0.1:${port}`));
+  }
+  rmSync(join(nodeDir(config, 'client'), 'private', 'introducer_default_cache.yaml'), { force: true });
+  writeFileSync(rttFile(config), `${rttMs}\n`);
+}
+
+function proxyPidFile(config: GridConfig): string {
+  return join(config.dir, 'pids', 'delay-proxy.pid');
+}
+
+function liveProxyPid(config: GridConfig): number | null {
+  return liveRecordedPid(proxyPidFile(config), config.dir);
+}
+
+async function startProxy(config: GridConfig, rttMs: number): Promise<void> {
+  if (liveProxyPid(config) !== null) return;
+  const links = [1, 2, 3].flatMap((i) => ['--link', `${proxyPortOf(config, i)}:${config.portBase + i}`]);
+  const out = openSync(join(config.dir, 'logs', 'delay-proxy.log'), 'w');
+  const script = join(repoRoot, 'scripts', 'grid', 'delay-proxy.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', script, '--rtt-ms', String(rttMs), ...links, '--tag', config.dir], { cwd: repoRoot, detached: true, stdio: ['ignore', out, out] });
+  closeSync(out);
+  if (child.pid === undefined) throw new Error('could not start the delay proxy');
+  writeFileSync(proxyPidFile(config), `${child.pid}\n`);
+  child.unref();
+  const logPath = join(config.dir, 'logs', 'delay-proxy.log');
+  await waitFor(() => {
+    if (liveProxyPid(config) === null) throw new Error(`the delay proxy exited during start-up: ${readFileSync(logPath, 'utf8').trim().slice(-500)}`);
+    return readFileSync(logPath, 'utf8').includes('delay-proxy: RTT');
+  }, config.timeoutMs, 'the delay proxy to listen');
+}
+
+async function stopProxy(config: GridConfig): Promise<void> {
+  const pid = liveProxyPid(config);
+  if (pid !== null) {
+    process.kill(pid, 'SIGTERM');
+    await waitFor(() => liveProxyPid(config) === null, 10_000, 'the delay proxy to stop');
+  }
+  rmSync(proxyPidFile(config), { force: true });
 }
 
 async function startNode(config: GridConfig, name: NodeName): Promise<void> {
@@ -233,8 +331,20 @@ export async function startGrid(config: GridConfig): Promise<string> {
   mkdirSync(config.dir, { recursive: true });
   await withLock(join(config.dir, 'grid.lock'), config.timeoutMs * 3, async () => {
     if (!isCreated(config)) await createGrid(config);
+    const running = NODE_NAMES.some((n) => livePid(config, n) !== null);
+    const current = configuredRtt(config);
+    const rtt = config.rttMs ?? (running ? current : 0);
+    if (rtt !== current || !existsSync(rttFile(config))) {
+      if (running && rtt !== current) {
+        log(`switching the RTT from ${current} ms to ${rtt} ms: restarting every node`);
+        for (const name of [...NODE_NAMES].reverse()) await stopNode(config, name);
+      }
+      await stopProxy(config);
+      configureLatency(config, rtt);
+    }
+    if (rtt > 0) await startProxy(config, rtt);
     const missing = NODE_NAMES.filter((n) => livePid(config, n) === null);
-    if (missing.length > 0) log(`starting ${missing.join(', ')}`);
+    if (missing.length > 0) log(`starting ${missing.join(', ')}${rtt > 0 ? ` (RTT ${rtt} ms through the delay proxy)` : ''}`);
     for (const name of NODE_NAMES) await startNode(config, name);
     await waitForServers(config, STORAGE_NODES, true);
   });
@@ -246,6 +356,7 @@ export async function stopGrid(config: GridConfig): Promise<void> {
   if (!existsSync(config.dir)) return;
   await withLock(join(config.dir, 'grid.lock'), config.timeoutMs * 3, async () => {
     for (const name of [...NODE_NAMES].reverse()) await stopNode(config, name);
+    await stopProxy(config);
   });
 }
 
@@ -290,12 +401,16 @@ export async function gridStatus(config: GridConfig): Promise<GridStatus> {
     return { name, pid, running: pid !== null };
   });
   const connected = nodes.some((n) => n.name === 'client' && n.running) ? await connectedServers(config) : null;
+  const rttMs = configuredRtt(config);
+  const proxyRunning = liveProxyPid(config) !== null;
   return {
     dir: config.dir,
     created: isCreated(config),
     nodeUrl: nodeUrlOf(config),
     nodes,
     connectedServers: connected,
-    healthy: nodes.every((n) => n.running) && connected === STORAGE_NODES,
+    rttMs,
+    proxyRunning,
+    healthy: nodes.every((n) => n.running) && connected === STORAGE_NODES && (rttMs === 0 || proxyRunning),
   };
 }

@@ -3,6 +3,7 @@
  * Every stage is restartable: the scan from the start, the upload from the durable queue, the
  * commit from the pending entries (directories are convergent; the snapshot link is last).
  */
+import { lstat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import PQueue from 'p-queue';
@@ -10,13 +11,15 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { Session } from '../catalog/records.js';
 import type { SnapshotMeta } from '../model/entry.js';
 import { isTimefsError, TimefsError } from '../model/errors.js';
+import { choosePushBase, pathCovered } from '../model/source.js';
+import { GridSnapshotCatalogue } from '../view/snapshot-catalogue.js';
 import type { Store } from '../store/store.js';
 import { buildSnapshotTree } from './commit.js';
 import { rdiffEngine, type DeltaEngine } from './delta-engine.js';
 import { emptyStats, type PushEvents, type PushStats } from './events.js';
 import { excludeMatcher } from './exclude.js';
 import { DEFAULT_POLICY, type StoragePolicy } from './policy.js';
-import { latestSnapshot, rebuildCatalog } from './rebuild.js';
+import { rebuildCatalogAt } from './rebuild.js';
 import { normaliseSources, scanSources } from './scanner.js';
 import { Packer } from './packer.js';
 import { cleanSpool } from './spool.js';
@@ -47,6 +50,7 @@ export interface PushOptions {
   pack?: boolean;
   /** Concurrent upload jobs (default 4). */
   concurrency?: number;
+  /** Host name recorded in the snapshot (default: this machine's); names the source with the paths. */
   host?: string;
   /** Snapshot time override (tests); default now. */
   now?: () => number;
@@ -58,13 +62,38 @@ export interface PushResult {
   snapshot?: string;
   /** Name of an unfinished earlier snapshot this push completed first. */
   resumed?: string;
-  /** Number of path records rebuilt from the grid (the catalog was empty). */
+  /** Number of path records rebuilt from the grid (the catalog knew nothing of a pushed path). */
   rebuilt?: number;
+  /** The snapshot this one continues (push's parent rule), if any. */
+  parent?: string;
   stats: PushStats;
+}
+
+/**
+ * A push none of whose sources exists (a backup disk that is not mounted) would make an empty
+ * snapshot that becomes `latest`, and retention would soon keep only such snapshots: refuse it,
+ * naming the paths. Some sources missing is only a warning (the scan reports each).
+ */
+async function refuseWhenNoSourceExists(sources: readonly string[]): Promise<void> {
+  const missing: string[] = [];
+  for (const source of sources) {
+    try {
+      await lstat(source);
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') return;
+      missing.push(source);
+    }
+  }
+  throw new TimefsError('push.no-sources', `nothing to back up: ${missing.length === 1 ? `${JSON.stringify(missing[0])} does not exist` : `none of ${missing.map((m) => JSON.stringify(m)).join(', ')} exists`}; no snapshot was made`, {
+    hint: 'check the paths, and that the disk holding them is mounted',
+  });
 }
 
 /** Runs a push. Throws grid errors (the queue stays, the next push resumes); per-file problems are warnings. */
 export async function runPush(given: PushTarget, options: PushOptions, events: PushEvents = {}): Promise<PushResult> {
+  await refuseWhenNoSourceExists(normaliseSources(options.paths));
   const target: PushTarget = { ...given, store: retryUnhappyUploads(given.store) };
   const { catalog } = target;
   const now = options.now ?? Date.now;
@@ -82,21 +111,19 @@ export async function runPush(given: PushTarget, options: PushOptions, events: P
     result.resumed = await commit(target, unfinished, stats, events);
   }
 
-  if (!options.dryRun && (await catalogIsStale(target))) {
-    const latest = await latestSnapshot(target.store, target.snapshotsCap);
-    await catalog.clearPaths();
-    if (latest) result.rebuilt = await rebuildCatalog(target.store, catalog, latest.cap);
-    await catalog.putMeta('rebuilt', latest?.name ?? '');
-  }
+  const paths = normaliseSources(options.paths);
+  const host = options.host ?? hostname();
+  const parent = options.dryRun ? undefined : await prepareCatalog(target, host, paths, result);
 
   const startMs = now();
   const session: Session = {
     name: new Date(Math.floor(startMs / 1000) * 1000).toISOString().replace('.000Z', 'Z'),
     startNs: (BigInt(startMs) * 1_000_000n).toString(),
-    paths: normaliseSources(options.paths),
-    host: options.host ?? hostname(),
+    paths,
+    host,
     phase: 'scanning',
     stats: {},
+    ...(parent ? { parent } : {}),
   };
   const stats = result.stats;
   await catalog.putSession(session);
@@ -116,6 +143,39 @@ export async function runPush(given: PushTarget, options: PushOptions, events: P
   await drainQueue(target, options, spoolDir, stats, events);
   result.snapshot = await commit(target, session, stats, events);
   return result;
+}
+
+/** Catalog meta key: the source paths the catalog holds records for (pushed or rebuilt). */
+const KNOWN_ROOTS = 'roots';
+
+/**
+ * Makes the catalog ready for a push of `paths` from `host`: drops it when stale, then fills in
+ * every pushed path it knows nothing of from the snapshot push's parent rule picks for that path.
+ * Returns the parent's name.
+ */
+async function prepareCatalog(target: PushTarget, host: string, paths: string[], result: PushResult): Promise<string | undefined> {
+  const { catalog, store } = target;
+  let known: string[];
+  if (await catalogIsStale(target)) {
+    await catalog.clearPaths();
+    await catalog.putMeta('rebuilt', '');
+    known = [];
+  } else {
+    known = (await catalog.getMeta<string[]>(KNOWN_ROOTS)) ?? (await catalog.lastSnapshot())?.paths ?? [];
+  }
+  const snapshots = await new GridSnapshotCatalogue(store, target.snapshotsCap).list();
+  const base = choosePushBase(snapshots, { host, paths });
+  for (const [path, snapshot] of base.perPath) {
+    if (pathCovered(known, path)) continue;
+    if (snapshot) {
+      const before = known;
+      result.rebuilt = (result.rebuilt ?? 0) + (await rebuildCatalogAt(store, catalog, snapshot.cap, path, (p) => pathCovered(before, p)));
+    }
+    known = [...known, path];
+  }
+  await catalog.putMeta(KNOWN_ROOTS, known);
+  if (base.parent) result.parent = base.parent.name;
+  return base.parent?.name;
 }
 
 /**
@@ -168,14 +228,14 @@ async function commit(target: PushTarget, session: Session, stats: PushStats, ev
   if ((await catalog.queueLength()) > 0) throw new TimefsError('internal', 'commit with uploads still queued');
   const rootCap = await buildSnapshotTree(store, catalog, stats, events);
   events.onProgress?.('commit', stats);
-  const parent = await catalog.lastSnapshot();
+  const parent = session.parent;
   const meta: SnapshotMeta = {
     timefs: {
       time: new Date(Number(BigInt(session.startNs) / 1_000_000n)).toISOString(),
       host: session.host,
       paths: session.paths,
       stats: numericStats(stats),
-      ...(parent ? { parent: parent.name } : {}),
+      ...(parent ? { parent } : {}),
     },
   };
   const name = await linkSnapshot(store, target.snapshotsCap, session, rootCap, meta);

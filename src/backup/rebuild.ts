@@ -1,69 +1,79 @@
 /**
- * The catalog is a cache: when it is empty, fill the per-path records from the latest snapshot in
- * the grid. The grid keeps no ctime, inode or device, so every rebuilt fingerprint is marked
- * unknown: the next scan reads each file again, but an unchanged file matches its stored hash and
+ * The catalog is a cache: when it knows nothing of a pushed path, fill the per-path records from
+ * the snapshot push's parent rule picks for it (src/model/source.ts). The grid keeps no ctime,
+ * inode or device, so every rebuilt fingerprint is marked unknown: the next scan reads each file again, but an unchanged file matches its stored hash and
  * costs no upload, and a changed one gets a delta against the signature in its version node.
  */
 import type { Catalog } from '../catalog/catalog.js';
-import { childKey } from '../catalog/path-key.js';
+import { childKey, displayPath } from '../catalog/path-key.js';
 import type { ChainInfo, PathRecord } from '../catalog/records.js';
-import { VERSION_NODE, type EntryMeta, type SnapshotMeta, type VersionPartMeta } from '../model/entry.js';
+import { VERSION_NODE, type EntryMeta, type VersionPartMeta } from '../model/entry.js';
 import { rawNameBytes } from '../model/names.js';
-import type { NewChild, Store } from '../store/store.js';
+import type { DirEntry, NewChild, Store } from '../store/store.js';
 import { bodyHash } from './commit.js';
 import { SIGNATURE_CHAIN } from './signature-chain.js';
 
-/** The newest snapshot in `snapshots/`, by name (names are ISO times). */
-export async function latestSnapshot(store: Store, snapshotsCap: string): Promise<{ name: string; cap: string; meta?: SnapshotMeta['timefs'] } | undefined> {
-  const children = await store.list(snapshotsCap);
-  let best: { name: string; cap: string; meta?: SnapshotMeta['timefs'] } | undefined;
-  for (const entry of children.values()) {
-    if (entry.kind !== 'dir') continue;
-    const time = (entry.metadata as Partial<SnapshotMeta>).timefs?.time ?? entry.name;
-    if (best === undefined || time > (best.meta?.time ?? best.name)) {
-      best = { name: entry.name, cap: entry.readCap };
-      const meta = (entry.metadata as Partial<SnapshotMeta>).timefs;
-      if (meta) best.meta = meta;
-    }
-  }
-  return best;
-}
-
-/** Walks the snapshot tree `rootCap` and writes a record per file and symlink; returns the count. */
-export async function rebuildCatalog(store: Store, catalog: Catalog, rootCap: string): Promise<number> {
+/**
+ * Writes catalog records for the state of `path` (absolute, e.g. `/home/me/docs`) in the snapshot
+ * tree `rootCap`: every file and symlink at or below it, and the directory bodies (so unchanged
+ * directories are reused). Paths for which `skip` says true are left alone (the catalog already
+ * knows them from a push of their own). Returns the number of records written.
+ */
+export async function rebuildCatalogAt(store: Store, catalog: Catalog, rootCap: string, path: string, skip: (path: string) => boolean = () => false): Promise<number> {
   let count = 0;
+  const record = async (entry: DirEntry, meta: EntryMeta, key: Buffer): Promise<void> => {
+    if (skip(displayPath(key))) return;
+    if (meta.type === 'dir') return walk(entry.readCap, key);
+    if (meta.type !== 'file' && meta.type !== 'symlink') return;
+    const clean: EntryMeta = { ...meta };
+    delete clean.rawName;
+    const value: PathRecord = {
+      fp: { size: meta.size, mtimeNs: meta.mtime, ctimeNs: 'unknown', ino: 'unknown', dev: 'unknown' },
+      meta: clean,
+      cap: entry.readCap,
+    };
+    if (meta.type === 'file' && meta.storage === 'chain') {
+      const chain = await readVersionNode(store, entry.readCap);
+      if (chain) value.chain = chain;
+    }
+    await catalog.writeBuffered({ put: 'paths', key, value });
+    count++;
+  };
   const walk = async (dirCap: string, dirKey: Buffer): Promise<void> => {
     const listing = await store.list(dirCap);
     const body: Record<string, NewChild> = {};
     for (const entry of listing.values()) {
       body[entry.name] = { cap: entry.readCap, metadata: entry.metadata };
       const meta = (entry.metadata as { timefs?: EntryMeta }).timefs;
-      if (!meta) continue;
-      const key = childKey(dirKey, rawNameBytes(entry.name, meta.rawName));
-      if (meta.type === 'dir') {
-        await walk(entry.readCap, key);
-        continue;
-      }
-      if (meta.type !== 'file' && meta.type !== 'symlink') continue;
-      const clean: EntryMeta = { ...meta };
-      delete clean.rawName;
-      const record: PathRecord = {
-        fp: { size: meta.size, mtimeNs: meta.mtime, ctimeNs: 'unknown', ino: 'unknown', dev: 'unknown' },
-        meta: clean,
-        cap: entry.readCap,
-      };
-      if (meta.type === 'file' && meta.storage === 'chain') {
-        const chain = await readVersionNode(store, entry.readCap);
-        if (chain) record.chain = chain;
-      }
-      await catalog.writeBuffered({ put: 'paths', key, value: record });
-      count++;
+      if (meta) await record(entry, meta, childKey(dirKey, rawNameBytes(entry.name, meta.rawName)));
     }
     await catalog.writeBuffered({ put: 'dirs', key: bodyHash(body), value: dirCap });
   };
-  await walk(rootCap, Buffer.alloc(0));
+  const components = path.split('/').filter((c) => c.length > 0).map((c) => Buffer.from(c));
+  if (components.length === 0) await walk(rootCap, Buffer.alloc(0));
+  else {
+    let dirCap = rootCap;
+    let key: Buffer = Buffer.alloc(0);
+    for (const [i, component] of components.entries()) {
+      const found = await findChild(store, dirCap, component);
+      if (!found) break;
+      key = childKey(key, component);
+      if (i === components.length - 1) await record(found.entry, found.meta, key);
+      else if (found.meta.type === 'dir') dirCap = found.entry.readCap;
+      else break;
+    }
+  }
   await catalog.flush();
   return count;
+}
+
+/** The entry of `dirCap` whose raw name is `name`, with its metadata. */
+async function findChild(store: Store, dirCap: string, name: Buffer): Promise<{ entry: DirEntry; meta: EntryMeta } | undefined> {
+  for (const entry of (await store.list(dirCap)).values()) {
+    const meta = (entry.metadata as { timefs?: EntryMeta }).timefs;
+    if (meta && Buffer.from(rawNameBytes(entry.name, meta.rawName)).equals(name)) return { entry, meta };
+  }
+  return undefined;
 }
 
 async function readVersionNode(store: Store, nodeCap: string): Promise<ChainInfo | undefined> {

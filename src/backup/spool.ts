@@ -30,7 +30,7 @@ export class SpillSink {
       return;
     }
     if (this.file === undefined) {
-      await mkdir(this.spoolDir, { recursive: true });
+      await mkdir(this.spoolDir, { recursive: true, mode: 0o700 });
       this.tempPath = join(this.spoolDir, `tmp-${randomBytes(8).toString('hex')}`);
       this.file = await open(this.tempPath, 'w', 0o600);
       for (const part of this.parts) await this.file.write(part);

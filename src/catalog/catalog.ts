@@ -5,10 +5,10 @@
  * snapshots), `meta` (schema version, the session in progress). LevelDB's lock makes a second
  * concurrent push fail with `catalog.locked`.
  */
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { TimefsError } from '../model/errors.js';
+import { makePrivateDir } from './private-dir.js';
 import type { PathRecord, PendingEntry, Session, SnapshotLogEntry, UploadJob } from './records.js';
 
 const SCHEMA_VERSION = 1;
@@ -28,15 +28,20 @@ export class Catalog {
   private readonly subs: Record<'paths' | 'pending' | 'queue' | 'dirs' | 'log' | 'meta', ReturnType<Db['sublevel']>>;
   private buffered: CatalogOp[] = [];
 
-  private constructor(private readonly db: Db, readonly location: string) {
+  private constructor(private readonly db: Db, readonly location: string, private readonly stateDir: string) {
     const sub = (name: string) => db.sublevel<Buffer, unknown>(name, { keyEncoding: 'buffer', valueEncoding: 'json' });
     this.subs = { paths: sub('paths'), pending: sub('pending'), queue: sub('queue'), dirs: sub('dirs'), log: sub('log'), meta: sub('meta') } as never;
   }
 
-  /** Opens (creating if needed) the catalog in `stateDir/catalog`. */
+  /**
+   * Opens (creating if needed) the catalog in `stateDir/catalog`. The state directory is made
+   * private to its owner first (it holds caps), and again on {@link close} for the files LevelDB
+   * created meanwhile.
+   */
   static async open(stateDir: string): Promise<Catalog> {
     const location = join(stateDir, 'catalog');
-    await mkdir(location, { recursive: true });
+    await makePrivateDir(stateDir);
+    await makePrivateDir(location);
     const db = new ClassicLevel<Buffer, unknown>(location, { keyEncoding: 'buffer', valueEncoding: 'json' });
     try {
       await db.open();
@@ -50,7 +55,7 @@ export class Catalog {
         hint: 'the catalog is only a cache: move it away and push again to rebuild it from the grid',
       });
     }
-    const catalog = new Catalog(db, location);
+    const catalog = new Catalog(db, location, stateDir);
     const version = await catalog.getMeta<number>('schema');
     if (version === undefined) await catalog.putMeta('schema', SCHEMA_VERSION);
     else if (version !== SCHEMA_VERSION) {
@@ -168,6 +173,7 @@ export class Catalog {
   async close(): Promise<void> {
     await this.flush();
     await this.db.close();
+    await makePrivateDir(this.stateDir);
   }
 
   /** A small named value in `meta`. */

@@ -68,6 +68,8 @@ export interface Session {
   /** `scanning` until the scan is complete; then uploads may run and the commit may follow. */
   phase: 'scanning' | 'uploading';
   stats: Record<string, number>;
+  /** Name of the snapshot this push continues (push's parent rule), if any. */
+  parent?: string;
 }
 
 /** One committed snapshot, as logged locally. */

@@ -5,6 +5,7 @@
 import type { EntryMeta, EntryType } from '../model/entry.js';
 import type { SnapshotInfo } from '../view/snapshot-catalogue.js';
 import type { TreeEntry } from '../view/entry-decode.js';
+import { nameJson, quoteName } from './quote-name.js';
 
 const TYPE_CHAR: Record<EntryType, string> = { dir: 'd', file: '-', symlink: 'l', fifo: 'p', socket: 's', chardev: 'c', blockdev: 'b' };
 
@@ -43,14 +44,10 @@ function sizeColumn(meta: EntryMeta): string {
   return String(meta.size);
 }
 
-/** The name bytes as the user's file had them. */
-export function nameBytes(entry: TreeEntry): Buffer {
-  return Buffer.from(entry.rawName);
-}
-
 /**
- * `ls -l` lines (as bytes: names are written exactly, even when they are not UTF-8), with
- * columns aligned. `targets` maps symlink entries to their target bytes.
+ * `ls -l` lines with columns aligned. Names and symlink targets are quoted as GNU `ls` quotes
+ * them ({@link quoteName}), so a name with a newline stays on one line, on a terminal and in a
+ * pipe. `targets` maps symlink entries to their target bytes.
  */
 export function longListing(entries: readonly TreeEntry[], targets: ReadonlyMap<TreeEntry, Uint8Array>, utc = false): Buffer {
   const rows = entries.map((e) => [modeString(e.meta), String(e.meta.uid), String(e.meta.gid), sizeColumn(e.meta), formatTime(e.meta.mtime, utc)]);
@@ -59,27 +56,26 @@ export function longListing(entries: readonly TreeEntry[], targets: ReadonlyMap<
     const r = rows[i] as string[];
     const head = `${r[0]} ${(r[1] as string).padStart(widths[0] as number)} ${(r[2] as string).padStart(widths[1] as number)} ${(r[3] as string).padStart(widths[2] as number)} ${r[4]} `;
     const target = targets.get(e);
-    return Buffer.concat([Buffer.from(head), nameBytes(e), target ? Buffer.concat([Buffer.from(' -> '), Buffer.from(target)]) : Buffer.alloc(0), Buffer.from('\n')]);
+    return `${head}${quoteName(e.rawName)}${target ? ` -> ${quoteName(target)}` : ''}\n`;
   });
-  return Buffer.concat(lines);
+  return Buffer.from(lines.join(''), 'utf8');
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** A JSON record for one entry: `name` is exact when it is valid UTF-8, else `rawName` (base64) holds the bytes. */
+/**
+ * A JSON record for one entry: `name` is exact when it is valid UTF-8, else it is the escaped
+ * key and `rawName` (base64) holds the bytes; a symlink's `target` likewise, with `rawTarget`.
+ */
 export function entryJson(entry: TreeEntry, target?: Uint8Array): Record<string, unknown> {
-  let name: string;
-  let raw: string | undefined;
-  try {
-    name = strictUtf8.decode(entry.rawName);
-  } catch {
-    name = entry.name;
-    raw = Buffer.from(entry.rawName).toString('base64');
-  }
+  const { name, rawName } = nameJson(entry.rawName);
   const { rawName: _drop, ...meta } = entry.meta;
-  const out: Record<string, unknown> = { name, ...meta };
-  if (raw !== undefined) out.rawName = raw;
-  if (target) out.target = Buffer.from(target).toString('utf8');
+  // a name that is not UTF-8 shows as its stable escaped key, which timefs paths also accept
+  const out: Record<string, unknown> = { name: rawName === undefined ? name : entry.name, ...meta };
+  if (rawName !== undefined) out.rawName = rawName;
+  if (target) {
+    const shown = nameJson(target);
+    out.target = shown.name;
+    if (shown.rawName !== undefined) out.rawTarget = shown.rawName;
+  }
   return out;
 }
 

@@ -56,13 +56,13 @@ export function pushReporter(mode: PushOutput, out: NodeJS.WritableStream, err: 
 export function writeSummary(mode: PushOutput, result: PushResult, out: NodeJS.WritableStream, elapsedMs: number): void {
   const s = result.stats;
   if (mode === 'json') {
-    out.write(`${JSON.stringify({ event: 'summary', snapshot: result.snapshot ?? null, resumed: result.resumed ?? null, rebuilt: result.rebuilt ?? null, elapsedMs, ...s })}\n`);
+    out.write(`${JSON.stringify({ event: 'summary', snapshot: result.snapshot ?? null, resumed: result.resumed ?? null, rebuilt: result.rebuilt ?? null, parent: result.parent ?? null, elapsedMs, ...s })}\n`);
     return;
   }
   const lines: string[] = [];
   if (result.resumed) lines.push(`finished the interrupted snapshot ${result.resumed}`);
   if (result.rebuilt !== undefined) lines.push(`rebuilt the local catalog from the grid (${result.rebuilt} entries)`);
-  lines.push(result.snapshot ? `snapshot ${result.snapshot}` : 'dry run: nothing uploaded');
+  lines.push(result.snapshot ? `snapshot ${result.snapshot}${result.parent ? ` (continues ${result.parent})` : ''}` : 'dry run: nothing uploaded');
   lines.push(`files: ${s.newFiles} new, ${s.changedFiles} changed, ${s.unchangedFiles} unchanged (${s.files} total, ${s.dirs} directories)`);
   lines.push(`read ${formatBytes(s.bytesRead)}, uploaded ${formatBytes(s.bytesUploaded)} in ${s.uploads} objects (${s.deltas} deltas, ${s.wholeFiles} whole)`);
   lines.push(`directories: ${s.dirsCreated} created, ${s.dirsReused} reused; ${s.warnings} warnings; ${(elapsedMs / 1000).toFixed(1)} s`);

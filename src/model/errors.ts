@@ -46,6 +46,8 @@ export const ERROR_CODES = [
   'fs.read-only', // any write to the mount
   'fs.mount-busy', // the mount point is in use (mounted, or files open at unmount)
   'fs.mount-failed', // FUSE could not mount (no /dev/fuse, no libfuse2, bad mount point)
+  // push
+  'push.no-sources', // none of the paths given to push exists: no snapshot is made
 ] as const;
 
 /** One of {@link ERROR_CODES}. */

@@ -11,3 +11,7 @@ export { assembleRange, planBaseSpans, MERGE_GAP, MAX_SPAN, type BaseSpan } from
 export { GridSnapshotCatalogue, snapshotFromEntry, sortSnapshots, type SnapshotCatalogue, type SnapshotInfo } from './snapshot-catalogue.js';
 export { findChild, GridTreeReader, pathSegments, rootEntry, type TreePath, type TreeReader, type TreeReaderOptions } from './tree-reader.js';
 export { ChainVersionReader, DEFAULT_CHUNK, DEFAULT_READ_AHEAD, type VersionHandle, type VersionReader, type VersionReaderOptions, type WholeReadOptions } from './version-reader.js';
+export { contentIdentity, attributeIdentity, shortHash, versionRows, type PathState, type VersionChange, type VersionRow } from './path-versions.js';
+export { childStates, entryAt, listerSide, pathStates, type ChildHistory, type DirectoryLister, type SnapshotRoot } from './path-states.js';
+export { diffTrees, type DiffChange, type DiffKind, type DiffNode, type DiffOptions, type DiffSide } from './tree-diff.js';
+export { comparePaths, searchSnapshots, type EntryFilter, type MatchRun, type PathMatches, type SearchOptions } from './tree-search.js';

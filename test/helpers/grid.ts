@@ -46,9 +46,8 @@ export interface TestRepo {
   nodeUrl: string;
 }
 
-/** Create a new, empty timefs repository (its own root directory) on the shared test grid. */
-export async function createTestRepo(): Promise<TestRepo> {
-  const nodeUrl = testNodeUrl();
+/** Create a new, empty timefs repository (its own root directory) on the shared test grid, or on `nodeUrl`. */
+export async function createTestRepo(nodeUrl: string = testNodeUrl()): Promise<TestRepo> {
   const store = new TahoeStore({ nodeUrl });
   const repo = await initRepository(store, await store.mkdirMutable());
   return { store, rootCap: repo.rootCap, readCap: repo.readCap, snapshotsCap: repo.snapshotsCap, repoId: repo.repoId, nodeUrl };
@@ -81,14 +80,17 @@ export interface PrivateGrid {
 
 /**
  * Start (creating on first use) a private grid under `.grids/<name>` on its own ports.
- * `portOffset` must differ between private grids (each uses 7 ports from 47000 + offset).
+ * `portOffset` must differ between private grids (each uses 10 ports from 47000 + offset).
+ * `rttMs` puts it in latency mode (default: `TIMEFS_GRID_RTT_MS`, like the shared grid); starting
+ * an existing private grid with another RTT restarts its nodes.
  */
-export async function startPrivateGrid(name: string, portOffset: number): Promise<PrivateGrid> {
+export async function startPrivateGrid(name: string, portOffset: number, options: { rttMs?: number } = {}): Promise<PrivateGrid> {
   const shared = defaultGridConfig();
   const config: GridConfig = {
     dir: resolve(join(shared.dir, '..', '.grids', name)),
     portBase: shared.portBase + portOffset,
     timeoutMs: shared.timeoutMs,
+    rttMs: options.rttMs ?? shared.rttMs ?? 0,
   };
   const nodeUrl = await startGrid(config);
   return {

@@ -121,8 +121,8 @@ export async function buildForwardChain(store: Store, versions: readonly Uint8Ar
 }
 
 /** Links a snapshot root into `snapshots/` under its time. */
-export async function addSnapshot(store: Store, repo: FixtureRepo, time: string, rootCap: string): Promise<void> {
-  const meta: SnapshotMeta = { timefs: { time, host: 'testhost', paths: ['/home'], stats: {} } };
+export async function addSnapshot(store: Store, repo: FixtureRepo, time: string, rootCap: string, source: { host?: string; paths?: string[] } = {}): Promise<void> {
+  const meta: SnapshotMeta = { timefs: { time, host: source.host ?? 'testhost', paths: source.paths ?? ['/home'], stats: {} } };
   await store.link(repo.snapshotsCap, time, rootCap, meta as unknown as Record<string, unknown>);
 }
 

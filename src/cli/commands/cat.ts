@@ -3,7 +3,9 @@ import { TimefsError } from '../../model/errors.js';
 import { GridSnapshotCatalogue } from '../../view/snapshot-catalogue.js';
 import { GridTreeReader } from '../../view/tree-reader.js';
 import { ChainVersionReader } from '../../view/version-reader.js';
+import { argBytes, snapshotPathArg } from '../argv-bytes.js';
 import { openOutput } from '../byte-files.js';
+import { quotePath } from '../quote-name.js';
 import { addRepoOptions, openRepo } from '../repo-options.js';
 import type { CommandModule } from './index.js';
 
@@ -23,6 +25,8 @@ export const catCommand: CommandModule = {
 Files up to 64 MiB are checked before anything is written; larger ones are streamed and checked
 at the end: a non-zero exit then means the output must be discarded.
 
+PATH is taken as its exact bytes, so any name works, also from \`find … -exec timefs cat latest {} \\;\`.
+
 Examples:
   timefs cat latest /home/me/notes.txt --repo backups:
   timefs cat 2009-01-09 home/me/report.odt > report-2009-01-09.odt
@@ -31,8 +35,9 @@ Examples:
     cmd.action(async (spec: string, path: string, opts: { utc?: boolean } & Record<string, unknown>) => {
       const repo = await openRepo(opts);
       const snapshot = await new GridSnapshotCatalogue(repo.store, repo.snapshotsCap).resolve(spec, { utc: opts.utc === true });
-      const entry = await new GridTreeReader(repo.store).lookup(snapshot.cap, path);
-      const shown = path.startsWith('/') ? path : `/${path}`;
+      const entry = await new GridTreeReader(repo.store).lookup(snapshot.cap, snapshotPathArg(path));
+      const exact = argBytes(path);
+      const shown = quotePath(exact[0] === 0x2f ? exact : Buffer.concat([Buffer.from('/'), exact]));
       if (entry.meta.type === 'dir') throw new TimefsError('usage', `${shown} in snapshot ${snapshot.name} is a directory`, { hint: 'list it with `timefs ls`' });
       const reader = new ChainVersionReader(repo.store);
       const place = { path: shown, snapshot: snapshot.name };

@@ -3,6 +3,7 @@ import { parseDuration } from '../../maint/duration.js';
 import { forgetSnapshots } from '../../maint/forget.js';
 import { describePolicy, type ForgetPolicy } from '../../maint/forget-policy.js';
 import { TimefsError } from '../../model/errors.js';
+import { formatGroupBy, GROUP_BY_SOURCE, parseGroupBy, type GroupBy } from '../../model/source.js';
 import { printJson, println } from '../maint-output.js';
 import { addRepoOptions, openRepo } from '../repo-options.js';
 import type { CommandModule } from './index.js';
@@ -15,6 +16,7 @@ interface ForgetFlags {
   keepMonthly?: number;
   keepYearly?: number;
   keepWithin?: string;
+  groupBy?: GroupBy;
   dryRun?: boolean;
   json?: boolean;
 }
@@ -42,9 +44,14 @@ export const forgetCommand: CommandModule = {
       .option('--keep-monthly <N>', 'keep the newest snapshot of each of the last N months with one', countOption('--keep-monthly'))
       .option('--keep-yearly <N>', 'keep the newest snapshot of each of the last N years with one', countOption('--keep-yearly'))
       .option('--keep-within <DURATION>', 'keep every snapshot newer than DURATION (e.g. 1y6m, 14d, 36h) before the newest')
-      .option('--dry-run', 'show what would be kept and removed, change nothing')
+      .option('--group-by <FIELDS>', 'apply the policy per group of host, paths, host,paths or none', parseGroupBy, GROUP_BY_SOURCE)
+      .option('--dry-run', 'show the groups and what would be kept and removed, change nothing')
       .option('--json', 'print the decisions as JSON')
       .addHelpText('after', `
+The policy applies within each source (host and set of paths, like restic's default
+--group-by host,paths), so an hourly ~/docs push never crowds out a nightly /home push.
+--group-by none applies it to all snapshots at once, as timefs did before. Whatever the
+grouping, the newest snapshot of every source is always kept.
 Counts accept "unlimited". Hours, days, weeks (ISO, Monday first), months and years are UTC.
 A rule that has count left at the oldest snapshot keeps that one too. The newest snapshot is
 always kept. Unlinked snapshots' data is not deleted at once: objects no kept snapshot links
@@ -54,6 +61,7 @@ run garbage collection. See docs/maintenance.md.
 Examples:
   timefs forget --repo backups: --keep-daily 7 --keep-weekly 5 --keep-monthly 12 --dry-run
   timefs forget --repo backups: --keep-within 30d --keep-monthly unlimited
+  timefs forget --repo backups: --keep-daily 7 --group-by host --dry-run
 `);
     addRepoOptions(cmd);
     cmd.action(async (flags: ForgetFlags & Record<string, unknown>) => {
@@ -67,11 +75,18 @@ Examples:
       if (flags.keepWithin !== undefined) policy.within = parseDuration(flags.keepWithin);
       const repo = await openRepo(flags);
       const dryRun = flags.dryRun === true;
-      const report = await forgetSnapshots(repo.store, repo.snapshotsCap, policy, { dryRun, rootCap: repo.rootCap });
+      const groupBy = flags.groupBy ?? GROUP_BY_SOURCE;
+      const report = await forgetSnapshots(repo.store, repo.snapshotsCap, policy, { dryRun, rootCap: repo.rootCap, groupBy });
       if (flags.json) {
         printJson({
           policy: describePolicy(policy),
+          groupBy: formatGroupBy(groupBy),
           dryRun,
+          groups: report.groups.map((g) => ({
+            group: g.label,
+            keep: g.decisions.filter((d) => d.keep).map((d) => ({ name: d.snapshot.name, reasons: d.reasons })),
+            remove: g.decisions.filter((d) => !d.keep).map((d) => d.snapshot.name),
+          })),
           keep: report.decisions.filter((d) => d.keep).map((d) => ({ name: d.snapshot.name, reasons: d.reasons })),
           remove: report.decisions.filter((d) => !d.keep).map((d) => d.snapshot.name),
           removed: report.removed,
@@ -79,9 +94,12 @@ Examples:
         return;
       }
       if (report.resumed.length > 0) println(`completed ${report.resumed.length} snapshot swaps left by an interrupted rebase`);
-      println(`${describePolicy(policy)}:`);
-      for (const d of report.decisions) {
-        println(d.keep ? `  keep    ${d.snapshot.name}  (${d.reasons.join(', ')})` : `  remove  ${d.snapshot.name}`);
+      println(`${describePolicy(policy)}, per group of ${formatGroupBy(groupBy)}:`);
+      for (const group of report.groups) {
+        println(`${group.label} (${group.decisions.length} snapshots):`);
+        for (const d of group.decisions) {
+          println(d.keep ? `  keep    ${d.snapshot.name}  (${d.reasons.join(', ')})` : `  remove  ${d.snapshot.name}`);
+        }
       }
       const removeCount = report.decisions.filter((d) => !d.keep).length;
       println(dryRun

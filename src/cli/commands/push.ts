@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { runPush } from '../../backup/push.js';
 import { Catalog } from '../../catalog/catalog.js';
 import { TimefsError } from '../../model/errors.js';
+import { checkHostName } from '../../model/source.js';
 import { EXIT } from '../exit-codes.js';
 import { integerOption } from '../options.js';
 import { pushReporter, writeSummary, type PushOutput } from '../push-progress.js';
@@ -18,6 +19,7 @@ interface PushFlags {
   rehash?: boolean;
   dryRun?: boolean;
   json?: boolean;
+  host?: string;
   [key: string]: unknown;
 }
 
@@ -36,15 +38,20 @@ export const pushCommand: CommandModule = {
       .option('--one-file-system', 'do not cross into other file systems')
       .option('--max-chain <n>', 'store a file whole again once its chain has N deltas (default 32)', integerOption('--max-chain', 0, 999))
       .option('--rehash', 'read every file, whatever its size and times say (unchanged content still costs no upload)')
+      .option('--host <name>', "record NAME as the snapshot's host (default: this machine's hostname), e.g. to continue an old machine's history", checkHostName)
       .option('--dry-run', 'scan and report what would be stored, upload nothing')
       .option('--json', 'print progress events and the summary as JSON lines on stdout')
       .addHelpText('after', [
         '',
         'Exit codes: 0 snapshot made, 3 snapshot made with warnings (files skipped), 1 failure.',
         'An interrupted push is finished by the next one: nothing uploaded is uploaded again.',
+        'Each host and set of PATHs is a source with its own history. A push continues the newest',
+        'snapshot of its source, else for each PATH the newest snapshot (any host) that backed it up,',
+        'so changed files are stored as deltas even from a new machine or after losing the local state.',
         '',
         'Examples:',
         '  timefs push --repo backups: ~/docs ~/photos',
+        '  timefs push --repo backups: --host old-laptop ~/docs',
         '  timefs push --repo backups: --exclude "*.tmp" --exclude-if-present .nobackup ~',
         '  timefs push --repo backups: --json /srv/data | jq -c "select(.event==\\"summary\\")"',
         '',
@@ -79,6 +86,7 @@ export const pushCommand: CommandModule = {
             oneFileSystem: flags.oneFileSystem ?? false,
             rehash: flags.rehash ?? false,
             dryRun: flags.dryRun ?? false,
+            ...(flags.host !== undefined ? { host: flags.host } : {}),
             ...(flags.maxChain !== undefined ? { policy: { maxChain: flags.maxChain } } : {}),
           },
           reporter,

@@ -5,7 +5,9 @@ import { TimefsError } from '../../model/errors.js';
 import { GridSnapshotCatalogue } from '../../view/snapshot-catalogue.js';
 import { GridTreeReader } from '../../view/tree-reader.js';
 import { ChainVersionReader } from '../../view/version-reader.js';
+import { argBytes, argSuffixBytes, snapshotPathOfBytes } from '../argv-bytes.js';
 import { EXIT } from '../exit-codes.js';
+import { quotePath } from '../quote-name.js';
 import { formatBytes } from '../format-bytes.js';
 import { printJson, println, ProgressLine } from '../maint-output.js';
 import { addRepoOptions, openRepo } from '../repo-options.js';
@@ -46,7 +48,9 @@ Examples:
     cmd.action(async (spec: string, extraPath: string | undefined, flags: RestoreFlags & Record<string, unknown>) => {
       const parsed = parseRestoreSpec(spec);
       if (extraPath !== undefined && parsed.path !== '') throw new TimefsError('usage', 'give the path either as SNAPSHOT:PATH or as a second argument, not both');
-      const path = extraPath ?? parsed.path;
+      const exactPath = extraPath !== undefined ? argBytes(extraPath) : argSuffixBytes(spec, spec.slice(0, spec.length - parsed.path.length));
+      const path = snapshotPathOfBytes(exactPath);
+      const shownPath = exactPath.length === 0 ? '/' : quotePath(exactPath);
       const repo = await openRepo(flags);
       const snapshot = await new GridSnapshotCatalogue(repo.store, repo.snapshotsCap).resolve(parsed.snapshot, { utc: flags.utc === true });
       const progress = new ProgressLine(process.stderr, flags.json ? false : undefined);
@@ -59,9 +63,9 @@ Examples:
       );
       progress.clear();
       const seconds = (Date.now() - started) / 1000;
-      if (flags.json) printJson({ snapshot: snapshot.name, path: path || '/', target: flags.target, seconds, ...report });
+      if (flags.json) printJson({ snapshot: snapshot.name, path: exactPath.length === 0 ? '/' : exactPath.toString('utf8'), target: flags.target, seconds, ...report });
       else {
-        println(`restored ${snapshot.name}:${path || '/'} to ${flags.target}: ${report.files} files (${formatBytes(report.bytes)}, ${formatBytes(report.written)} written, the rest holes), ${report.dirs} directories, ${report.symlinks} symlinks, ${report.hardlinks} hard links, ${report.specials} special files in ${seconds.toFixed(1)} s`);
+        println(`restored ${snapshot.name}:${shownPath} to ${flags.target}: ${report.files} files (${formatBytes(report.bytes)}, ${formatBytes(report.written)} written, the rest holes), ${report.dirs} directories, ${report.symlinks} symlinks, ${report.hardlinks} hard links, ${report.specials} special files in ${seconds.toFixed(1)} s`);
         if (flags.verify) println(`verified ${report.verified} files against their recorded hashes`);
         if (!report.exactTimes) println('warning: python3 was not found; modification times were set to the microsecond only');
         for (const w of report.warnings) println(`warning: ${w}`);

@@ -119,3 +119,31 @@ describe('timefs rebase | check | forget | renew | restore against the real grid
     assert.ok(!run.stdout.toString().includes(ghost.slice(8, 30)) && !run.stderr.includes(ghost.slice(8, 30)), 'caps stay out of the output');
   });
 });
+
+describe('timefs forget with several sources against the real grid', () => {
+  it('four snapshots alternating between two paths: --keep-daily 7 keeps all, shows the groups; --group-by none drops the oldest middle one', async () => {
+    const repo = await createTestRepo();
+    const repoArgs = ['--repo', repo.rootCap, '--node-url', testNodeUrl()];
+    const root = await buildTree(repo.store, {});
+    const times = ['2009-01-01T10:00:00Z', '2009-01-01T11:00:00Z', '2009-01-01T12:00:00Z', '2009-01-01T13:00:00Z'];
+    for (const [i, time] of times.entries()) {
+      await addSnapshot(repo.store, { rootCap: repo.rootCap, snapshotsCap: repo.snapshotsCap }, time, root, { host: 'box', paths: [i % 2 === 0 ? '/docs' : '/home'] });
+    }
+    const dry = await timefs(['forget', '--keep-daily', '7', '--dry-run', ...repoArgs]);
+    assert.equal(dry.code, 0, dry.stderr);
+    const text = dry.stdout.toString();
+    assert.match(text, /per group of host,paths/);
+    assert.match(text, /box:\/home \(2 snapshots\):\n {2}keep {4}2009-01-01T13:00:00Z/);
+    assert.match(text, /box:\/docs \(2 snapshots\):/);
+    assert.match(text, /would keep 4 and remove 0 snapshots/);
+    const none = await timefs(['forget', '--keep-daily', '7', '--group-by', 'none', '--json', ...repoArgs]);
+    assert.equal(none.code, 0, none.stderr);
+    const result = JSON.parse(none.stdout.toString()) as { groupBy: string; groups: { group: string }[]; removed: string[] };
+    assert.equal(result.groupBy, 'none');
+    assert.deepEqual(result.groups.map((g) => g.group), ['all snapshots']);
+    assert.deepEqual(result.removed, ['2009-01-01T11:00:00Z']);
+    const bad = await timefs(['forget', '--keep-daily', '7', '--group-by', 'user', ...repoArgs]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--group-by takes host, paths/);
+  });
+});

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, unlinkSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, unlinkSync } from 'node:fs';
 import { chmod, mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createTestRepo } from '../../helpers/grid.js';
@@ -78,6 +78,49 @@ test('push CLI (grid): unreadable files and directories as an unprivileged user 
     assert.equal(down.status, 1);
     assert.match(down.stderr, /timefs: .*127\.0\.0\.1:9/);
     assert.ok(!down.stderr.includes('    at '), 'no stack trace');
+  } finally {
+    await rm(base, { recursive: true, force: true });
+  }
+});
+
+test('push CLI (grid): every source missing fails with exit 1, names them and makes no snapshot; some missing warns (exit 3); the state directory is private', async () => {
+  const repo = await createTestRepo();
+  const { base, src } = await freshRepo();
+  await mkdir(src, { recursive: true });
+  await writeFile(join(src, 'a.txt'), 'present');
+  const stateHome = join(base, 'xdg');
+  const env = { XDG_STATE_HOME: stateHome, XDG_CACHE_HOME: join(base, 'cache'), TIMEFS_NODE_URL: repo.nodeUrl, HOME: base };
+  try {
+    const gone = [join(base, 'not-mounted'), join(base, 'also-gone')];
+    const none = cli(['push', '--repo', repo.rootCap, ...gone], env);
+    assert.equal(none.status, 1, none.stderr);
+    for (const path of gone) assert.ok(none.stderr.includes(path), none.stderr);
+    assert.match(none.stderr, /no snapshot was made/);
+    assert.ok(!none.stderr.includes('    at '), 'no stack trace');
+    assert.equal((await snapshotList(repo.store, repo.snapshotsCap)).length, 0);
+
+    const some = cli(['push', '--repo', repo.rootCap, '--json', src, gone[0]!], env);
+    assert.equal(some.status, 3, some.stderr);
+    assert.ok(some.stdout.includes(gone[0]!), some.stdout);
+    assert.equal((await snapshotList(repo.store, repo.snapshotsCap)).length, 1);
+
+    const loose: string[] = [];
+    const walk = (path: string): void => {
+      const info = lstatSync(path);
+      if ((info.mode & 0o077) !== 0) loose.push(`${path} ${(info.mode & 0o777).toString(8)}`);
+      if (info.isDirectory()) for (const name of readdirSync(path)) walk(join(path, name));
+    };
+    const stateDir = join(stateHome, 'timefs', repo.repoId);
+    walk(stateDir);
+    assert.ok(readdirSync(join(stateDir, 'catalog')).length > 2, 'the catalog was written');
+    assert.deepEqual(loose, [], 'nothing under the state directory is open to group or others');
+
+    // state made loose (by an older timefs, or by hand) is tightened when a command opens it
+    await chmod(stateDir, 0o755);
+    await chmod(join(stateDir, 'catalog', 'CURRENT'), 0o644);
+    assert.equal(cli(['push', '--repo', repo.rootCap, src], env).status, 0);
+    walk(stateDir);
+    assert.deepEqual(loose, []);
   } finally {
     await rm(base, { recursive: true, force: true });
   }

@@ -22,14 +22,17 @@ describe('listing format', () => {
     assert.equal(formatTime('0', true), '1970-01-01 00:00:00');
   });
 
-  it('writes exact name bytes, aligned columns and symlink targets, and no caps', () => {
+  it('quotes names as GNU ls does (one line each), aligns columns, shows symlink targets, and no caps', () => {
     const raw = new Uint8Array([0x61, 0xff, 0x62]);
     const link = entry('l', { type: 'symlink', mode: 0o777, size: 6 });
-    const out = longListing([entry('a.txt', { size: 12345 }), entry('x_esc', { uid: 0 }, raw), link], new Map([[link, new Uint8Array(Buffer.from('target'))]]), true);
-    const lines = out.toString('latin1').split('\n');
+    const newline = entry('new\nline', {});
+    const out = longListing([entry('a.txt', { size: 12345 }), entry('x_esc', { uid: 0 }, raw), link, newline], new Map([[link, new Uint8Array(Buffer.from('tar get'))]]), true);
+    const lines = out.toString('utf8').split('\n');
     assert.equal(lines[0], '-rw-r--r-- 1000 100 12345 2009-01-09 01:49:00 a.txt');
-    assert.equal(lines[1], '-rw-r--r--    0 100     5 2009-01-09 01:49:00 a\xffb');
-    assert.equal(lines[2], 'lrwxrwxrwx 1000 100     6 2009-01-09 01:49:00 l -> target');
+    assert.equal(lines[1], "-rw-r--r--    0 100     5 2009-01-09 01:49:00 'a'$'\\377''b'");
+    assert.equal(lines[2], "lrwxrwxrwx 1000 100     6 2009-01-09 01:49:00 l -> 'tar get'");
+    assert.equal(lines[3], "-rw-r--r-- 1000 100     5 2009-01-09 01:49:00 'new'$'\\n''line'");
+    assert.equal(lines.length, 5);
     assert.ok(!out.includes('URI:'));
   });
 
