@@ -2,11 +2,12 @@
  * Small facts this machine remembers about a repository, beside the catalog in its state
  * directory (`notes.json`): when a recovery sheet was last printed (`timefs key`) and when the
  * leases were last renewed (`timefs renew`). `timefs doctor` reads them. Like the rest of the
- * local state they are private to the user: the directory is created 0700, the file 0600.
+ * local state they are private to the user (private-dir.ts: the directory 0700, the file 0600).
  */
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TimefsError } from '../model/errors.js';
+import { makePrivateDir } from './private-dir.js';
 
 /** What `notes.json` holds. Unknown fields are kept. */
 export interface MachineNotes {
@@ -46,8 +47,7 @@ export async function updateMachineNotes(stateDir: string, changes: Partial<Mach
   const path = join(stateDir, FILE);
   const temporary = `${path}.${process.pid}.tmp`;
   try {
-    const created = await mkdir(stateDir, { recursive: true, mode: 0o700 });
-    if (created !== undefined) await chmod(stateDir, 0o700);
+    await makePrivateDir(stateDir);
     await writeFile(temporary, `${JSON.stringify(notes, null, 2)}\n`, { mode: 0o600 });
     await rename(temporary, path);
   } catch (err) {
