@@ -3,7 +3,7 @@
  * command's output: no whole cap, ever, except from `timefs key` (the recovery sheet).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 
 const repoRoot = resolve(new URL('../..', import.meta.url).pathname);
@@ -58,4 +58,19 @@ export function runTimefs(args: readonly string[], options: { env?: NodeJS.Proce
   const result = { status: r.status, stdout: r.stdout, stderr: r.stderr };
   assertCapsQuiet(args, result.stdout, result.stderr);
   return result;
+}
+
+/** {@link runTimefs} without blocking, so independent commands can run side by side. */
+export function runTimefsAsync(args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+  return new Promise((resolveRun, reject) => {
+    execFile(process.execPath, [...TIMEFS_CLI, ...args], { cwd: repoRoot, env: options.env ?? process.env, maxBuffer: 1 << 26 }, (err, stdout, stderr) => {
+      const status = err ? (typeof err.code === 'number' ? err.code : null) : 0;
+      try {
+        assertCapsQuiet(args, stdout, stderr);
+        resolveRun({ status, stdout, stderr });
+      } catch (leak) {
+        reject(leak);
+      }
+    });
+  });
 }
