@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Idempotent setup used by `npm test`, `npm run demo` and the grid scripts.
 # Installs what timefs needs on this machine, and says clearly what is missing when it can't.
-#   system packages (as root):  rdiff, libfuse2, fuse, fio and stress-ng (mount tests)
+#   system packages (as root):  rdiff, libfuse2, fuse, fio and stress-ng (mount tests); for
+#                               `timefs serve`'s client tests: rclone, davfs2, cadaver, litmus,
+#                               chromium (headless), unzip
 #   Python venv:                .venv with tahoe-lafs==1.20.0 (unless `tahoe` is already on PATH)
 #   npm packages:               node_modules (npm ci)
 set -euo pipefail
@@ -10,7 +12,7 @@ say() { printf 'setup: %s\n' "$*" >&2; }
 
 # --- system packages -------------------------------------------------------
 need_pkgs=()
-for pkg in rdiff libfuse2 fuse fio stress-ng; do
+for pkg in rdiff libfuse2 fuse fio stress-ng rclone davfs2 cadaver litmus chromium unzip; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need_pkgs+=("$pkg")
 done
 if [ "${#need_pkgs[@]}" -gt 0 ]; then

@@ -25,6 +25,10 @@ import { Packer } from './packer.js';
 import { cleanSpool } from './spool.js';
 import { runJob, type JobContext } from './upload-job.js';
 import { retryUnhappyUploads } from '../store/unhappy-retry.js';
+import { indexNewSnapshot, type IndexedSnapshot } from '../tree-index/index-update.js';
+
+/** Upload jobs in flight at once: enough to keep the client node busy at 0 ms and to hide latency at 50 ms. */
+export const UPLOAD_JOBS = 8;
 
 /** Where a push writes. */
 export interface PushTarget {
@@ -35,6 +39,8 @@ export interface PushTarget {
   /** Local state directory (the spool lives under it). */
   stateDir: string;
   engine?: DeltaEngine;
+  /** Write cap of the repository root: when given, push also stores the snapshot's metadata index. */
+  repoRootCap?: string;
 }
 
 /** What to push and how. */
@@ -48,7 +54,7 @@ export interface PushOptions {
   policy?: Partial<StoragePolicy>;
   /** Pack small files into shared objects (default true). */
   pack?: boolean;
-  /** Concurrent upload jobs (default 4). */
+  /** Concurrent upload jobs (default {@link UPLOAD_JOBS}). */
   concurrency?: number;
   /** Host name recorded in the snapshot (default: this machine's); names the source with the paths. */
   host?: string;
@@ -191,7 +197,7 @@ async function catalogIsStale(target: PushTarget): Promise<boolean> {
 }
 
 async function drainQueue(target: PushTarget, options: PushOptions, spoolDir: string, stats: PushStats, events: PushEvents): Promise<void> {
-  const concurrency = options.concurrency ?? 4;
+  const concurrency = options.concurrency ?? UPLOAD_JOBS;
   const ctx: JobContext = {
     store: target.store,
     catalog: target.catalog,
@@ -242,7 +248,18 @@ async function commit(target: PushTarget, session: Session, stats: PushStats, ev
   await catalog.clearPending();
   await catalog.logSnapshot({ name, rootCap, paths: session.paths, stats: numericStats(stats) });
   await catalog.deleteSession();
+  if (target.repoRootCap) await indexQuietly(target, { name, cap: rootCap }, parent, events);
   return name;
+}
+
+/** The index is an optional extension: failing to store it leaves a good snapshot, and a warning. */
+async function indexQuietly(target: PushTarget, snapshot: IndexedSnapshot, parentName: string | undefined, events: PushEvents): Promise<void> {
+  try {
+    const parentCap = parentName === undefined ? undefined : (await target.store.list(target.snapshotsCap)).get(parentName)?.readCap;
+    await indexNewSnapshot(target.store, target.repoRootCap as string, snapshot, parentCap === undefined ? undefined : { name: parentName as string, cap: parentCap });
+  } catch (err) {
+    events.onWarning?.({ path: snapshot.name, reason: `its metadata index was not stored (${err instanceof Error ? err.message : String(err)}); \`timefs index\` stores it later` });
+  }
 }
 
 /** Links the root as the snapshot's name; on a clash (two pushes in one second) uses the exact millisecond time. */

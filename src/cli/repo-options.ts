@@ -26,6 +26,8 @@ export interface RepoHandle {
   snapshotsCap: string;
   /** ISO time the repository was created (`timefs.json`). */
   created: string;
+  /** Cap of `index/` (metadata indexes), when the repository has one. */
+  indexCap?: string;
   /** Non-secret, stable: a hash of the root's read cap. */
   repoId: string;
   /** `$XDG_STATE_HOME/timefs/<repoId>` (not created here). */
@@ -98,6 +100,7 @@ export async function openRepo(opts: RepoOptionValues | Record<string, unknown>)
     readCap: opened.readCap,
     snapshotsCap: opened.snapshotsCap,
     created: opened.config.created,
+    ...(opened.indexCap === undefined ? {} : { indexCap: opened.indexCap }),
     repoId: opened.repoId,
     stateDir: join(process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'timefs', opened.repoId),
     cacheDir,

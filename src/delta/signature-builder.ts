@@ -106,15 +106,43 @@ class StreamingSignature implements SignatureBuilder {
   }
 
   private writeEntry(out: Uint8Array, o: number, data: Uint8Array, start: number, length: number): number {
-    const weak = this.params.weak === 'rabinkarp' ? rabinKarpBlock(data, start, length) : rollsumBlock(data, start, length);
-    out[o] = weak >>> 24;
-    out[o + 1] = weak >>> 16;
-    out[o + 2] = weak >>> 8;
-    out[o + 3] = weak;
-    const strong = this.hasher.digest(data, start, length);
-    out.set(strong.subarray(0, this.params.strongLength), o + 4);
+    const strong = writeSignatureEntry(out, o, data, start, length, this.params, this.hasher);
     this.onBlockDigest?.(this.offset, length, strong);
     this.offset += length;
     return o + this.entryLength;
   }
+}
+
+/**
+ * Writes the signature entry (weak sum, then the first `strongLength` bytes of the strong sum) of
+ * `data[start, start+length)` at `out[o]`; returns the block's full strong digest.
+ */
+export function writeSignatureEntry(
+  out: Uint8Array,
+  o: number,
+  data: Uint8Array,
+  start: number,
+  length: number,
+  params: SignatureParams,
+  hasher: StrongHasher,
+): Uint8Array {
+  const weak = params.weak === 'rabinkarp' ? rabinKarpBlock(data, start, length) : rollsumBlock(data, start, length);
+  out[o] = weak >>> 24;
+  out[o + 1] = weak >>> 16;
+  out[o + 2] = weak >>> 8;
+  out[o + 3] = weak;
+  const strong = hasher.digest(data, start, length);
+  out.set(strong.subarray(0, params.strongLength), o + 4);
+  return strong;
+}
+
+/** Signature entries (no header) of consecutive blocks of `data`; the last block may be short. */
+export function signatureEntries(data: Uint8Array, params: SignatureParams, hasher: StrongHasher): Uint8Array {
+  const B = params.blockLength;
+  const entryLength = 4 + params.strongLength;
+  const out = new Uint8Array(Math.ceil(data.length / B) * entryLength);
+  for (let start = 0, o = 0; start < data.length; start += B, o += entryLength) {
+    writeSignatureEntry(out, o, data, start, Math.min(B, data.length - start), params, hasher);
+  }
+  return out;
 }

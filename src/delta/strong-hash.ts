@@ -2,7 +2,6 @@
  * Strong checksums (BLAKE2b-256 and MD4) from hash-wasm: Node 20's crypto has neither.
  * Creation is asynchronous because the WASM module initialises asynchronously.
  */
-import type { IHasher } from 'hash-wasm';
 
 /** Which strong hash a signature uses. */
 export type StrongHashKind = 'blake2' | 'md4';
@@ -32,10 +31,17 @@ export function createStrongHasher(kind: StrongHashKind): Promise<StrongHasher> 
   return hasher;
 }
 
+/**
+ * Loads one algorithm's build of hash-wasm on first use. hash-wasm's index decodes every
+ * algorithm's WASM (about 50 ms at start-up); its per-algorithm files hold one each.
+ */
+async function loadSingle(name: 'blake2b' | 'md4'): Promise<Pick<typeof import('hash-wasm'), 'createBLAKE2b' | 'createMD4'>> {
+  const module = (await import(`hash-wasm/dist/${name}.umd.min.js`)) as { default: Pick<typeof import('hash-wasm'), 'createBLAKE2b' | 'createMD4'> };
+  return module.default;
+}
+
 async function instantiate(kind: StrongHashKind): Promise<StrongHasher> {
-  // Loaded on first use: hash-wasm's index is large, and most CLI commands never hash.
-  const { createBLAKE2b, createMD4 } = await import('hash-wasm');
-  const hasher: IHasher = kind === 'blake2' ? await createBLAKE2b(256) : await createMD4();
+  const hasher = kind === 'blake2' ? await (await loadSingle('blake2b')).createBLAKE2b(256) : await (await loadSingle('md4')).createMD4();
   return {
     kind,
     digestLength: kind === 'blake2' ? 32 : 16,

@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'delta.truncated',
   'delta.corrupt',
   'delta.param',
+  'delta.worker', // a worker thread of the parallel rdiff engine failed or could not start
   // grid (Tahoe web API)
   'grid.not-found', // 404: no such child or path
   'grid.gone', // 410: the object's shares are missing or unrecoverable

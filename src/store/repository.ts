@@ -23,6 +23,8 @@ export interface OpenedRepository {
   readCap: string;
   /** Write cap of `snapshots/` when the root is writable, else its read cap. */
   snapshotsCap: string;
+  /** Cap of the optional `index/` directory of metadata indexes, when there is one. */
+  indexCap?: string;
   config: RepoConfig;
   readOnly: boolean;
   /** Stable, non-secret identifier: a hash of the root's read cap. */
@@ -85,10 +87,12 @@ export async function openRepository(store: Store, rootCap: string, options: Cal
     throw new TimefsError('repo.bad-format', `the repository ${redactCap(rootCap)} has no mutable ${REPO_LAYOUT.snapshots}/ directory`);
   }
   const readCap = await store.readOnlyCap(rootCap, options);
+  const index = listing.get(REPO_LAYOUT.index);
   return {
     rootCap,
     readCap,
     snapshotsCap: snapshots.cap,
+    ...(index?.kind === 'dir' ? { indexCap: index.cap } : {}),
     config,
     readOnly: readCap === rootCap,
     repoId: repoIdOf(readCap),

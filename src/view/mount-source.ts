@@ -21,6 +21,8 @@ export interface MountNode {
   rdev: number;
   /** True when neither the attributes nor (for a directory) the children can ever change. */
   stable: boolean;
+  /** Files: the recorded BLAKE2b-256 of the content (lowercase hex), when push recorded one. */
+  contentHash?: string;
 }
 
 /** One child of a directory. */
@@ -31,6 +33,10 @@ export interface DirChild {
   raw: Uint8Array;
   /** The child's type, when known without a lookup. */
   type?: EntryType;
+  /** The child's inode number, as `getattr` gives it (for `d_ino`), when known without a lookup. */
+  ino?: number;
+  /** The child's attributes, as `getattr` gives them, when known without a lookup (readdirplus). */
+  attrs?: MountNode;
 }
 
 /** An open file: its bytes are read in ranges, never rebuilt whole before the first byte. */

@@ -17,13 +17,18 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<CommandModule>]> =
   ['snapshots', async () => (await import('./snapshots.js')).snapshotsCommand],
   ['ls', async () => (await import('./ls.js')).lsCommand],
   ['cat', async () => (await import('./cat.js')).catCommand],
+  ['log', async () => (await import('./log.js')).logCommand],
+  ['find', async () => (await import('./find.js')).findCommand],
+  ['diff', async () => (await import('./diff.js')).diffCommand],
   ['mount', async () => (await import('./mount.js')).mountCommand],
+  ['serve', async () => (await import('./serve.js')).serveCommand],
   ['restore', async () => (await import('./restore.js')).restoreCommand],
   ['forget', async () => (await import('./forget.js')).forgetCommand],
   ['check', async () => (await import('./check.js')).checkCommand],
   ['renew', async () => (await import('./renew.js')).renewCommand],
   ['rebase', async () => (await import('./rebase.js')).rebaseCommand],
   ['doctor', async () => (await import('./doctor.js')).doctorCommand],
+  ['index', async () => (await import('./build-index.js')).indexCommand],
   ['rdiff', async () => (await import('./rdiff.js')).rdiffCommand],
 ];
 

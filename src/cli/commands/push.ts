@@ -78,7 +78,7 @@ export const pushCommand: CommandModule = {
       const reporter = pushReporter(mode, process.stdout, process.stderr);
       try {
         const result = await runPush(
-          { store: repo.store, catalog, snapshotsCap: repo.snapshotsCap, stateDir: repo.stateDir },
+          { store: repo.store, catalog, snapshotsCap: repo.snapshotsCap, stateDir: repo.stateDir, repoRootCap: repo.rootCap },
           {
             paths,
             exclude,

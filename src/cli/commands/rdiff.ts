@@ -1,13 +1,12 @@
 import { Command, Option } from 'commander';
 import {
   concatBytes,
-  createDeltaEncoder,
-  createSignatureBuilder,
   loadSignature,
   minimumStrongLength,
   patchStream,
   type SignatureParams,
 } from '../../delta/index.js';
+import { openDeltaEncoder, openSignatureEncoder } from '../../delta/parallel/index.js';
 import { MAX_BLOCK_LENGTH } from '../../delta/signature-format.js';
 import { isTimefsError, TimefsError } from '../../model/errors.js';
 import { openInput, openOutput, openRandomAccess, type ByteInput, type ByteOutput } from '../byte-files.js';
@@ -84,27 +83,28 @@ function common(cmd: Command): Command {
 async function signatureAction(basisPath: string, sigPath: string, opts: SignatureCliOptions): Promise<void> {
   const input = await openInput(basisPath);
   await withOutput(sigPath, opts, input, async (output) => {
-    const builder = await createSignatureBuilder({
-      fileSize: input.size,
-      blockLength: opts.blockSize,
-      strongLength: opts.sumSize,
-      hash: opts.hash,
-      rollsum: opts.rollsum,
-    });
+    const builder = await openSignatureEncoder(
+      { fileSize: input.size, blockLength: opts.blockSize, strongLength: opts.sumSize, hash: opts.hash, rollsum: opts.rollsum },
+      { sizeHint: input.size },
+    );
     const { blockLength, strongLength } = builder.params;
     if (input.size !== undefined && (opts.sumSize ?? 0) > 0 && strongLength < minimumStrongLength(input.size, blockLength)) {
       process.stderr.write(
         `timefs: warning: strong sum length ${strongLength} is below the safe minimum ${minimumStrongLength(input.size, blockLength)} for ${basisPath}; deltas may be wrong (rdiff warns too)\n`,
       );
     }
-    const progress = new Progress('signature', input.size);
-    for await (const chunk of input.chunks(true)) {
-      await output.write(builder.update(chunk));
-      progress.add(chunk.length);
+    try {
+      const progress = new Progress('signature', input.size);
+      for await (const chunk of input.chunks(true)) {
+        await output.write(await builder.update(chunk));
+        progress.add(chunk.length);
+      }
+      await output.write(await builder.finish());
+      progress.done();
+    } finally {
+      await builder.close();
     }
-    await output.write(builder.finish());
-    progress.done();
-    return { params: describe(builder.params) };
+    return { params: describe(builder.params), threads: builder.threads };
   });
 }
 
@@ -113,15 +113,20 @@ async function deltaAction(sigPath: string, newPath: string, deltaPath: string, 
   const signature = await readSignature(sigPath);
   const input = await openInput(newPath);
   await withOutput(deltaPath, opts, input, async (output) => {
-    const encoder = await createDeltaEncoder(inFile(sigPath, () => loadSignature(signature)), { reuseOutput: true });
-    const progress = new Progress('delta', input.size);
-    for await (const chunk of input.chunks(true)) {
-      await output.write(encoder.update(chunk));
-      progress.add(chunk.length);
+    const loaded = inFile(sigPath, () => loadSignature(signature));
+    const encoder = await openDeltaEncoder(signature, loaded, { sizeHint: input.size, reuseOutput: true });
+    try {
+      const progress = new Progress('delta', input.size);
+      for await (const chunk of input.chunks(true)) {
+        await output.write(await encoder.update(chunk));
+        progress.add(chunk.length);
+      }
+      await output.write(await encoder.finish());
+      progress.done();
+    } finally {
+      await encoder.close();
     }
-    await output.write(encoder.finish());
-    progress.done();
-    return {};
+    return { threads: encoder.threads };
   });
 }
 

@@ -1,0 +1,240 @@
+/**
+ * Metadata indexes in the grid (docs/format.md §5): `ROOT/index/<snapshot name>` links an index
+ * node, an immutable directory `{base, d001, …}` whose content is `base` patched with the deltas
+ * in order, exactly like a file's version node. Reading checks the content against the hash on
+ * the link; writing stores a new index as one rdiff delta against the previous snapshot's index
+ * (two new objects: the delta and the node) until the chain grows too long.
+ */
+import { createBLAKE2b } from 'hash-wasm';
+import PQueue from 'p-queue';
+import { redactCap } from '../model/cap.js';
+import { REPO_LAYOUT, VERSION_NODE } from '../model/entry.js';
+import { isTimefsError, TimefsError } from '../model/errors.js';
+import { deltaOf, patchBytes, signatureOf } from '../delta/index.js';
+import type { CallOptions, NewChild, Store } from '../store/store.js';
+import { INDEX_FORMAT, splitIndex, type IndexHeader } from './index-format.js';
+
+/** Edge metadata of an `index/<name>` link. */
+export interface IndexLinkMeta {
+  timefs: {
+    index: typeof INDEX_FORMAT;
+    /** Read cap of the snapshot root the index describes (also in the header): stale when it differs. */
+    root: string;
+    /** Length and BLAKE2b-256 (hex) of the index text. */
+    size: number;
+    hash: string;
+    /** Number of deltas in the node. */
+    chain: number;
+  };
+}
+
+/** One `index/` link. */
+export interface IndexLink {
+  /** The snapshot name. */
+  name: string;
+  /** Cap of the index node (secret). */
+  cap: string;
+  root: string;
+  size: number;
+  hash: string;
+  chain: number;
+}
+
+/** A loaded, verified index. */
+export interface LoadedIndex {
+  link: IndexLink;
+  text: string;
+  header: IndexHeader;
+  lines: string[];
+}
+
+/** Longest chain before a new base is stored. */
+export const MAX_INDEX_CHAIN = 64;
+/** rdiff parameters of index deltas: short blocks, since a changed entry dirties one block. */
+const DELTA_SIGNATURE = { blockLength: 256, strongLength: 8 } as const;
+
+/** BLAKE2b-256 of `data` in lowercase hex. */
+async function blake2bHex(data: Uint8Array): Promise<string> {
+  const hasher = await createBLAKE2b(256);
+  hasher.init();
+  hasher.update(data);
+  return hasher.digest('hex');
+}
+
+/** The cap of `ROOT/index/`, or undefined when there is none yet. */
+export async function findIndexDir(store: Store, repoRootCap: string, options?: CallOptions): Promise<string | undefined> {
+  const entry = (await store.list(repoRootCap, options)).get(REPO_LAYOUT.index);
+  return entry?.kind === 'dir' ? entry.cap : undefined;
+}
+
+/** The cap of `ROOT/index/`, created when missing (needs the root's write cap). */
+export async function ensureIndexDir(store: Store, repoRootCap: string, options?: CallOptions): Promise<string> {
+  const existing = await findIndexDir(store, repoRootCap, options);
+  if (existing) return existing;
+  try {
+    await store.link(repoRootCap, REPO_LAYOUT.index, await store.mkdirMutable({}, options), undefined, options);
+  } catch (err) {
+    if (!isTimefsError(err, 'grid.conflict')) throw err; // another push made it first
+  }
+  const made = await findIndexDir(store, repoRootCap, options);
+  if (!made) throw new TimefsError('internal', `could not create ${REPO_LAYOUT.index}/ in the repository ${redactCap(repoRootCap)}`);
+  return made;
+}
+
+/** Every well-formed link in `index/`, by snapshot name. */
+export async function listIndexLinks(store: Store, indexDirCap: string | undefined, options?: CallOptions): Promise<Map<string, IndexLink>> {
+  const out = new Map<string, IndexLink>();
+  if (indexDirCap === undefined) return out;
+  for (const [name, entry] of await store.list(indexDirCap, options)) {
+    const m = (entry.metadata as Partial<IndexLinkMeta>).timefs;
+    if (entry.kind !== 'dir' || m?.index !== INDEX_FORMAT || typeof m.root !== 'string' || !Number.isSafeInteger(m.size) || typeof m.hash !== 'string' || !Number.isSafeInteger(m.chain)) continue;
+    out.set(name, { name, cap: entry.readCap, root: m.root, size: m.size, hash: m.hash, chain: m.chain });
+  }
+  return out;
+}
+
+/** Why an index could not be used. */
+export class IndexUnusable extends Error {}
+
+/**
+ * Reads index nodes, keeping the last few texts so that reading a chain snapshot after snapshot
+ * applies one delta each time instead of the whole chain.
+ */
+export class IndexReader {
+  private readonly recent = new Map<string, Uint8Array>();
+  private readonly parts = new Map<string, Promise<string[]>>();
+  private readonly objects = new Map<string, Promise<Uint8Array>>();
+  private readonly queue = new PQueue({ concurrency: 8 });
+
+  constructor(private readonly store: Store, private readonly keep = 2) {}
+
+  /**
+   * Starts fetching the nodes and parts of many indexes at once (a few requests at a time), so
+   * that reading them one after the other later waits for no round trip. Objects shared by
+   * several nodes are fetched once.
+   */
+  prefetch(links: Iterable<IndexLink>, options?: CallOptions): void {
+    for (const link of links) {
+      void this.partCaps(link.cap, options).then((caps) => { for (const cap of caps) void this.object(cap, options).catch(() => {}); }, () => {});
+    }
+  }
+
+  private object(cap: string, options?: CallOptions): Promise<Uint8Array> {
+    let pending = this.objects.get(cap);
+    if (!pending) {
+      pending = this.queue.add(() => this.store.get(cap, options)) as Promise<Uint8Array>;
+      this.objects.set(cap, pending);
+    }
+    return pending;
+  }
+
+  /**
+   * The verified text of the index a link names.
+   * @throws IndexUnusable when the node is malformed, a part is missing, or the hash differs
+   */
+  async load(link: IndexLink, options?: CallOptions): Promise<LoadedIndex> {
+    let parts: string[];
+    try {
+      parts = await this.partCaps(link.cap, options);
+    } catch (err) {
+      if (isTimefsError(err, 'grid.not-found', 'grid.gone', 'repo.bad-format')) throw new IndexUnusable(`the index of ${link.name} cannot be read: ${(err as Error).message}`);
+      throw err;
+    }
+    let start = parts.length;
+    let bytes: Uint8Array | undefined;
+    while (start > 0 && !(bytes = this.recent.get(parts.slice(0, start).join('\n')))) start--;
+    try {
+      if (!bytes) bytes = await this.object(parts[0] as string, options);
+      start = Math.max(start, 1);
+      const deltas = await Promise.all(parts.slice(start).map((cap) => this.object(cap, options)));
+      for (const [i, delta] of deltas.entries()) {
+        bytes = await patchBytes(bytes, delta);
+        this.remember(parts.slice(0, start + i + 1).join('\n'), bytes);
+      }
+      this.remember(parts.join('\n'), bytes);
+      for (const cap of parts) this.objects.delete(cap);
+    } catch (err) {
+      if (isTimefsError(err, 'grid.not-found', 'grid.gone') || (err instanceof TimefsError && err.code.startsWith('delta.'))) {
+        throw new IndexUnusable(`the index of ${link.name} cannot be rebuilt: ${(err as Error).message}`);
+      }
+      throw err;
+    }
+    if (bytes.length !== link.size || (await blake2bHex(bytes)) !== link.hash) throw new IndexUnusable(`the index of ${link.name} does not match its recorded hash`);
+    const text = Buffer.from(bytes).toString('utf8');
+    try {
+      const { header, lines } = splitIndex(text);
+      if (header.root !== link.root) throw new IndexUnusable(`the index of ${link.name} names another snapshot root than its link`);
+      return { link, text, header, lines };
+    } catch (err) {
+      if (err instanceof IndexUnusable) throw err;
+      throw new IndexUnusable(`the index of ${link.name} is malformed: ${(err as Error).message}`);
+    }
+  }
+
+  private remember(key: string, bytes: Uint8Array): void {
+    this.recent.delete(key);
+    this.recent.set(key, bytes);
+    while (this.recent.size > this.keep) this.recent.delete(this.recent.keys().next().value as string);
+  }
+
+  /** The caps of `base`, `d001`, … of a node, in order. */
+  partCaps(nodeCap: string, options?: CallOptions): Promise<string[]> {
+    let pending = this.parts.get(nodeCap);
+    if (!pending) {
+      pending = this.queue.add(() => this.listParts(nodeCap, options)) as Promise<string[]>;
+      this.parts.set(nodeCap, pending);
+    }
+    return pending;
+  }
+
+  private async listParts(nodeCap: string, options?: CallOptions): Promise<string[]> {
+    const listing = await this.store.list(nodeCap, options);
+    const base = listing.get(VERSION_NODE.base);
+    if (!base) throw new TimefsError('repo.bad-format', `an index node has no ${VERSION_NODE.base}`);
+    const caps = [base.readCap];
+    for (let i = 1; listing.has(VERSION_NODE.deltaName(i)); i++) caps.push(listing.get(VERSION_NODE.deltaName(i))!.readCap);
+    return caps;
+  }
+}
+
+/** The index of one snapshot before it, to store the new one as a delta against. */
+export interface IndexBasis {
+  loaded: LoadedIndex;
+}
+
+/**
+ * Stores `text` as the index of snapshot `name` and links it (replacing an existing link):
+ * as a delta against `basis` when given and its chain is short enough, else as a new base.
+ * Returns the new link.
+ */
+export async function writeIndex(store: Store, indexDirCap: string, name: string, rootCap: string, text: string, basis?: IndexBasis, options?: CallOptions): Promise<IndexLink> {
+  const bytes = new Uint8Array(Buffer.from(text, 'utf8'));
+  const children: Record<string, NewChild> = {};
+  let chain = 0;
+  if (basis && basis.loaded.link.chain < MAX_INDEX_CHAIN) {
+    const listing = await store.list(basis.loaded.link.cap, options);
+    let deltaBytes = 0;
+    for (const [child, entry] of listing) {
+      if (child !== VERSION_NODE.base && !/^d\d{3,}$/.test(child)) continue;
+      children[child] = { cap: entry.readCap, metadata: entry.metadata };
+      if (child !== VERSION_NODE.base) deltaBytes += entry.size ?? 0;
+    }
+    const old = new Uint8Array(Buffer.from(basis.loaded.text, 'utf8'));
+    const delta = await deltaOf(await signatureOf(old, DELTA_SIGNATURE), bytes);
+    if (deltaBytes + delta.length <= bytes.length / 2) {
+      chain = basis.loaded.link.chain + 1;
+      children[VERSION_NODE.deltaName(chain)] = { cap: await store.putImmutable(delta, options), metadata: { timefs: { role: 'delta', size: delta.length } } };
+    }
+  }
+  if (chain === 0) {
+    for (const key of Object.keys(children)) delete children[key];
+    children[VERSION_NODE.base] = { cap: await store.putImmutable(bytes, options), metadata: { timefs: { role: 'base', size: bytes.length } } };
+  }
+  const nodeCap = await store.mkdirImmutable(children, options);
+  const meta: IndexLinkMeta = { timefs: { index: INDEX_FORMAT, root: rootCap, size: bytes.length, hash: await blake2bHex(bytes), chain } };
+  const existing = (await store.list(indexDirCap, options)).get(name);
+  if (existing?.readCap === nodeCap) return { name, cap: nodeCap, ...meta.timefs };
+  if (existing) await store.unlink(indexDirCap, name, options);
+  await store.link(indexDirCap, name, nodeCap, meta as unknown as Record<string, unknown>, options);
+  return { name, cap: nodeCap, ...meta.timefs };
+}

@@ -1,0 +1,81 @@
+/**
+ * A {@link DirectoryLister} answered from snapshots' metadata indexes (docs/format.md §5) where
+ * they exist, and from the grid's listings where they do not. Registering an index skips every
+ * subtree whose directory cap is already known, so a hundred snapshots that share most of their
+ * tree cost about as much memory as one.
+ */
+import { rawNameBytes } from '../model/names.js';
+import type { CallOptions } from '../store/store.js';
+import { linePath, parseRecord } from '../tree-index/index-format.js';
+import type { LoadedIndex } from '../tree-index/index-store.js';
+import type { TreeEntry } from './entry-decode.js';
+import type { DirectoryLister } from './path-states.js';
+
+interface Parsed {
+  path: string;
+  entry: TreeEntry;
+}
+
+interface OpenDir {
+  path: string;
+  cap: string;
+  children: TreeEntry[];
+}
+
+/** Directory listings from indexes, with a fallback for directories no index describes. */
+export class IndexedLister implements DirectoryLister {
+  private readonly dirs = new Map<string, readonly TreeEntry[]>();
+  private readonly lines = new Map<string, Parsed>();
+  /** Listings served from indexes and from the fallback. */
+  readonly stats = { fromIndex: 0, fromGrid: 0 };
+
+  constructor(private readonly fallback: DirectoryLister) {}
+
+  /** True when the directory `cap` is described by a registered index. */
+  knows(cap: string): boolean {
+    return this.dirs.has(cap);
+  }
+
+  /** Adds the directories of one verified index. */
+  register(index: Pick<LoadedIndex, 'header' | 'lines'>): void {
+    if (this.dirs.has(index.header.root)) return;
+    const stack: OpenDir[] = [{ path: '', cap: index.header.root, children: [] }];
+    let skip: string | undefined;
+    for (const line of index.lines) {
+      const { path, entry } = this.parse(line);
+      if (skip !== undefined && path.startsWith(skip)) continue;
+      skip = undefined;
+      while (stack.length > 1 && !path.startsWith(`${stack.at(-1)!.path}/`)) this.close(stack.pop()!);
+      stack.at(-1)!.children.push(entry);
+      if (entry.meta.type !== 'dir') continue;
+      if (this.dirs.has(entry.cap)) skip = `${path}/`;
+      else stack.push({ path, cap: entry.cap, children: [] });
+    }
+    while (stack.length > 0) this.close(stack.pop()!);
+  }
+
+  async list(dirCap: string, options?: CallOptions): Promise<readonly TreeEntry[]> {
+    const known = this.dirs.get(dirCap);
+    if (known) {
+      this.stats.fromIndex++;
+      return known;
+    }
+    this.stats.fromGrid++;
+    return this.fallback.list(dirCap, options);
+  }
+
+  private close(dir: OpenDir): void {
+    dir.children.sort((a, b) => Buffer.compare(a.rawName, b.rawName));
+    this.dirs.set(dir.cap, dir.children);
+  }
+
+  private parse(line: string): Parsed {
+    const known = this.lines.get(line);
+    if (known) return known;
+    const record = parseRecord(line);
+    const name = record.path.at(-1) as string;
+    const parsed = { path: linePath(line), entry: { name, rawName: new Uint8Array(rawNameBytes(name, record.meta.rawName)), cap: record.cap, meta: record.meta } };
+    this.lines.set(line, parsed);
+    return parsed;
+  }
+}
