@@ -3,7 +3,7 @@
  * command's output: no whole cap, ever, except from `timefs key` (the recovery sheet).
  */
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 
 const repoRoot = resolve(new URL('../..', import.meta.url).pathname);
@@ -33,7 +33,7 @@ export function wholeCapsIn(text: string): string[] {
 export function assertCapsQuiet(args: readonly string[], ...outputs: ReadonlyArray<string | Buffer>): void {
   if (args[0] === 'key') return;
   for (const output of outputs) {
-    const text = typeof output === 'string' ? output : output.toString('latin1');
+    const text = typeof output === 'string' ? output : output.toString('utf8');
     const leaks = wholeCapsIn(text);
     assert.equal(leaks.length, 0, `\`timefs ${args[0] ?? ''}\` printed ${leaks.length} whole cap(s): ${leaks.map((c) => c.slice(0, c.indexOf(':', 4) + 1)).join(', ')}…`);
   }
@@ -60,17 +60,43 @@ export function runTimefs(args: readonly string[], options: { env?: NodeJS.Proce
   return result;
 }
 
-/** {@link runTimefs} without blocking, so independent commands can run side by side. */
-export function runTimefsAsync(args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+/** The outcome of one CLI run, with stdout as bytes (for `cat` and deltas). */
+export interface CliBytesRun {
+  code: number | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
+/**
+ * Run `timefs ARGS` without blocking (independent commands can run side by side), checking that
+ * its output keeps caps quiet. `closeStdoutEarly` closes the pipe after the first chunk, like
+ * `timefs cat … | head -c 10`.
+ */
+export function spawnTimefs(args: readonly string[], options: { env?: NodeJS.ProcessEnv; closeStdoutEarly?: boolean } = {}): Promise<CliBytesRun> {
   return new Promise((resolveRun, reject) => {
-    execFile(process.execPath, [...TIMEFS_CLI, ...args], { cwd: repoRoot, env: options.env ?? process.env, maxBuffer: 1 << 26 }, (err, stdout, stderr) => {
-      const status = err ? (typeof err.code === 'number' ? err.code : null) : 0;
+    const child = spawn(process.execPath, [...TIMEFS_CLI, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => {
+      out.push(b);
+      if (options.closeStdoutEarly) child.stdout.destroy();
+    });
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const run = { code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() };
       try {
-        assertCapsQuiet(args, stdout, stderr);
-        resolveRun({ status, stdout, stderr });
+        assertCapsQuiet(args, run.stdout, run.stderr);
+        resolveRun(run);
       } catch (leak) {
         reject(leak);
       }
     });
   });
+}
+
+/** {@link spawnTimefs} with text output, shaped like {@link runTimefs}. */
+export async function runTimefsAsync(args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+  const run = await spawnTimefs(args, options);
+  return { status: run.code, stdout: run.stdout.toString(), stderr: run.stderr };
 }

@@ -110,6 +110,7 @@ describe('the caps-quiet check used by every CLI test', () => {
     assert.deepEqual(wholeCapsIn('URI:DIR2:re5nzs… and URI:DIR2-RO:… and a URI:DIR2: cap'), []);
     assert.throws(() => assertCapsQuiet(['ls'], `oops ${WRITE}`), /timefs ls` printed 1 whole cap/);
     assert.throws(() => assertCapsQuiet(['ls'], Buffer.from(`bytes ${WRITE}`)));
+    assert.doesNotThrow(() => assertCapsQuiet(['ls'], Buffer.from('listing of URI:DIR2:re5nzs…: failed')), 'bytes are read as UTF-8, so … counts');
     assert.doesNotThrow(() => assertCapsQuiet(['key'], WRITE), 'only timefs key may');
   });
 });
