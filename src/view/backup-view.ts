@@ -28,6 +28,8 @@ export interface BackupViewParts {
   owner: { uid: number; gid: number };
   /** One line per notable event (hash mismatches); never receives a cap. */
   log: (line: string) => void;
+  /** Show only this host's snapshots (`mount --host`). */
+  host?: string;
   /** Most paths whose history is kept in memory (default 1,000). */
   historyPaths?: number;
 }
@@ -169,7 +171,8 @@ export class BackupView implements MountSource {
   }
 
   private async resolve(path: readonly string[], signal?: AbortSignal): Promise<Resolved> {
-    const all = await this.parts.feed.snapshots(signal);
+    const listed = await this.parts.feed.snapshots(signal);
+    const all = this.parts.host === undefined ? listed : listed.filter((s) => s.host === this.parts.host);
     const hosts = hostsOf(all);
     if (hosts.length < 2 || path[0] !== HOSTS_NAME) return this.resolveScope(all, path, '', hosts.length > 1, signal);
     const mtimeMs = all[all.length - 1]?.timeMs ?? 0;
