@@ -53,6 +53,8 @@ export async function readPass(path: Buffer, spoolDir: string, engine: DeltaEngi
   } catch (err) {
     throw new SkipFile(describe(err));
   }
+  let sigEncoder: StreamEncoder | undefined;
+  let deltaEncoder: StreamEncoder | undefined;
   try {
     const stat = await handle.stat({ bigint: true });
     if (stat.isDirectory()) throw new SkipFile('replaced by a directory since the scan');
@@ -61,8 +63,9 @@ export async function readPass(path: Buffer, spoolDir: string, engine: DeltaEngi
     const wants = plan(size);
     const hasher = await createBLAKE2b(256);
     hasher.init();
-    const sigEncoder = wants.signature ? await engine.signature(size, wants.signature.blockLength, wants.signature.strongLength) : undefined;
-    const deltaEncoder: StreamEncoder | undefined = wants.oldSignature ? await engine.delta(wants.oldSignature) : undefined;
+    const both = wants.signature !== undefined && wants.oldSignature !== undefined;
+    sigEncoder = wants.signature ? await engine.signature(size, wants.signature.blockLength, wants.signature.strongLength, both) : undefined;
+    deltaEncoder = wants.oldSignature ? await engine.delta(wants.oldSignature, size, both) : undefined;
     const signature = sigEncoder ? new SpillSink(spoolDir, SIDE_MEMORY) : undefined;
     const delta = deltaEncoder ? new SpillSink(spoolDir, SIDE_MEMORY) : undefined;
     const copy = wants.copy ? new SpillSink(spoolDir, wants.copy.memoryLimit) : undefined;
@@ -85,8 +88,8 @@ export async function readPass(path: Buffer, spoolDir: string, engine: DeltaEngi
         const chunk = buf.subarray(0, got);
         read += got;
         hasher.update(chunk);
-        if (sigEncoder && signature) await signature.write(sigEncoder.update(chunk));
-        if (deltaEncoder && delta) await delta.write(deltaEncoder.update(chunk));
+        if (sigEncoder && signature) await signature.write(await sigEncoder.update(chunk));
+        if (deltaEncoder && delta) await delta.write(await deltaEncoder.update(chunk));
         if (copy) await copy.write(chunk);
         yield chunk;
       }
@@ -104,8 +107,8 @@ export async function readPass(path: Buffer, spoolDir: string, engine: DeltaEngi
     } else {
       for await (const _ of chunks());
     }
-    if (sigEncoder && signature) await signature.write(sigEncoder.finish());
-    if (deltaEncoder && delta) await delta.write(deltaEncoder.finish());
+    if (sigEncoder && signature) await signature.write(await sigEncoder.finish());
+    if (deltaEncoder && delta) await delta.write(await deltaEncoder.finish());
     for (const sink of [signature, delta, copy]) await sink?.finish();
     const afterStat = await handle.stat({ bigint: true });
     const after = fingerprintOf(afterStat);
@@ -117,6 +120,8 @@ export async function readPass(path: Buffer, spoolDir: string, engine: DeltaEngi
     if (cap !== undefined && stable) result.cap = cap;
     return result;
   } finally {
+    await sigEncoder?.close();
+    await deltaEncoder?.close();
     await handle.close();
   }
 }
