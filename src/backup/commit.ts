@@ -1,9 +1,12 @@
 /**
  * Stage 3 of a push: build the snapshot's directories bottom-up from the pending entries (a
  * pre-order walk, so one open directory per depth is in memory), reuse every directory whose body
- * was made before (no request), and return the root cap.
+ * was made before (no request), and return the root cap. A directory is created as soon as its
+ * last child is known, while the walk goes on: creations across the whole tree overlap, up to
+ * {@link DIR_CONCURRENCY} in flight, and a parent waits only for its own children.
  */
 import { createHash } from 'node:crypto';
+import PQueue from 'p-queue';
 import type { Catalog } from '../catalog/catalog.js';
 import { displayPath, isBelow, keyComponents } from '../catalog/path-key.js';
 import type { PendingEntry } from '../catalog/records.js';
@@ -13,31 +16,45 @@ import { edgeNamesFor } from '../model/names.js';
 import type { NewChild, Store } from '../store/store.js';
 import type { PushEvents, PushStats } from './events.js';
 
+/** Directory creations in flight at once during a commit. */
+export const DIR_CONCURRENCY = 8;
+/** Closed directories waiting for a slot before the walk pauses (bounds memory). */
+const MAX_WAITING_DIRS = 64;
+
 interface OpenDir {
   key: Buffer;
   meta: EntryMeta;
   names: Buffer[];
-  children: Array<{ cap: string; meta: EntryMeta }>;
+  children: Array<{ cap: string | Promise<string>; meta: EntryMeta }>;
 }
 
 /** Builds the tree of the pending snapshot; returns the cap of its root (`/`). */
 export async function buildSnapshotTree(store: Store, catalog: Catalog, stats: PushStats, events: PushEvents = {}): Promise<string> {
   const stack: OpenDir[] = [];
   let emptyCap: string | undefined;
-  let rootCap: string | undefined;
+  let rootCap: Promise<string> | undefined;
+  const queue = new PQueue({ concurrency: DIR_CONCURRENCY });
+  let failure: unknown;
 
-  const close = async (): Promise<void> => {
+  const close = (): void => {
     const dir = stack.pop()!;
-    const cap = await makeDir(store, catalog, dir, stats);
+    const made = (async () => {
+      const children = await Promise.all(dir.children.map(async (c) => ({ cap: await c.cap, meta: c.meta })));
+      // Children were queued before their parent, so waiting here never holds a slot.
+      return queue.add(() => makeDir(store, catalog, { ...dir, children }, stats));
+    })();
+    made.catch((err: unknown) => { failure ??= err; });
     const parent = stack.at(-1);
     if (parent) {
       parent.names.push(lastName(dir.key));
-      parent.children.push({ cap, meta: dir.meta });
-    } else rootCap = cap;
+      parent.children.push({ cap: made, meta: dir.meta });
+    } else rootCap = made;
   };
 
   for await (const [key, entry] of catalog.pending()) {
-    while (stack.length > 0 && !isBelow(key, stack.at(-1)!.key)) await close();
+    if (failure !== undefined) break;
+    if (queue.size > MAX_WAITING_DIRS) await queue.onSizeLessThan(MAX_WAITING_DIRS / 2);
+    while (stack.length > 0 && !isBelow(key, stack.at(-1)!.key)) close();
     if (entry.meta.type === 'dir' && entry.cap === undefined) {
       if (stack.length === 0 && key.length !== 0) throw new TimefsError('internal', `pending snapshot has no root above ${displayPath(key)}`);
       stack.push({ key, meta: entry.meta, names: [], children: [] });
@@ -54,17 +71,23 @@ export async function buildSnapshotTree(store: Store, catalog: Catalog, stats: P
     parent.names.push(lastName(key));
     parent.children.push(resolved);
   }
-  while (stack.length > 0) await close();
-  if (rootCap === undefined) throw new TimefsError('internal', 'the pending snapshot is empty');
-  return rootCap;
+  while (stack.length > 0) close();
+  if (rootCap === undefined) {
+    await queue.onIdle();
+    if (failure !== undefined) throw failure;
+    throw new TimefsError('internal', 'the pending snapshot is empty');
+  }
+  const cap = await rootCap;
+  await queue.onIdle();
+  return cap;
 }
 
 async function resolveEntry(catalog: Catalog, key: Buffer, entry: PendingEntry, emptyCap: () => Promise<string>): Promise<{ cap: string; meta: EntryMeta } | undefined> {
   if (entry.linkOf !== undefined) {
     const first = await catalog.getPending(Buffer.from(entry.linkOf, 'hex'));
     if (first?.cap === undefined) return undefined;
-    const { hash, storage, chain, pack, size } = first.meta;
-    return { cap: first.cap, meta: { ...entry.meta, size, ...defined({ hash, storage, chain, pack }) } };
+    const { hash, storage, chain, pack, sig, size } = first.meta;
+    return { cap: first.cap, meta: { ...entry.meta, size, ...defined({ hash, storage, chain, pack, sig }) } };
   }
   if (entry.cap !== undefined) return { cap: entry.cap, meta: entry.meta };
   if (entry.meta.type === 'file' || entry.meta.type === 'symlink') {
@@ -87,7 +110,7 @@ export function directoryBody(names: readonly Buffer[], entries: ReadonlyArray<{
   return children;
 }
 
-async function makeDir(store: Store, catalog: Catalog, dir: OpenDir, stats: PushStats): Promise<string> {
+async function makeDir(store: Store, catalog: Catalog, dir: { names: Buffer[]; children: Array<{ cap: string; meta: EntryMeta }> }, stats: PushStats): Promise<string> {
   const children = directoryBody(dir.names, dir.children);
   const hash = bodyHash(children);
   const known = await catalog.getDir(hash);

@@ -9,6 +9,7 @@ import { createBLAKE2b } from 'hash-wasm';
 import type { Store } from '../store/store.js';
 import type { DeltaEngine, StreamEncoder } from './delta-engine.js';
 import { changedWhileReading, fingerprintOf, type Fingerprint } from './fingerprint.js';
+import { SIG_HEADER_LENGTH } from '../delta/signature-format.js';
 import { SpillSink } from './spool.js';
 
 /** What one pass should produce, decided once the file's size is known. */
@@ -21,6 +22,11 @@ export interface PassPlan {
   copy?: { memoryLimit: number };
   /** Stream the content to the grid as it is read. */
   upload?: Store;
+  /**
+   * With `upload` and `signature`: the uploaded object is the content followed by its signature
+   * (a one-member pack, see docs/format.md), so a new large file costs one object.
+   */
+  appendSignature?: boolean;
 }
 
 /** The outcome of a pass. */
@@ -33,6 +39,8 @@ export interface PassResult {
   copy?: SpillSink;
   /** Cap of the streamed upload. */
   cap?: string;
+  /** With `appendSignature`: where the signature sits in the uploaded object. */
+  signatureAt?: { offset: number; size: number };
   /** Fingerprint after the read. */
   after: Fingerprint;
   /** False when the file moved while it was read: the outputs may mix two versions. */
@@ -95,10 +103,21 @@ export async function readPass(path: Buffer, spoolDir: string, engine: DeltaEngi
       }
     };
 
+    const sigLength = wants.appendSignature && wants.signature ? signatureLength(size, wants.signature.blockLength, wants.signature.strongLength) : 0;
+    const body = async function* (): AsyncGenerator<Uint8Array> {
+      yield* chunks();
+      if (sigLength === 0 || read !== size) return;
+      await signature!.write(await sigEncoder!.finish());
+      await signature!.finish();
+      const sig = signature!.body();
+      if (sig instanceof Uint8Array) yield sig;
+      else yield* sig.stream;
+    };
+
     let cap: string | undefined;
     if (wants.upload) {
       try {
-        cap = await wants.upload.putImmutable({ stream: chunks(), size });
+        cap = await wants.upload.putImmutable({ stream: body(), size: size + sigLength });
       } catch (err) {
         if (err instanceof SkipFile) throw err;
         if (!shrank) throw err;
@@ -107,7 +126,7 @@ export async function readPass(path: Buffer, spoolDir: string, engine: DeltaEngi
     } else {
       for await (const _ of chunks());
     }
-    if (sigEncoder && signature) await signature.write(await sigEncoder.finish());
+    if (sigEncoder && signature && !(sigLength > 0 && cap !== undefined)) await signature.write(await sigEncoder.finish());
     if (deltaEncoder && delta) await delta.write(await deltaEncoder.finish());
     for (const sink of [signature, delta, copy]) await sink?.finish();
     const afterStat = await handle.stat({ bigint: true });
@@ -117,13 +136,21 @@ export async function readPass(path: Buffer, spoolDir: string, engine: DeltaEngi
     if (signature) result.signature = signature;
     if (delta) result.delta = delta;
     if (copy) result.copy = copy;
-    if (cap !== undefined && stable) result.cap = cap;
+    if (cap !== undefined && stable) {
+      result.cap = cap;
+      if (sigLength > 0) result.signatureAt = { offset: size, size: sigLength };
+    }
     return result;
   } finally {
     await sigEncoder?.close();
     await deltaEncoder?.close();
     await handle.close();
   }
+}
+
+/** Length of an rdiff signature: the 12-byte header and, per block, a 4-byte weak and a strong sum. */
+export function signatureLength(size: number, blockLength: number, strongLength: number): number {
+  return SIG_HEADER_LENGTH + Math.ceil(size / blockLength) * (4 + strongLength);
 }
 
 /** Drops every spooled output of a pass. */

@@ -19,12 +19,16 @@ interface Member {
   fp: Fingerprint;
 }
 
+/** Pack uploads in flight at once. */
+export const PACK_UPLOADS = 3;
+
 /** Collects small files into packs and records them when a pack is uploaded. */
 export class Packer {
   private parts: Uint8Array[] = [];
   private members: Member[] = [];
   private size = 0;
-  private flushing: Promise<void> = Promise.resolve();
+  private readonly inFlight = new Set<Promise<void>>();
+  private failure: unknown;
 
   constructor(
     private readonly store: Store,
@@ -39,33 +43,40 @@ export class Packer {
     this.members.push({ key, offset: this.size, meta, fp });
     this.parts.push(content);
     this.size += content.length;
-    if (this.size >= this.maxBytes || this.members.length >= this.maxMembers) await this.flush();
+    if (this.size >= this.maxBytes || this.members.length >= this.maxMembers) await this.flush(false);
   }
 
-  /** Uploads and records whatever is collected (one flush at a time). */
-  async flush(): Promise<void> {
+  /** Uploads and records whatever is collected; up to {@link PACK_UPLOADS} packs upload at once, the last flush waits for all. */
+  async flush(final = true): Promise<void> {
     const members = this.members;
     const body = Buffer.concat(this.parts);
     this.members = [];
     this.parts = [];
     this.size = 0;
-    const previous = this.flushing;
-    const run = async () => {
-      await previous;
-      if (members.length === 0) return;
-      const cap = await this.store.putImmutable(body);
-      this.stats.uploads++;
-      this.stats.bytesUploaded += body.length;
-      const ops: CatalogOp[] = [];
-      for (const m of members) {
-        const meta: EntryMeta = { ...m.meta, storage: 'packed', pack: { offset: m.offset } };
-        delete meta.chain;
-        const record: PathRecord = { fp: m.fp, meta, cap };
-        ops.push({ put: 'paths', key: m.key, value: record }, { put: 'pending', key: m.key, value: { meta, cap } }, { del: 'queue', key: m.key });
-      }
-      await this.catalog.write(ops);
-    };
-    this.flushing = run();
-    await this.flushing;
+    if (this.failure !== undefined) throw this.failure;
+    if (members.length > 0) {
+      while (this.inFlight.size >= PACK_UPLOADS) await Promise.race(this.inFlight);
+      const run = this.upload(body, members);
+      this.inFlight.add(run);
+      void run.then(() => this.inFlight.delete(run), (err: unknown) => { this.failure ??= err; this.inFlight.delete(run); });
+      if (!final) return;
+    }
+    await Promise.all(this.inFlight);
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  private async upload(body: Buffer, members: Member[]): Promise<void> {
+    const cap = await this.store.putImmutable(body);
+    this.stats.uploads++;
+    this.stats.bytesUploaded += body.length;
+    const ops: CatalogOp[] = [];
+    for (const m of members) {
+      const meta: EntryMeta = { ...m.meta, storage: 'packed', pack: { offset: m.offset } };
+      delete meta.chain;
+      delete meta.sig;
+      const record: PathRecord = { fp: m.fp, meta, cap };
+      ops.push({ put: 'paths', key: m.key, value: record }, { put: 'pending', key: m.key, value: { meta, cap } }, { del: 'queue', key: m.key });
+    }
+    await this.catalog.write(ops);
   }
 }

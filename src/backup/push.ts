@@ -27,6 +27,9 @@ import { runJob, type JobContext } from './upload-job.js';
 import { retryUnhappyUploads } from '../store/unhappy-retry.js';
 import { indexNewSnapshot, type IndexedSnapshot } from '../tree-index/index-update.js';
 
+/** Upload jobs in flight at once: enough to keep the client node busy at 0 ms and to hide latency at 50 ms. */
+export const UPLOAD_JOBS = 8;
+
 /** Where a push writes. */
 export interface PushTarget {
   store: Store;
@@ -51,7 +54,7 @@ export interface PushOptions {
   policy?: Partial<StoragePolicy>;
   /** Pack small files into shared objects (default true). */
   pack?: boolean;
-  /** Concurrent upload jobs (default 4). */
+  /** Concurrent upload jobs (default {@link UPLOAD_JOBS}). */
   concurrency?: number;
   /** Host name recorded in the snapshot (default: this machine's); names the source with the paths. */
   host?: string;
@@ -194,7 +197,7 @@ async function catalogIsStale(target: PushTarget): Promise<boolean> {
 }
 
 async function drainQueue(target: PushTarget, options: PushOptions, spoolDir: string, stats: PushStats, events: PushEvents): Promise<void> {
-  const concurrency = options.concurrency ?? 4;
+  const concurrency = options.concurrency ?? UPLOAD_JOBS;
   const ctx: JobContext = {
     store: target.store,
     catalog: target.catalog,

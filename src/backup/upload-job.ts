@@ -9,6 +9,7 @@ import { displayPath, keyToPath } from '../catalog/path-key.js';
 import type { ChainInfo, PathRecord, PendingEntry, UploadJob } from '../catalog/records.js';
 import { VERSION_NODE, type EntryMeta, type VersionPartMeta } from '../model/entry.js';
 import type { NewChild, Store } from '../store/store.js';
+import { TimefsError } from '../model/errors.js';
 import type { DeltaEngine } from './delta-engine.js';
 import type { Packer } from './packer.js';
 import { loadChainSignature, SIGNATURE_CHAIN, signatureDelta } from './signature-chain.js';
@@ -75,7 +76,8 @@ async function symlinkJob(ctx: JobContext, key: Buffer, pending: PendingEntry): 
   if (previous?.meta.type === 'symlink' && previous.target === encoded) cap = previous.cap;
   else {
     cap = await ctx.store.putImmutable(target);
-    count(ctx.stats, target.length);
+    // A short target is a LIT cap, computed locally: no object, no request.
+    if (!cap.startsWith('URI:LIT:')) count(ctx.stats, target.length);
   }
   const meta: EntryMeta = { ...pending.meta, ...entryMetaOf(stat), size: target.length };
   const record: PathRecord = { fp: fingerprintOf(stat), meta, cap, target: encoded };
@@ -87,21 +89,20 @@ async function fileJob(ctx: JobContext, key: Buffer, pending: PendingEntry): Pro
   const path = keyToPath(key);
   const previous = await ctx.catalog.getPath(key);
   const chain = previous?.meta.type === 'file' && previous.meta.storage === 'chain' ? previous.chain : undefined;
-  const prevVersion: PreviousVersion | undefined = chain ? { chainLength: chain.deltas.length, hasSignature: true } : undefined;
+  // A large file pushed new is one object holding its content and then its signature.
+  const packedSig = previous?.meta.type === 'file' && previous.meta.storage === 'packed' && previous.meta.sig && previous.meta.pack?.offset === 0 ? previous.meta.sig : undefined;
+  const prevVersion: PreviousVersion | undefined = chain ? { chainLength: chain.deltas.length, hasSignature: true } : packedSig ? { chainLength: 0, hasSignature: true } : undefined;
   const startNs = BigInt(Date.now()) * 1_000_000n;
   let oldSignature: Uint8Array | undefined;
+  const selfPack = (size: number): PassPlan => ({ signature: { blockLength: chooseBlockLength(size), strongLength: STRONG_LEN }, upload: store, appendSignature: true });
   const planFor = (size: number, allowUpload: boolean): PassPlan => {
-    const plan: PassPlan = {};
-    if (size <= policy.smallFileBytes) {
-      plan.copy = { memoryLimit: policy.smallFileBytes };
-      return plan;
-    }
-    plan.signature = { blockLength: chooseBlockLength(size), strongLength: STRONG_LEN };
-    if (oldSignature && shouldTryDelta(size, prevVersion, policy)) plan.oldSignature = oldSignature;
-    else if (allowUpload) plan.upload = store;
-    return plan;
+    if (size <= policy.smallFileBytes) return { copy: { memoryLimit: policy.smallFileBytes } };
+    if (oldSignature && shouldTryDelta(size, prevVersion, policy)) return { signature: { blockLength: chooseBlockLength(size), strongLength: STRONG_LEN }, oldSignature };
+    return allowUpload ? selfPack(size) : { signature: { blockLength: chooseBlockLength(size), strongLength: STRONG_LEN } };
   };
-  if (chain && shouldTryDelta(pending.meta.size, prevVersion, policy)) oldSignature = await loadChainSignature(store, chain);
+  if (shouldTryDelta(pending.meta.size, prevVersion, policy)) {
+    oldSignature = chain ? await loadChainSignature(store, chain) : await store.getRange(previous!.cap, packedSig!.offset, packedSig!.size);
+  }
 
   const copies: SpillSink[] = [];
   // A pass that streams to the grid is redone whole if the grid refuses the upload for a moment.
@@ -110,12 +111,13 @@ async function fileJob(ctx: JobContext, key: Buffer, pending: PendingEntry): Pro
   try {
     stats.bytesRead += pass.result.size;
     const size = pass.result.size;
-    const fileMeta = { ...pending.meta, ...entryMetaOf(pass.result.stat), size, hash: pass.result.hash };
+    const fileMeta: EntryMeta = { ...pending.meta, ...entryMetaOf(pass.result.stat), size, hash: pass.result.hash };
     const fp = storedFingerprint(pass.result.after, startNs);
     if (previous && previous.meta.type === 'file' && previous.meta.hash === pass.result.hash && previous.meta.size === size) {
       const meta: EntryMeta = { ...fileMeta, storage: previous.meta.storage ?? 'whole' };
       if (previous.meta.chain !== undefined) meta.chain = previous.meta.chain;
       if (previous.meta.pack !== undefined) meta.pack = previous.meta.pack;
+      if (previous.meta.sig !== undefined) meta.sig = previous.meta.sig;
       return recordOps(key, { fp, meta, cap: previous.cap, ...(previous.chain ? { chain: previous.chain } : {}) });
     }
     const deltaBytes = pass.result.delta?.size;
@@ -130,45 +132,48 @@ async function fileJob(ctx: JobContext, key: Buffer, pending: PendingEntry): Pro
       stats.wholeFiles++;
       return recordOps(key, { fp, meta: { ...fileMeta, storage: 'whole' }, cap });
     }
-    let baseCap = pass.result.cap;
-    if (choice === 'new-chain' && baseCap === undefined) {
-      // Pass 1 computed a delta or no upload: read again, streaming to the grid (its own hash and signature).
-      await discardPass(pass.result);
-      const fromCopy = pass.source !== path;
-      const first = pass.result;
-      const source = pass.source;
-      pass = await retryWhileUnhappy(() => stablePass(ctx, source, fromCopy ? SPOOL_COPY : startNs, () => ({ signature: { blockLength: chooseBlockLength(size), strongLength: STRONG_LEN }, upload: store })));
-      if (pass.copy) copies.push(pass.copy);
-      if (fromCopy) {
-        pass.result.after = first.after;
-        pass.result.stat = first.stat;
+    if (choice === 'new-chain') {
+      if (pass.result.cap === undefined) {
+        // Pass 1 computed a delta or could not upload: read again, streaming to the grid (its own hash and signature).
+        await discardPass(pass.result);
+        const fromCopy = pass.source !== path;
+        const first = pass.result;
+        const source = pass.source;
+        pass = await retryWhileUnhappy(() => stablePass(ctx, source, fromCopy ? SPOOL_COPY : startNs, selfPack));
+        if (pass.copy) copies.push(pass.copy);
+        if (fromCopy) {
+          pass.result.after = first.after;
+          pass.result.stat = first.stat;
+        }
+        stats.bytesRead += pass.result.size;
+        fileMeta.size = pass.result.size;
+        fileMeta.hash = pass.result.hash;
       }
-      stats.bytesRead += pass.result.size;
-      baseCap = pass.result.cap;
-      fileMeta.size = pass.result.size;
-      fileMeta.hash = pass.result.hash;
+      const at = pass.result.signatureAt;
+      if (pass.result.cap === undefined || at === undefined) throw new TimefsError('internal', `${displayPath(key)}: the streamed upload left no cap`);
+      count(stats, at.offset + at.size);
+      stats.wholeFiles++;
+      const meta: EntryMeta = { ...fileMeta, storage: 'packed', pack: { offset: 0 }, sig: at };
+      return recordOps(key, { fp: storedFingerprint(pass.result.after, startNs), meta, cap: pass.result.cap });
     }
-    if (baseCap !== undefined) {
-      stats.bytesUploaded += pass.result.size;
-      stats.uploads++;
-    }
+    // choice === 'delta': a chain starts (from a packed version with its signature) or grows.
+    const delta = { cap: await upload(ctx, pass.result.delta!), size: pass.result.delta!.size };
+    const newSignature = await sinkBytes(pass.result.signature!);
     let info: ChainInfo;
-    if (choice === 'delta' && chain && oldSignature) {
-      const delta = { cap: await upload(ctx, pass.result.delta!), size: pass.result.delta!.size };
-      const sigDelta = await signatureDelta(oldSignature, await sinkBytes(pass.result.signature!));
+    if (chain) {
+      const sigDelta = await signatureDelta(oldSignature!, newSignature);
       const sigPart = { cap: await ctx.store.putImmutable(sigDelta), size: sigDelta.length };
       count(stats, sigDelta.length);
       info = { base: chain.base, deltas: [...chain.deltas, delta], sig: chain.sig, sigDeltas: [...(chain.sigDeltas ?? []), sigPart], blockLength: chooseBlockLength(size) };
-      stats.deltas++;
     } else {
-      const sig = { cap: await upload(ctx, pass.result.signature!), size: pass.result.signature!.size };
-      if (baseCap === undefined) baseCap = await upload(ctx, pass.result.copy!);
-      info = { base: { cap: baseCap, size: fileMeta.size }, deltas: [], sig, blockLength: chooseBlockLength(fileMeta.size) };
-      stats.wholeFiles++;
+      const sig = { cap: await ctx.store.putImmutable(newSignature), size: newSignature.length };
+      count(stats, newSignature.length);
+      info = { base: { cap: previous!.cap, size: previous!.meta.size }, deltas: [delta], sig, blockLength: chooseBlockLength(size) };
     }
+    stats.deltas++;
     const nodeCap = await store.mkdirImmutable(versionNodeChildren(info));
     const meta: EntryMeta = { ...fileMeta, storage: 'chain', chain: info.deltas.length };
-    return recordOps(key, { fp: storedFingerprint(pass.result.after, startNs), meta, cap: nodeCap, chain: info });
+    return recordOps(key, { fp, meta, cap: nodeCap, chain: info });
   } finally {
     await discardPass(pass.result);
     for (const copy of copies) await copy.discard();
@@ -195,7 +200,8 @@ function recordOps(key: Buffer, record: PathRecord): CatalogOp[] {
 async function upload(ctx: JobContext, sink: SpillSink): Promise<string> {
   // A spooled body is a fresh stream on every call, so it can be sent again.
   const cap = sink.path === undefined ? await ctx.store.putImmutable(sink.body()) : await retryWhileUnhappy(() => ctx.store.putImmutable(sink.body()));
-  count(ctx.stats, sink.size);
+  // Empty and tiny bodies are LIT caps made locally: no object, no request.
+  if (!cap.startsWith('URI:LIT:')) count(ctx.stats, sink.size);
   return cap;
 }
 

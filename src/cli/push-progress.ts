@@ -4,6 +4,7 @@
  */
 import type { PushEvents, PushStats, PushWarning } from '../backup/events.js';
 import type { PushResult } from '../backup/push.js';
+import { requestTally } from '../store/tahoe/http.js';
 import { formatBytes } from './format-bytes.js';
 
 /** Output mode chosen from the flags and whether stderr is a terminal. */
@@ -15,7 +16,7 @@ export function progressLine(phase: string, stats: PushStats, elapsedMs: number)
   const rate = elapsedMs > 0 ? (stats.bytesRead * 1000) / elapsedMs : 0;
   const left = Math.max(0, stats.bytesToRead - stats.bytesRead);
   const eta = rate > 0 && left > 0 ? ` ETA ${Math.ceil(left / rate)}s` : '';
-  return `${phase}: ${stats.files} files scanned, ${done} to store, ${formatBytes(stats.bytesRead)}/${formatBytes(stats.bytesToRead)} read, ${formatBytes(rate)}/s${eta}`;
+  return `${phase}: ${stats.files} files scanned, ${done} to store, ${formatBytes(stats.bytesRead)}/${formatBytes(stats.bytesToRead)} read, ${stats.uploads} objects, ${stats.dirsCreated} dirs, ${formatBytes(rate)}/s${eta}`;
 }
 
 /** Event handlers writing to the given streams in the chosen mode. */
@@ -56,7 +57,7 @@ export function pushReporter(mode: PushOutput, out: NodeJS.WritableStream, err: 
 export function writeSummary(mode: PushOutput, result: PushResult, out: NodeJS.WritableStream, elapsedMs: number): void {
   const s = result.stats;
   if (mode === 'json') {
-    out.write(`${JSON.stringify({ event: 'summary', snapshot: result.snapshot ?? null, resumed: result.resumed ?? null, rebuilt: result.rebuilt ?? null, parent: result.parent ?? null, elapsedMs, ...s })}\n`);
+    out.write(`${JSON.stringify({ event: 'summary', snapshot: result.snapshot ?? null, resumed: result.resumed ?? null, rebuilt: result.rebuilt ?? null, parent: result.parent ?? null, elapsedMs, ...s, requests: { ...requestTally } })}\n`);
     return;
   }
   const lines: string[] = [];

@@ -7,18 +7,27 @@ import { TimefsError } from '../model/errors.js';
 import { ERRNO, errnoFor } from './errno.js';
 
 /**
- * Runs `work` with an abort signal that fires after `timeoutMs`; rejects with `grid.timeout`
- * (naming `op` and `path`) when the deadline passes first.
+ * Runs `work` with an abort signal that fires after `timeoutMs`, or when `cancel` fires (the
+ * kernel interrupted the request); rejects with `grid.timeout` (naming `op` and `path`) when the
+ * deadline passes first, with `aborted` when cancelled. Either way the work's grid calls are
+ * aborted, and whatever the work finishes later is ignored.
  */
-export function withDeadline<T>(op: string, path: string, timeoutMs: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export function withDeadline<T>(op: string, path: string, timeoutMs: number, work: (signal: AbortSignal) => Promise<T>, cancel?: AbortSignal): Promise<T> {
   const controller = new AbortController();
   // one operation fans out into many grid requests, each listening for the abort
   setMaxListeners(256, controller.signal);
   const timer = setTimeout(() => controller.abort(new TimefsError('grid.timeout', `${op} ${path}: no answer within ${timeoutMs} ms`)), timeoutMs);
+  const onCancel = (): void => controller.abort(new TimefsError('aborted', `${op} ${path}: interrupted`));
+  if (cancel?.aborted) onCancel();
+  else cancel?.addEventListener('abort', onCancel, { once: true });
   const deadline = new Promise<never>((_, reject) => {
     controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
   });
-  return Promise.race([work(controller.signal), deadline]).finally(() => clearTimeout(timer));
+  const started = controller.signal.aborted ? deadline : Promise.resolve().then(() => work(controller.signal));
+  return Promise.race([started, deadline]).finally(() => {
+    clearTimeout(timer);
+    cancel?.removeEventListener('abort', onCancel);
+  });
 }
 
 /** How an operation ended: its value, or the positive errno the kernel gets. */
@@ -35,8 +44,9 @@ export function settleOperation<T>(
   timeoutMs: number,
   work: (signal: AbortSignal) => Promise<T>,
   onError?: (op: string, path: string, err: unknown) => void,
+  cancel?: AbortSignal,
 ): Promise<OperationResult<T>> {
-  return withDeadline(op, path, timeoutMs, work).then(
+  return withDeadline(op, path, timeoutMs, work, cancel).then(
     (value): OperationResult<T> => ({ ok: true, value }),
     (err: unknown): OperationResult<T> => {
       const errno = -errnoFor(err);

@@ -9,6 +9,7 @@ import { isTimefsError, type ErrorCode } from '../model/errors.js';
 export const ERRNO = {
   EPERM: 1,
   ENOENT: 2,
+  EINTR: 4,
   EIO: 5,
   EBADF: 9,
   EACCES: 13,
@@ -30,6 +31,7 @@ const BY_CODE: Partial<Record<ErrorCode, number>> = {
   'fs.read-only': ERRNO.EROFS,
   'fs.mount-busy': ERRNO.EBUSY,
   usage: ERRNO.EINVAL,
+  aborted: ERRNO.EINTR, // the kernel interrupted the request (Ctrl-C)
 };
 
 /**

@@ -16,15 +16,29 @@ export type MountPointState =
   | 'mounted' // something answers there already
   | 'stale'; // a FUSE mount whose process died (ENOTCONN): safe to clear
 
-/** The decoded mount points listed in `/proc/self/mountinfo` (octal escapes such as `\040` undone). */
-export async function mountedPoints(): Promise<Set<string>> {
-  const text = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
-  const points = new Set<string>();
+/** One line of `/proc/self/mountinfo`: the device (`major:minor`) and the decoded mount point. */
+export interface MountInfoEntry {
+  device: string;
+  mountPoint: string;
+}
+
+/** The mounts listed in `/proc/self/mountinfo`, with octal escapes (`\040` for a space) undone. */
+export async function mountInfo(): Promise<MountInfoEntry[]> {
+  const text = await readFile('/proc/self/mountinfo', 'latin1').catch(() => '');
+  const entries: MountInfoEntry[] = [];
   for (const line of text.split('\n')) {
-    const field = line.split(' ')[4];
-    if (field) points.add(field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8))));
+    const fields = line.split(' ');
+    const field = fields[4];
+    if (!field || !fields[2]) continue;
+    const decoded = field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+    entries.push({ device: fields[2], mountPoint: Buffer.from(decoded, 'latin1').toString('utf8') });
   }
-  return points;
+  return entries;
+}
+
+/** The decoded mount points listed in `/proc/self/mountinfo`. */
+export async function mountedPoints(): Promise<Set<string>> {
+  return new Set((await mountInfo()).map((entry) => entry.mountPoint));
 }
 
 /** Classifies `mountPoint` (an absolute or relative path). */

@@ -25,6 +25,8 @@ export interface MountOptions {
   backend?: FuseBackend;
   /** Kernel backend: most names the kernel may keep cached (bounds memory; default 50,000). */
   maxNodes?: number;
+  /** Kernel backend: unmount when the process dies without unmounting (`kill -9`); default true. */
+  autoUnmount?: boolean;
   /** Where notices go (stale mount cleared, failed operations); never receives a cap. */
   log?: (line: string) => void;
 }
@@ -77,11 +79,13 @@ export async function mountSource(source: MountSource, mountPoint: string, optio
       cacheSeconds,
       maxNodes: options.maxNodes ?? 50_000,
       readaheadKiB: 1024,
+      autoUnmount: options.autoUnmount ?? true,
       onError,
       ...(options.debug ? { trace: (line: string) => log(`timefs: fuse ${line}`) } : {}),
     });
     nodeCount = connection.nodeCount;
     stopServing = async (lazy) => {
+      connection.unmounted();
       if (lazy) connection.release();
       else await connection.served.catch(() => {});
     };

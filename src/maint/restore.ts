@@ -14,9 +14,12 @@ import type { CallOptions, Store } from '../store/store.js';
 import { pathSegments, type TreeEntry, type TreePath, type TreeReader } from '../view/tree-reader.js';
 import type { VersionReader } from '../view/version-reader.js';
 import { makeSpecialFile, TimeSetter } from './local-attrs.js';
+import PQueue from 'p-queue';
+import { walkBreadthFirst } from './breadth-first.js';
+import { planPackRuns, type PackMember } from './pack-runs.js';
 import { joinBytes, NameSet, safeComponent } from './restore-names.js';
 import { SparseWriter } from './sparse-writer.js';
-import { streamHash } from './version-bytes.js';
+import { streamHash, verifyContent } from './version-bytes.js';
 import { readWholeVersion } from './whole-stream.js';
 
 /** What restore needs from the read model. */
@@ -55,6 +58,9 @@ export interface RestoreReport {
   specials: number;
   /** Content bytes restored (holes included). */
   bytes: number;
+  /** Files and content bytes to restore, known once every directory is listed (0 before). */
+  filesTotal: number;
+  bytesTotal: number;
   /** Content bytes actually written (holes left out). */
   written: number;
   /** Files re-read and checked with `verify`. */
@@ -67,109 +73,228 @@ export interface RestoreReport {
   exactTimes: boolean;
 }
 
-/** Restores `from` into the directory `target` (created when missing; existing entries are never overwritten). */
+/** Listings in flight during the walk, and content reads in flight after it. */
+export const RESTORE_WINDOW = { listings: 8, reads: 6 } as const;
+/** Packed files larger than this are streamed in ranges on their own instead of read within a run. */
+const RUN_MEMBER_MAX = 4 << 20;
+
+interface Place {
+  dest: Buffer;
+  entry: TreeEntry;
+  shown: string;
+}
+
+interface WalkDir {
+  cap: string;
+  dest: Buffer;
+  where: string;
+  ancestors: readonly string[];
+}
+
+/**
+ * Restores `from` into the directory `target` (created when missing; existing entries are never
+ * overwritten). Directories are listed breadth first through one window and created as found;
+ * then contents are written, each pack read once in large runs, other files streamed, a few at a
+ * time; then hard links; then directory modes and every mtime, children before their parents.
+ */
 export async function restore(source: RestoreSource, from: RestoreFrom, target: string, options: RestoreOptions = {}): Promise<RestoreReport> {
   const call: CallOptions = options.signal ? { signal: options.signal } : {};
   const owners = options.owners ?? process.getuid?.() === 0;
-  const report: RestoreReport = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0, specials: 0, bytes: 0, written: 0, verified: 0, warnings: [], damaged: [], exactTimes: true };
+  const report: RestoreReport = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0, specials: 0, bytes: 0, filesTotal: 0, bytesTotal: 0, written: 0, verified: 0, warnings: [], damaged: [], exactTimes: true };
   const times = new TimeSetter();
-  const hardlinks = new Map<string, Buffer>();
-  const toVerify: { path: Buffer; entry: TreeEntry }[] = [];
+  const toVerify: Place[] = [];
 
   const top = await source.trees.lookup(from.rootCap, from.path, call);
   await mkdir(target, { recursive: true });
   const root = await realpath(target);
   const rootBytes = Buffer.from(root);
 
-  const setAttributes = async (dest: Buffer, entry: TreeEntry): Promise<void> => {
-    const m = entry.meta;
-    if (owners) await lchown(dest, m.uid, m.gid);
-    if (m.type !== 'symlink') await chmod(dest, m.mode & 0o7777);
-    times.add(dest, m.mtime);
+  const dirs: Place[] = [];
+  const packs = new Map<string, Array<PackMember<Place>>>();
+  const streamed: Place[] = [];
+  const symlinks: Place[] = [];
+  const specials: Place[] = [];
+  const firstOfLink = new Map<string, Place>();
+  const laterLinks: Array<{ place: Place; first: Place }> = [];
+
+  const fileAttributes = async (place: Place): Promise<void> => {
+    const m = place.entry.meta;
+    if (owners) await lchown(place.dest, m.uid, m.gid);
+    if (m.type !== 'symlink') await chmod(place.dest, m.mode & 0o7777);
+    times.add(place.dest, m.mtime);
+  };
+  const guarded = async (place: Place, work: () => Promise<void>): Promise<void> => {
+    try {
+      await work();
+    } catch (err) {
+      throw asRestoreError(err, place.shown);
+    }
   };
 
-  const restoreEntry = async (dir: Buffer, entry: TreeEntry, where: string, names: NameSet, ancestors: ReadonlySet<string>): Promise<void> => {
-    const name = safeComponent(entry.rawName, where);
-    names.add(name);
-    const dest = joinBytes(dir, name);
-    const shown = `${where === '/' ? '' : where}/${name.toString('utf8')}`;
-    const m = entry.meta;
+  const sort = (place: Place): void => {
+    const m = place.entry.meta;
     const linkKey = m.link && m.type !== 'dir' ? `${m.link.dev}:${m.link.ino}` : undefined;
-    const first = linkKey ? hardlinks.get(linkKey) : undefined;
-    try {
+    if (linkKey) {
+      const first = firstOfLink.get(linkKey);
       if (first) {
-        await link(first, dest);
-        report.hardlinks++;
+        laterLinks.push({ place, first });
         return;
       }
-      if (m.type === 'dir') {
-        // Immutable trees cannot loop, but a tampered one could link a mutable directory into itself.
-        if (ancestors.has(entry.cap)) throw new TimefsError('repo.tampered', `refusing to restore ${shown}: the directory contains itself`);
-        await mkdir(dest, 0o700);
-        const childNames = new NameSet(shown);
-        const below = new Set(ancestors).add(entry.cap);
-        for (const child of await source.trees.list(entry.cap, shown, call)) await restoreEntry(dest, child, shown, childNames, below);
-        report.dirs++;
-      } else if (m.type === 'file') {
-        if (!(await restoreFile(dest, entry, shown))) return;
-        if (options.verify) toVerify.push({ path: dest, entry });
-      } else if (m.type === 'symlink') {
-        await symlink(Buffer.from(await source.store.get(entry.cap, call)), dest);
-        report.symlinks++;
-      } else {
-        if (!(await makeSpecialFile(root, dest, m))) {
-          report.warnings.push(`${shown}: could not create the ${m.type} (creating device nodes needs root)`);
-          return;
-        }
-        report.specials++;
-      }
-    } catch (err) {
-      throw asRestoreError(err, shown);
+      firstOfLink.set(linkKey, place);
     }
-    if (linkKey) hardlinks.set(linkKey, dest);
-    await setAttributes(dest, entry);
-    options.onProgress?.(report);
+    if (m.type === 'file') {
+      report.filesTotal++;
+      report.bytesTotal += m.size;
+      if ((m.storage ?? 'whole') === 'packed' && m.size <= RUN_MEMBER_MAX) {
+        const list = packs.get(place.entry.cap) ?? [];
+        list.push({ offset: m.pack?.offset ?? 0, size: m.size, item: place });
+        packs.set(place.entry.cap, list);
+      } else streamed.push(place);
+    } else if (m.type === 'symlink') symlinks.push(place);
+    else specials.push(place);
   };
 
-  const restoreFile = async (dest: Buffer, entry: TreeEntry, shown: string): Promise<boolean> => {
-    const handle = await open(dest, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-    try {
-      const writer = new SparseWriter(handle);
-      const chunks = readWholeVersion(source.store, source.versions, entry, { path: shown, snapshot: from.snapshot }, call);
-      for await (const chunk of chunks) {
-        await writer.write(chunk);
-        report.bytes += chunk.length;
-        options.onProgress?.(report);
+  const visit = async (dir: WalkDir, entries: TreeEntry[]): Promise<WalkDir[]> => {
+    const names = new NameSet(dir.where);
+    const below: WalkDir[] = [];
+    for (const entry of entries) {
+      const name = safeComponent(entry.rawName, dir.where);
+      names.add(name);
+      const place: Place = { dest: joinBytes(dir.dest, name), entry, shown: `${dir.where === '/' ? '' : dir.where}/${name.toString('utf8')}` };
+      if (entry.meta.type !== 'dir') {
+        sort(place);
+        continue;
       }
-      await writer.finish();
-      report.written += writer.written;
-      report.files++;
-    } catch (err) {
-      await handle.close();
-      await unlink(dest);
-      // A damaged file is left out (not half-written) and reported; the rest is restored.
-      if (!isTimefsError(err, 'integrity', 'grid.gone') && !(isTimefsError(err) && err.code.startsWith('delta.'))) throw err;
-      report.damaged.push(`${shown}: ${err.message}`);
-      return false;
+      // Immutable trees cannot loop, but a tampered one could link a mutable directory into itself.
+      if (dir.ancestors.includes(entry.cap)) throw new TimefsError('repo.tampered', `refusing to restore ${place.shown}: the directory contains itself`);
+      await guarded(place, () => mkdir(place.dest, 0o700));
+      dirs.push(place);
+      report.dirs++;
+      below.push({ cap: entry.cap, dest: place.dest, where: place.shown, ancestors: [...dir.ancestors, entry.cap] });
     }
-    await handle.close();
-    return true;
+    options.onProgress?.(report);
+    return below;
   };
 
   if (top.meta.type === 'dir') {
-    const names = new NameSet('/');
     const segments = pathSegments(from.path).map((s) => (typeof s === 'string' ? s : Buffer.from(s).toString('utf8')));
-    const where = `/${segments.join('/')}`;
-    for (const child of await source.trees.list(top.cap, where, call)) await restoreEntry(rootBytes, child, where, names, new Set([top.cap]));
+    const rootDir: WalkDir = { cap: top.cap, dest: rootBytes, where: `/${segments.join('/')}`, ancestors: [top.cap] };
+    await walkBreadthFirst([rootDir], { list: (d) => source.trees.list(d.cap, d.where, call), visit }, RESTORE_WINDOW.listings);
   } else {
-    await restoreEntry(rootBytes, top, '/', new NameSet('/'), new Set());
+    await visit({ cap: '', dest: rootBytes, where: '/', ancestors: [] }, [top]);
   }
+
+  // Contents: every pack once, in runs; other files streamed; a few reads at a time.
+  const restored = new Set<Place>();
+  const reads = new PQueue({ concurrency: RESTORE_WINDOW.reads });
+  let failure: unknown;
+  const run = (work: () => Promise<void>): void => {
+    void reads.add(async () => {
+      if (failure !== undefined) return;
+      try {
+        await work();
+      } catch (err) {
+        failure ??= err;
+        reads.clear();
+      }
+    });
+  };
+  const damaged = (place: Place, err: unknown): void => {
+    if (!isTimefsError(err, 'integrity', 'grid.gone') && !(isTimefsError(err) && err.code.startsWith('delta.'))) throw err;
+    report.damaged.push(`${place.shown}: ${err.message}`);
+  };
+  const writeFile = async (place: Place, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> => {
+    await guarded(place, async () => {
+      const handle = await open(place.dest, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+      try {
+        const writer = new SparseWriter(handle);
+        for await (const chunk of chunks) {
+          await writer.write(chunk);
+          report.bytes += chunk.length;
+        }
+        await writer.finish();
+        report.written += writer.written;
+      } catch (err) {
+        await handle.close();
+        await unlink(place.dest);
+        damaged(place, err);
+        return;
+      }
+      await handle.close();
+      report.files++;
+      restored.add(place);
+      await fileAttributes(place);
+      if (options.verify) toVerify.push(place);
+      options.onProgress?.(report);
+    });
+  };
+  const streamFile = (place: Place): Promise<void> => writeFile(place, readWholeVersion(source.store, source.versions, place.entry, { path: place.shown, snapshot: from.snapshot }, call));
+
+  for (const [cap, members] of packs) {
+    for (const packRun of planPackRuns(members)) {
+      run(async () => {
+        let bytes: Uint8Array;
+        try {
+          bytes = await source.store.getRange(cap, packRun.start, packRun.length, call);
+        } catch (err) {
+          for (const m of packRun.members) damaged(m.item, err);
+          return;
+        }
+        for (const m of packRun.members) {
+          const content = bytes.subarray(m.offset - packRun.start, m.offset - packRun.start + m.size);
+          const label = `${m.item.shown} in snapshot ${from.snapshot}`;
+          try {
+            await verifyContent(content, m.item.entry.meta, label);
+          } catch (err) {
+            damaged(m.item, err);
+            continue;
+          }
+          await writeFile(m.item, [content]);
+        }
+      });
+    }
+  }
+  packs.clear();
+  for (const place of streamed) run(() => streamFile(place));
+  for (const place of symlinks) {
+    run(() => guarded(place, async () => {
+      await symlink(Buffer.from(await source.store.get(place.entry.cap, call)), place.dest);
+      report.symlinks++;
+      restored.add(place);
+      await fileAttributes(place);
+    }));
+  }
+  await reads.onIdle();
+  if (failure !== undefined) throw failure;
+
+  for (const place of specials) {
+    await guarded(place, async () => {
+      if (!(await makeSpecialFile(root, place.dest, place.entry.meta))) {
+        report.warnings.push(`${place.shown}: could not create the ${place.entry.meta.type} (creating device nodes needs root)`);
+        return;
+      }
+      report.specials++;
+      restored.add(place);
+      await fileAttributes(place);
+    });
+  }
+  for (const { place, first } of laterLinks) {
+    if (restored.has(first)) {
+      await guarded(place, () => link(first.dest, place.dest));
+      report.hardlinks++;
+      continue;
+    }
+    // The first name could not be restored (damaged data): try this one on its own.
+    if (place.entry.meta.type === 'file') await streamFile(place);
+  }
+  // Directories last, deepest first: their modes may forbid writing, their mtimes move with every child.
+  for (let i = dirs.length - 1; i >= 0; i--) await guarded(dirs[i]!, () => fileAttributes(dirs[i]!));
   report.exactTimes = (await times.apply()).exact;
 
-  for (const { path, entry } of toVerify) {
-    const hash = await streamHash(createReadStream(path, { highWaterMark: 1 << 20 }));
+  for (const { dest, entry } of toVerify) {
+    const hash = await streamHash(createReadStream(dest, { highWaterMark: 1 << 20 }));
     if (entry.meta.hash !== undefined && hash !== entry.meta.hash) {
-      throw new TimefsError('integrity', `${path.toString('utf8').slice(root.length)}: the restored file does not match its recorded hash`, {
+      throw new TimefsError('integrity', `${dest.toString('utf8').slice(root.length)}: the restored file does not match its recorded hash`, {
         hint: 'the local disk did not keep what was written; check the target file system',
       });
     }

@@ -50,6 +50,12 @@ export interface EntryMeta {
   chain?: number;
   /** Files stored packed: where the content sits inside the pack object. */
   pack?: { offset: number };
+  /**
+   * Files stored packed whose pack also holds their rdiff signature (a new large file is one
+   * object: content, then signature): where the signature sits in the same pack object. Only the
+   * next push reads it; content readers ignore it (an optional, compatible extension of timefs/1).
+   */
+  sig?: { offset: number; size: number };
   /** Base64 of the exact on-disk name bytes, present when the edge name is an escaped form. */
   rawName?: string;
   /** Hard links (nlink > 1): the source inode, so views can show one inode. */

@@ -11,10 +11,11 @@ import type { SnapshotCatalogue } from '../view/snapshot-catalogue.js';
 import type { DayZone } from '../view/time-tree.js';
 import { authorized, type AccessSecret } from './access.js';
 import { answerGet } from './browse.js';
-import { answerOptions, answerPropfind, refuseMethod, WRITE_METHODS } from './dav.js';
+import { answerOptions, answerPropfind, propfindCache, refuseMethod, WRITE_METHODS } from './dav.js';
 import { httpFailure } from './http-status.js';
 import { esc } from './pages/layout.js';
 import { parseRequestTarget } from './request-path.js';
+import type { SearchNames } from './search.js';
 import { ServedView } from './served-view.js';
 
 /** Options of {@link createServer}. */
@@ -28,6 +29,8 @@ export interface ServerOptions {
   maxRequests?: number;
   /** A client that sends or reads nothing for this long is disconnected (default 120 s). */
   idleTimeoutMs?: number;
+  /** The search box's name search (absent: no search box). */
+  search?: SearchNames;
   /** When set, every request must carry this secret. */
   secret?: AccessSecret;
   /** One line per request when true. */
@@ -43,6 +46,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
   const log = (line: string): void => options.log(redactCaps(line));
   const view = new ServedView(options.source, options.timeoutMs);
   const maxRequests = options.maxRequests ?? 64;
+  const listings = propfindCache();
   const app = Fastify({
     logger: false,
     exposeHeadRoutes: false,
@@ -85,8 +89,8 @@ export function createServer(options: ServerOptions): FastifyInstance {
     try {
       const target = parseRequestTarget(req.raw.url ?? '/');
       if (req.method === 'OPTIONS') answerOptions(reply);
-      else if (req.method === 'PROPFIND') await answerPropfind(req, reply, view, target.segments);
-      else await answerGet(req, reply, { view, catalogue: options.catalogue, zone: options.zone, log }, target);
+      else if (req.method === 'PROPFIND') await answerPropfind(req, reply, view, target.segments, listings);
+      else await answerGet(req, reply, { view, catalogue: options.catalogue, zone: options.zone, log, ...(options.search ? { search: options.search } : {}) }, target);
     } catch (err) {
       const failure = httpFailure(err);
       if (failure.status >= 500) log(`timefs serve: ${req.method} ${(req.raw.url ?? '').slice(0, 300)}: ${failure.message}`);

@@ -16,9 +16,9 @@ import { addSnapshot, dir, memoryRepo, wholeFile } from '../helpers/view-fixture
 const nodeUrl = process.env.TIMEFS_TEST_NODE_URL ?? 'http://127.0.0.1:47006/';
 const TIME = '2010-05-01T12:00:00Z';
 
-function startChild(mountPoint: string, snapshotsCap: string): Promise<ChildProcess> {
+function startChild(mountPoint: string, snapshotsCap: string, autoUnmount = true): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/mount-child.ts', mountPoint], {
-    env: { ...process.env, TIMEFS_TEST_NODE_URL: nodeUrl, TIMEFS_CHILD_SNAPSHOTS: snapshotsCap },
+    env: { ...process.env, TIMEFS_TEST_NODE_URL: nodeUrl, TIMEFS_CHILD_SNAPSHOTS: snapshotsCap, TIMEFS_CHILD_AUTO_UNMOUNT: autoUnmount ? '1' : '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((done, fail) => {
@@ -67,8 +67,28 @@ describe('mount lifecycle (real mounts, real grid)', () => {
     assert.equal(await mountPointState(mountPoint), 'ready');
   });
 
-  it('clears a stale mount left by a killed process at the next mount', async () => {
+  it('kill -9 of the mounting process leaves no mount point giving ENOTCONN within 2 s, and a new mount works there (fault 8)', async () => {
     const child = await startChild(mountPoint, snapshotsCap);
+    assert.equal(await mountPointState(mountPoint), 'mounted');
+    child.kill('SIGKILL');
+    await exited(child);
+    const deadline = Date.now() + 2000;
+    let state = await mountPointState(mountPoint);
+    while (state !== 'ready' && Date.now() < deadline) {
+      await new Promise((done) => setTimeout(done, 50));
+      state = await mountPointState(mountPoint);
+    }
+    assert.equal(state, 'ready', 'the watcher unmounted it');
+    // what a service manager's restart does next
+    const again = await startChild(mountPoint, snapshotsCap);
+    assert.deepEqual(await readdir(join(mountPoint, TIME)), ['hello.txt']);
+    again.kill('SIGTERM');
+    await exited(again);
+    assert.equal(await mountPointState(mountPoint), 'ready');
+  });
+
+  it('clears a stale mount left by a killed process at the next mount (no watcher, or the watcher killed too)', async () => {
+    const child = await startChild(mountPoint, snapshotsCap, false);
     child.kill('SIGKILL');
     await exited(child);
     assert.equal(await mountPointState(mountPoint), 'stale');

@@ -1,7 +1,6 @@
 // Test-only: walks two directory trees and lists every difference in type, mode, owner, size,
 // mtime (to the nanosecond), symlink target and hard-link sharing.
 import { lstat, readdir, readlink } from 'node:fs/promises';
-import { join } from 'node:path';
 
 interface Seen {
   kind: string;
@@ -15,18 +14,22 @@ interface Seen {
   nlink: number;
 }
 
-async function walk(root: string, rel = '', out = new Map<string, Seen>()): Promise<Map<string, Seen>> {
-  for (const name of (await readdir(join(root, rel))).sort()) {
-    const path = join(rel, name);
-    const info = await lstat(join(root, path), { bigint: true });
+// Names are read and joined as bytes, so names that are not UTF-8 are compared exactly; a path
+// key shows each name as UTF-8 when it is, else as `\x..` escapes of its bytes.
+async function walk(root: string, rel = '', out = new Map<string, Seen>(), dir: Buffer = Buffer.from(root)): Promise<Map<string, Seen>> {
+  for (const name of (await readdir(dir, { encoding: 'buffer' })).sort(Buffer.compare)) {
+    const shown = Buffer.from(name.toString('utf8')).equals(name) ? name.toString('utf8') : [...name].map((b) => (b < 0x80 ? String.fromCharCode(b) : `\\x${b.toString(16)}`)).join('');
+    const path = rel === '' ? shown : `${rel}/${shown}`;
+    const full = Buffer.concat([dir, Buffer.from('/'), name]);
+    const info = await lstat(full, { bigint: true });
     const kind = info.isDirectory() ? 'dir' : info.isSymbolicLink() ? 'symlink' : info.isFile() ? 'file' : info.isFIFO() ? 'fifo' : 'other';
     const seen: Seen = {
       kind, mode: Number(info.mode), uid: Number(info.uid), gid: Number(info.gid), size: kind === 'dir' ? 0 : Number(info.size),
       mtimeNs: info.mtimeNs, ino: Number(info.ino), nlink: Number(info.nlink),
     };
-    if (kind === 'symlink') seen.target = await readlink(join(root, path));
+    if (kind === 'symlink') seen.target = (await readlink(full, { encoding: 'buffer' })).toString('base64');
     out.set(path, seen);
-    if (kind === 'dir') await walk(root, path, out);
+    if (kind === 'dir') await walk(root, path, out, full);
   }
   return out;
 }

@@ -6,7 +6,7 @@ import { entryAt, listerSide } from '../../view/path-states.js';
 import type { SnapshotInfo } from '../../view/snapshot-catalogue.js';
 import { diffTrees, type DiffChange, type DiffKind, type DiffNode, type DiffSide } from '../../view/tree-diff.js';
 import { ChainVersionReader } from '../../view/version-reader.js';
-import { addRangeOptions, historyOf, joinSegments, openSnapshots, pathArgSegments, type RangeFlags } from '../history-options.js';
+import { addRangeOptions, historyOf, joinSegments, openSnapshots, pathArgSegments, sourcesJson, type RangeFlags } from '../history-options.js';
 import { modeString } from '../listing-format.js';
 import { nameJson, quotePath } from '../quote-name.js';
 import { addRepoOptions } from '../repo-options.js';
@@ -99,7 +99,7 @@ Examples:
         }
       }
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ before: before.name, after: after?.name ?? 'live', changes: changes.map(changeJson), counts }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ before: before.name, after: after?.name ?? 'live', changes: changes.map(changeJson), counts, sources: sourcesJson(history) }, null, 2)}\n`);
         return;
       }
       out.push(`${counts.added} added, ${counts.removed} removed, ${counts.modified} modified, ${counts.metadata} metadata only, ${counts.type} type changed`);

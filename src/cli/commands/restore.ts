@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { restore, type RestoreReport } from '../../maint/restore.js';
 import { parseRestoreSpec } from '../../maint/restore-spec.js';
 import { TimefsError } from '../../model/errors.js';
-import { GridSnapshotCatalogue } from '../../view/snapshot-catalogue.js';
+import { openSnapshotView } from '../../view/snapshot-view.js';
 import { GridTreeReader } from '../../view/tree-reader.js';
 import { ChainVersionReader } from '../../view/version-reader.js';
 import { argBytes, argSuffixBytes, snapshotPathOfBytes } from '../argv-bytes.js';
@@ -10,14 +10,26 @@ import { EXIT } from '../exit-codes.js';
 import { quotePath } from '../quote-name.js';
 import { formatBytes } from '../format-bytes.js';
 import { printJson, println, ProgressLine } from '../maint-output.js';
+import { addHostOption, viewOptions } from '../host-option.js';
 import { addRepoOptions, openRepo } from '../repo-options.js';
 import type { CommandModule } from './index.js';
+import { requestTally } from '../../store/tahoe/http.js';
+
+/** The terminal progress line of a restore: files, bytes of the total, rate and ETA once the walk has sized the work. */
+export function restoreProgressLine(r: RestoreReport, elapsedMs: number): string {
+  const rate = elapsedMs > 0 ? (r.bytes * 1000) / elapsedMs : 0;
+  const total = r.bytesTotal > 0 ? `/${formatBytes(r.bytesTotal)}` : '';
+  const left = r.bytesTotal - r.bytes;
+  const eta = rate > 0 && left > 0 ? ` ETA ${Math.ceil(left / rate)}s` : '';
+  return `restoring: ${r.dirs} directories, ${r.files}${r.filesTotal > 0 ? `/${r.filesTotal}` : ''} files, ${formatBytes(r.bytes)}${total}, ${formatBytes(rate)}/s${eta}`;
+}
 
 interface RestoreFlags {
   target?: string;
   verify?: boolean;
   utc?: boolean;
   json?: boolean;
+  host?: string;
 }
 
 /** `timefs restore SNAPSHOT[:PATH] --target DIR`: copy out of the grid with all metadata, without FUSE. */
@@ -44,6 +56,7 @@ Examples:
   timefs restore 2009-01-09:/home/me/docs --target ~/docs-then --verify --repo backups:
   timefs restore 2009-01-09T01:49:00Z home/me/report.odt --target /tmp/r --repo backups:
 `);
+    addHostOption(cmd);
     addRepoOptions(cmd);
     cmd.action(async (spec: string, extraPath: string | undefined, flags: RestoreFlags & Record<string, unknown>) => {
       const parsed = parseRestoreSpec(spec);
@@ -52,18 +65,18 @@ Examples:
       const path = snapshotPathOfBytes(exactPath);
       const shownPath = exactPath.length === 0 ? '/' : quotePath(exactPath);
       const repo = await openRepo(flags);
-      const snapshot = await new GridSnapshotCatalogue(repo.store, repo.snapshotsCap).resolve(parsed.snapshot, { utc: flags.utc === true });
+      const { target: snapshot, store: trees } = await openSnapshotView(repo.store, repo.snapshotsCap, parsed.snapshot, viewOptions(flags));
       const progress = new ProgressLine(process.stderr, flags.json ? false : undefined);
       const started = Date.now();
       const report = await restore(
-        { store: repo.store, trees: new GridTreeReader(repo.store), versions: new ChainVersionReader(repo.store) },
+        { store: repo.store, trees: new GridTreeReader(trees), versions: new ChainVersionReader(repo.store) },
         { snapshot: snapshot.name, rootCap: snapshot.cap, path },
         flags.target!,
-        { verify: flags.verify === true, onProgress: (r: RestoreReport) => progress.update(`restoring: ${r.files} files, ${formatBytes(r.bytes)}`) },
+        { verify: flags.verify === true, onProgress: (r: RestoreReport) => progress.update(restoreProgressLine(r, Date.now() - started)) },
       );
       progress.clear();
       const seconds = (Date.now() - started) / 1000;
-      if (flags.json) printJson({ snapshot: snapshot.name, path: exactPath.length === 0 ? '/' : exactPath.toString('utf8'), target: flags.target, seconds, ...report });
+      if (flags.json) printJson({ snapshot: snapshot.name, path: exactPath.length === 0 ? '/' : exactPath.toString('utf8'), target: flags.target, seconds, ...report, requests: { ...requestTally } });
       else {
         println(`restored ${snapshot.name}:${shownPath} to ${flags.target}: ${report.files} files (${formatBytes(report.bytes)}, ${formatBytes(report.written)} written, the rest holes), ${report.dirs} directories, ${report.symlinks} symlinks, ${report.hardlinks} hard links, ${report.specials} special files in ${seconds.toFixed(1)} s`);
         if (flags.verify) println(`verified ${report.verified} files against their recorded hashes`);

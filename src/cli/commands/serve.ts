@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { redactCaps } from '../../model/cap.js';
 import { TimefsError } from '../../model/errors.js';
 import { isLoopback, readAccessFile, type AccessSecret } from '../../serve/access.js';
+import { createSearch } from '../../serve/search.js';
 import { createServer } from '../../serve/server.js';
 import { TahoeStore } from '../../store/tahoe/tahoe-store.js';
 import { createBackupView } from '../../view/backup-view-setup.js';
@@ -78,9 +79,11 @@ export const serveCommand: CommandModule = {
         log,
       });
       const top = await view.readdir([]); // an unreachable grid or a wrong cap fails here, not on the first request
+      const catalogue = new GridSnapshotCatalogue(repo.store, repo.snapshotsCap);
       const app = createServer({
         source: view,
-        catalogue: new GridSnapshotCatalogue(repo.store, repo.snapshotsCap),
+        catalogue,
+        search: createSearch(repo.store, repo.indexCap, catalogue),
         zone: opts.utc ? 'utc' : 'local',
         timeoutMs: opts.timeout * 1000,
         maxRequests: opts.maxRequests,

@@ -204,6 +204,11 @@ export function decodeForget(body: Buffer): number {
   return Number(body.readBigUInt64LE(0));
 }
 
+/** The `unique` of the request an INTERRUPT cancels (`fuse_interrupt_in`). */
+export function decodeInterrupt(body: Buffer): bigint {
+  return body.readBigUInt64LE(0);
+}
+
 /** The `(nodeId, nlookup)` pairs of BATCH_FORGET. */
 export function decodeBatchForget(body: Buffer): Array<{ nodeId: number; count: number }> {
   const count = body.readUInt32LE(0);

@@ -3,12 +3,15 @@
  * kernel takes the connection from `fd=3`, inherited by mount), and serves it with a
  * {@link KernelSession}. Needs the mount privilege, so it is the backend when running as root.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { TimefsError } from '../../model/errors.js';
 import type { MountSource } from '../../view/mount-source.js';
+import { mountInfo } from '../mount-point.js';
+import { DeviceChannel } from './fuse-channel.js';
 import { KernelSession } from './kernel-session.js';
+import { startUnmountWatcher, type UnmountWatcher } from './unmount-watcher.js';
 
 /** Options of {@link attachKernelMount}. */
 export interface KernelMountOptions {
@@ -19,6 +22,8 @@ export interface KernelMountOptions {
   maxNodes: number;
   /** Kernel readahead for the mount, in KiB: larger requests on sequential reads. */
   readaheadKiB: number;
+  /** Unmount when this process dies without unmounting (a watcher process, like libfuse's `auto_unmount`). */
+  autoUnmount: boolean;
   onError: (op: string, path: string, err: unknown) => void;
   trace?: (line: string) => void;
 }
@@ -31,6 +36,22 @@ export interface KernelConnection {
   release(): void;
   /** How many nodes the kernel holds. */
   nodeCount(): number;
+  /** Says the mount was unmounted on purpose (the watcher then has nothing to do). */
+  unmounted(): void;
+}
+
+let pageSize: number | undefined;
+
+/** The system's memory page size (INIT's `max_pages` counts pages: 4 KiB on x86-64, up to 64 KiB on arm64). */
+export function systemPageSize(): number {
+  if (pageSize === undefined) {
+    try {
+      pageSize = Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8', timeout: 5_000 }).trim()) || 4096;
+    } catch {
+      pageSize = 4096;
+    }
+  }
+  return pageSize;
 }
 
 function runMount(args: string[], fd: number): Promise<{ ok: boolean; message: string }> {
@@ -43,14 +64,15 @@ function runMount(args: string[], fd: number): Promise<{ ok: boolean; message: s
   });
 }
 
-/** Raises the kernel's readahead for the mount at `path` (best effort: needs /sys writable). */
-async function raiseReadahead(path: string, kib: number): Promise<void> {
-  const mountinfo = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
-  for (const line of mountinfo.split('\n')) {
-    const fields = line.split(' ');
-    if (fields[4] !== path || !fields[2]) continue;
-    await writeFile(`/sys/class/bdi/${fields[2]}/read_ahead_kb`, String(kib)).catch(() => {});
-  }
+/** The device (`major:minor`) of the mount at `path`, from mountinfo (escaped names decoded). */
+export async function mountDevice(path: string): Promise<string | undefined> {
+  const entries = (await mountInfo()).filter((entry) => entry.mountPoint === path);
+  return entries[entries.length - 1]?.device;
+}
+
+/** Raises the kernel's readahead for the mount of `device` (best effort: needs /sys writable). */
+async function raiseReadahead(device: string, kib: number): Promise<void> {
+  await writeFile(`/sys/class/bdi/${device}/read_ahead_kb`, String(kib)).catch(() => {});
 }
 
 /** Mounts `source` at `path` (already checked to be a ready, empty directory) and serves it. */
@@ -68,7 +90,7 @@ export async function attachKernelMount(source: MountSource, path: string, optio
   const gid = process.getgid?.() ?? 0;
   const mountOptions = ['ro', 'nosuid', 'nodev', 'fd=3', 'rootmode=40000', `user_id=${uid}`, `group_id=${gid}`, 'default_permissions'];
   if (options.allowOther) mountOptions.push('allow_other');
-  const session = new KernelSession(fd, source, options);
+  const session = new KernelSession(new DeviceChannel(fd), source, { ...options, pageSize: systemPageSize() });
   const served = session.serve();
   const result = await runMount(['-i', '-t', 'fuse.timefs', '-o', mountOptions.join(','), 'timefs', path], fd);
   if (!result.ok) {
@@ -80,6 +102,11 @@ export async function attachKernelMount(source: MountSource, path: string, optio
     });
   }
   void served.catch(() => {}).finally(() => closeSync(fd));
-  await raiseReadahead(path, options.readaheadKiB);
-  return { served, release: () => session.unref(), nodeCount: () => session.nodeCount };
+  const device = await mountDevice(path);
+  let watcher: UnmountWatcher | undefined;
+  if (device !== undefined) {
+    await raiseReadahead(device, options.readaheadKiB);
+    if (options.autoUnmount) watcher = startUnmountWatcher(path, device);
+  }
+  return { served, release: () => session.unref(), nodeCount: () => session.nodeCount, unmounted: () => watcher?.dismiss() };
 }

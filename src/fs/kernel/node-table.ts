@@ -3,21 +3,28 @@
  * answered, and says with FORGET when it no longer holds one; the table keeps a node only while
  * the kernel holds it, so its size follows the kernel's dentry cache, not the size of the backups.
  * Each node stores its parent and its own name, never a whole path.
+ *
+ * A node is keyed by its exact name bytes: a name looked up in two forms (its raw bytes and its
+ * escaped text) is two kernel dentries, so it is two nodes, each able to be invalidated by the
+ * name the kernel knows it by. Nodes are kept in least-recently-used order for eviction.
  */
 import { ROOT_NODE_ID } from './fuse-abi.js';
 
 interface Node {
   parent: number;
+  /** The name view paths use for this node. */
   name: string;
   /** The raw name bytes the kernel knows this node by (for cache invalidation). */
   raw: Uint8Array;
+  key: string;
   lookups: number;
 }
 
-/** Node ids ↔ (parent, name), with the kernel's lookup counts. */
+/** Node ids ↔ (parent, name bytes), with the kernel's lookup counts, in least-recently-used order. */
 export class NodeTable {
+  /** Insertion order is use order: the first node is the least recently used. */
   private readonly nodes = new Map<number, Node>();
-  private readonly byParentAndName = new Map<string, number>();
+  private readonly byKey = new Map<string, number>();
   private nextId = ROOT_NODE_ID + 1;
 
   /** Nodes the kernel holds (the root not counted). */
@@ -25,31 +32,46 @@ export class NodeTable {
     return this.nodes.size;
   }
 
-  /** The names from the root to `nodeId`, or undefined for an id the kernel should not know. */
+  /** The kernel's lookup count of `nodeId` (0 when the table does not hold it). */
+  lookupsOf(nodeId: number): number {
+    return this.nodes.get(nodeId)?.lookups ?? 0;
+  }
+
+  /** Every held node id with its lookup count. */
+  counts(): Map<number, number> {
+    return new Map([...this.nodes].map(([id, node]) => [id, node.lookups]));
+  }
+
+  /**
+   * The names from the root to `nodeId`, or undefined for an id the kernel should not know.
+   * Counts as a use of the node and its ancestors.
+   */
   pathOf(nodeId: number): string[] | undefined {
     const names: string[] = [];
     let id = nodeId;
     while (id !== ROOT_NODE_ID) {
       const node = this.nodes.get(id);
       if (!node) return undefined;
+      this.touch(id, node);
       names.push(node.name);
       id = node.parent;
     }
     return names.reverse();
   }
 
-  /** The node id for `name` under `parent`, counting one more kernel reference to it. */
+  /** The node id for `raw` under `parent`, counting one more kernel reference to it. */
   remember(parent: number, name: string, raw: Uint8Array): number {
-    const key = `${parent}/${name}`;
-    const known = this.byParentAndName.get(key);
+    const key = `${parent}/${Buffer.from(raw).toString('hex')}`;
+    const known = this.byKey.get(key);
     if (known !== undefined) {
       const node = this.nodes.get(known) as Node;
       node.lookups++;
+      this.touch(known, node);
       return known;
     }
     const id = this.nextId++;
-    this.nodes.set(id, { parent, name, raw, lookups: 1 });
-    this.byParentAndName.set(key, id);
+    this.nodes.set(id, { parent, name, raw, key, lookups: 1 });
+    this.byKey.set(key, id);
     return id;
   }
 
@@ -60,21 +82,27 @@ export class NodeTable {
     node.lookups -= count;
     if (node.lookups > 0) return;
     this.nodes.delete(nodeId);
-    const key = `${node.parent}/${node.name}`;
-    if (this.byParentAndName.get(key) === nodeId) this.byParentAndName.delete(key);
+    if (this.byKey.get(node.key) === nodeId) this.byKey.delete(node.key);
   }
 
   /**
-   * Up to `count` of the oldest nodes as `(parent, raw name)` pairs, for asking the kernel to drop
-   * them from its cache (it then sends FORGET, which shrinks this table). Dropping a directory
-   * drops the unused part of its cached subtree with it.
+   * Up to `count` of the least recently used nodes as `(parent, raw name)` pairs, for asking the
+   * kernel to drop them from its cache (it then sends FORGET, which shrinks this table). Each
+   * one moves to the back: a node the kernel keeps (it is in use) is not asked again and again
+   * while others could go. Dropping a directory drops the unused part of its cached subtree.
    */
-  oldest(count: number): Array<{ parent: number; raw: Uint8Array }> {
-    const out: Array<{ parent: number; raw: Uint8Array }> = [];
-    for (const node of this.nodes.values()) {
-      if (out.length >= count) break;
-      out.push({ parent: node.parent, raw: node.raw });
+  evictionCandidates(count: number): Array<{ parent: number; raw: Uint8Array }> {
+    const picked: Array<[number, Node]> = [];
+    for (const entry of this.nodes) {
+      if (picked.length >= count) break;
+      picked.push(entry);
     }
-    return out;
+    for (const [id, node] of picked) this.touch(id, node);
+    return picked.map(([, node]) => ({ parent: node.parent, raw: node.raw }));
+  }
+
+  private touch(id: number, node: Node): void {
+    this.nodes.delete(id);
+    this.nodes.set(id, node);
   }
 }

@@ -45,6 +45,30 @@ export function literalData(cap: string): Uint8Array {
   return out;
 }
 
+/** Largest file Tahoe stores inside its cap (`immutable/upload.py`, `URI_LIT_SIZE_THRESHOLD`). */
+export const LIT_MAX_BYTES = 55;
+
+/**
+ * The `URI:LIT:` cap Tahoe gives `data` (≤ {@link LIT_MAX_BYTES} bytes): lowercase RFC 4648 base32
+ * without padding, the last group filled with zero bits. Computed locally: no request.
+ */
+export function literalCap(data: Uint8Array): string {
+  if (data.length > LIT_MAX_BYTES) throw new RangeError(`a LIT cap holds at most ${LIT_MAX_BYTES} bytes`);
+  let text = '';
+  let bits = 0;
+  let value = 0;
+  for (const byte of data) {
+    value = ((value << 8) | byte) & 0xffff;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      text += BASE32[(value >> bits) & 31];
+    }
+  }
+  if (bits > 0) text += BASE32[(value << (5 - bits)) & 31];
+  return `URI:LIT:${text}`;
+}
+
 /** The file size recorded in an immutable file cap (`URI:CHK:…:k:N:size`, `URI:LIT:`), else undefined. */
 export function sizeFromCap(cap: string): number | undefined {
   if (cap.startsWith('URI:LIT:')) return Math.floor(((cap.length - 'URI:LIT:'.length) * 5) / 8);

@@ -47,6 +47,18 @@ export interface TahoeResponse {
   body: Buffer;
 }
 
+/**
+ * Web-API requests sent by this process, by kind (`PUT uri`, `POST mkdir-immutable`, `GET range`,
+ * …), retries included: what `push --json` and `restore --json` report and the benchmarks compare.
+ */
+export const requestTally: Record<string, number> = {};
+
+function tally(req: TahoeRequest): void {
+  const t = req.query?.t;
+  const kind = t ? `${req.method} ${t}` : req.headers?.range ? `${req.method} range` : `${req.method} ${req.path.startsWith('uri/') ? 'uri/CAP' : req.path}`;
+  requestTally[kind] = (requestTally[kind] ?? 0) + 1;
+}
+
 /** Sends requests to one Tahoe client node. */
 export class TahoeHttp {
   readonly nodeUrl: string;
@@ -64,6 +76,7 @@ export class TahoeHttp {
   /** Send a request and read the whole answer; non-2xx answers throw typed errors. */
   async request(req: TahoeRequest): Promise<TahoeResponse> {
     return this.withRetries(req, async () => {
+      tally(req);
       const body = typeof req.body === 'function' ? req.body() : req.body;
       let res;
       try {
@@ -93,6 +106,7 @@ export class TahoeHttp {
    */
   async openStream(req: TahoeRequest): Promise<{ status: number; headers: Headers; body: AsyncIterable<Buffer> }> {
     return this.withRetries(req, async () => {
+      tally(req);
       const stream = got.stream(this.url(req.path, req.query), {
         method: req.method,
         headers: { accept: 'text/plain', ...req.headers },

@@ -3,7 +3,7 @@ import { redactCap } from '../../model/cap.js';
 import { isTimefsError, TimefsError } from '../../model/errors.js';
 import type { CallOptions, DeepCheckEvent, DirEntry, HealthReport, NewChild, Store, UploadBody } from '../store.js';
 import { checkLength, childrenJson, exactly, writable } from './bodies.js';
-import { isLiteralCap, knownReadOnlyCap, literalData, sizeFromCap } from './caps.js';
+import { isLiteralCap, knownReadOnlyCap, LIT_MAX_BYTES, literalCap, literalData, sizeFromCap } from './caps.js';
 import { checkChildName } from './child-name.js';
 import { TahoeHttp, type HttpSettings } from './http.js';
 import { parseCheck, parseDeepCheckLine, parseListing } from './json-shapes.js';
@@ -34,6 +34,8 @@ export class TahoeStore implements Store {
 
   async putImmutable(body: UploadBody, options: CallOptions = {}): Promise<string> {
     const size = body instanceof Uint8Array ? body.length : body.size;
+    // Tahoe keeps files of ≤ 55 bytes inside the cap: the same cap, computed without a request.
+    if (size <= LIT_MAX_BYTES) return literalCap(body instanceof Uint8Array ? body : await collect(body.stream, size));
     const what = `upload of ${size} bytes`;
     const res = await this.http.request({
       method: 'PUT',
@@ -276,4 +278,15 @@ export class TahoeStore implements Store {
     if (!/^URI:[A-Z0-9-]+:/.test(cap)) throw new TimefsError('grid.bad-response', `${what}: the node did not answer with a cap`);
     return cap;
   }
+}
+
+async function collect(stream: AsyncIterable<Uint8Array>, size: number): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let got = 0;
+  for await (const part of stream) {
+    parts.push(part);
+    got += part.length;
+  }
+  checkLength(got, size, `upload of ${size} bytes`);
+  return Buffer.concat(parts);
 }

@@ -66,10 +66,15 @@ test('push (memory store): files, dirs, symlinks, hard links; second push reuses
   assert.equal(sub.cap, small.cap, 'small files share one pack object');
   assert.equal(Buffer.from(await store.getRange(sub.cap, sub.meta.pack!.offset, sub.meta.size)).toString(), 'aaa');
   const big = tree.get(`${rel}/big.bin`)!;
-  assert.equal(big.meta.storage, 'chain');
-  const node = await store.list(big.cap);
-  assert.deepEqual([...node.keys()].sort(), ['base', 'sig']);
-  assert.deepEqual(Buffer.from(await store.get(node.get('base')!.cap)), Buffer.alloc(300_000, 7));
+  // A new large file is one object: its content, then its signature (no version node yet).
+  assert.equal(big.meta.storage, 'packed');
+  assert.deepEqual(big.meta.pack, { offset: 0 });
+  assert.deepEqual(Buffer.from(await store.getRange(big.cap, 0, big.meta.size)), Buffer.alloc(300_000, 7));
+  const { signatureOf } = await import('../../../src/delta/index.js');
+  const { chooseBlockLength } = await import('../../../src/model/signature-params.js');
+  assert.equal(big.meta.sig!.offset, 300_000);
+  assert.deepEqual(Buffer.from(await store.getRange(big.cap, big.meta.sig!.offset, big.meta.sig!.size)), Buffer.from(await signatureOf(Buffer.alloc(300_000, 7), { blockLength: chooseBlockLength(300_000), strongLength: 32 })));
+  assert.equal(await store.size(big.cap), big.meta.sig!.offset + big.meta.sig!.size, 'nothing else in the object');
   assert.equal(tree.get(`${rel}/hard`)!.cap, small.cap);
   assert.deepEqual(tree.get(`${rel}/hard`)!.meta.link, small.meta.link);
   assert.equal(Buffer.from(await store.get(tree.get(`${rel}/dangling`)!.cap)).toString(), 'does-not-exist');
@@ -112,8 +117,12 @@ test('push (memory store): a changed large file becomes a delta on its chain; --
   }
   const root = await latestRoot(store, snapshotsCap);
   const entry = (await walk(store, root)).get(`${src.slice(1)}/data.bin`)!;
-  assert.equal(entry.meta.storage, 'chain');
-  assert.equal(entry.meta.chain, 0, 'the fourth version starts a new chain (max 2 deltas)');
+  assert.equal(entry.meta.storage, 'packed', 'the fourth version starts over as one object with its signature (max 2 deltas)');
+  assert.ok(entry.meta.sig);
+  const snaps0 = [...(await store.list(snapshotsCap)).values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+  const second = (await walk(store, snaps0[1]!.cap)).get(`${src.slice(1)}/data.bin`)!;
+  assert.equal(second.meta.chain, 1, 'the first change starts the chain on the packed first version');
+  assert.deepEqual([...(await store.list(second.cap)).keys()].sort(), ['base', 'd001', 'sig']);
   // The third snapshot has a chain of two deltas that rebuilds the third version.
   const snaps = [...(await store.list(snapshotsCap)).values()].sort((a, b) => (a.name < b.name ? -1 : 1));
   const third = (await walk(store, snaps[2]!.cap)).get(`${src.slice(1)}/data.bin`)!;
@@ -122,14 +131,14 @@ test('push (memory store): a changed large file becomes a delta on its chain; --
   let data = Buffer.from(await store.get(node.get('base')!.cap));
   for (const d of ['d001', 'd002']) data = Buffer.from(await patchBytes(data, await store.get(node.get(d)!.cap)));
   assert.deepEqual(data, versions[2]);
-  assert.deepEqual([...node.keys()].sort(), ['base', 'd001', 'd002', 's001', 's002', 'sigbase']);
+  assert.deepEqual([...node.keys()].sort(), ['base', 'd001', 'd002', 's001', 'sigbase']);
   // The signature chain rebuilds exactly what rdiff signature gives for that version.
   const { signatureOf } = await import('../../../src/delta/index.js');
   const { chooseBlockLength } = await import('../../../src/model/signature-params.js');
   let sig = Buffer.from(await store.get(node.get('sigbase')!.cap));
-  for (const d of ['s001', 's002']) sig = Buffer.from(await patchBytes(sig, await store.get(node.get(d)!.cap)));
+  for (const d of ['s001']) sig = Buffer.from(await patchBytes(sig, await store.get(node.get(d)!.cap)));
   assert.deepEqual(sig, Buffer.from(await signatureOf(versions[2]!, { blockLength: chooseBlockLength(versions[2]!.length), strongLength: 32 })));
-  assert.ok(node.get('s002')!.size! < 2_000, 'a signature delta is small');
+  assert.ok(node.get('s001')!.size! < 2_000, 'a signature delta is small');
   assert.ok(node.get('d001')!.size! < 20_000, 'a small edit makes a small delta');
   const uploads = store.uploads;
   const again = await push({ rehash: true, now: () => 1_700_000_000_000 });

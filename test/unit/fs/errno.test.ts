@@ -13,6 +13,7 @@ test('errors map to errno in one place, EIO by default', () => {
     [new TimefsError('fs.read-only', 'x'), -ERRNO.EROFS],
     [new TimefsError('integrity', 'x'), -ERRNO.EIO],
     [new TimefsError('grid.timeout', 'x'), -ERRNO.EIO],
+    [new TimefsError('aborted', 'x'), -ERRNO.EINTR],
     [new TimefsError('grid.gone', 'x'), -ERRNO.EIO],
     [new TimefsError('repo.bad-format' as ErrorCode, 'x'), -ERRNO.EIO],
     [new Error('a bug'), -ERRNO.EIO],

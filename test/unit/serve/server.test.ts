@@ -8,8 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { TimefsError } from '../../../src/model/errors.js';
 import { escapedName } from '../../../src/model/names.js';
 import { parseRequestTarget } from '../../../src/serve/request-path.js';
+import { createSearch } from '../../../src/serve/search.js';
 import { createServer } from '../../../src/serve/server.js';
 import { MemoryStore } from '../../../src/store/memory-store.js';
 import { createBackupView } from '../../../src/view/backup-view-setup.js';
@@ -47,7 +49,8 @@ async function build(extra: Partial<Parameters<typeof createServer>[0]> = {}): P
     await addSnapshot(store, snapshotsCap, time, await dir(store, { home: await dir(store, { me }) }));
   }
   const { view } = createBackupView(store, snapshotsCap, { zone: 'utc' });
-  return createServer({ source: view, catalogue: new GridSnapshotCatalogue(store, snapshotsCap), zone: 'utc', timeoutMs: 5_000, log: (l) => logged.push(l), ...extra });
+  const catalogue = new GridSnapshotCatalogue(store, snapshotsCap);
+  return createServer({ source: view, catalogue, search: createSearch(store, undefined, catalogue), zone: 'utc', timeoutMs: 5_000, log: (l) => logged.push(l), ...extra });
 }
 
 /** The status of a GET of `target`, sent exactly as given (no client-side normalisation). */
@@ -223,6 +226,58 @@ describe('timefs serve: pages', () => {
     const unzip = spawnSync('unzip', ['-p', join(work, 'me.zip'), 'me/sub/deep.txt'], { encoding: 'utf8' });
     assert.equal(unzip.status, 0, unzip.stderr);
     assert.equal(unzip.stdout, 'deep\n');
+  });
+});
+
+describe('timefs serve: search and grid failures', () => {
+  it('the search box finds names in every snapshot and links to the newest run', async () => {
+    const r = await app.inject({ method: 'GET', url: '/?q=NOTES' });
+    assert.equal(r.statusCode, 200);
+    assert.match(r.body, /1 path match/);
+    assert.match(r.body, /<strong>\/home\/me\/notes.txt<\/strong>/);
+    assert.ok(r.body.includes(`href="/${T3.replaceAll(':', '%3A')}/home/me/notes.txt?view"`));
+    assert.match(r.body, /3 snapshots, 3 versions/);
+    const glob = await app.inject({ method: 'GET', url: '/?q=*.bin' });
+    assert.match(glob.body, /home\/me\/big.bin/);
+    assert.doesNotMatch(glob.body, /notes.txt/);
+  });
+
+  it('a grid that never answers gives 504 within the timeout; a failing one 502; the server stays up', async () => {
+    const hanging = { getattr: () => new Promise<never>(() => {}), readdir: () => new Promise<never>(() => {}), readlink: () => new Promise<never>(() => {}), open: () => new Promise<never>(() => {}) };
+    const failing = { ...hanging, getattr: () => Promise.reject(new TimefsError('grid.unreachable', 'the client node at http://127.0.0.1:1/ does not answer')) };
+    const catalogue = { list: () => new Promise<never>(() => {}), resolve: () => new Promise<never>(() => {}) };
+    for (const [source, status] of [[hanging, 504], [failing, 502]] as const) {
+      const server = createServer({ source, catalogue, zone: 'utc', timeoutMs: 300, log: () => {} });
+      const started = Date.now();
+      const r = await server.inject({ method: 'PROPFIND', url: '/latest/', headers: { depth: '0' } });
+      assert.equal(r.statusCode, status);
+      assert.ok(Date.now() - started < 5_000);
+      assert.match(r.body, status === 504 ? /did not answer in time/ : /grid or the data/);
+      assert.equal((await server.inject({ method: 'GET', url: '/' })).statusCode, 504);
+      assert.equal((await server.inject({ method: 'OPTIONS', url: '/' })).statusCode, 200);
+    }
+  });
+});
+
+describe('timefs serve: several sources', () => {
+  it('hosts/<host>/latest is followed like latest, in PROPFIND, GET and the file page', async () => {
+    const own = new MemoryStore();
+    const { snapshotsCap } = await memoryRepo(own);
+    for (const [time, host, text] of [[T1, 'alpha', 'a1\n'], [T2, 'beta', 'b1\n'], [T3, 'alpha', 'a2\n']] as const) {
+      const root = await dir(own, { srv: await dir(own, { 'x.txt': await wholeFile(own, new Uint8Array(Buffer.from(text))) }) });
+      await addSnapshot(own, snapshotsCap, time, root, { host, paths: ['/srv'] });
+    }
+    const { view } = createBackupView(own, snapshotsCap, { zone: 'utc' });
+    const server = createServer({ source: view, catalogue: new GridSnapshotCatalogue(own, snapshotsCap), zone: 'utc', timeoutMs: 5_000, log: () => {} });
+    const listing = await server.inject({ method: 'PROPFIND', url: '/hosts/alpha/', headers: { depth: '1' } });
+    assert.equal(listing.statusCode, 207);
+    assert.match(listing.body, /<D:href>\/hosts\/alpha\/latest\/<\/D:href><D:propstat><D:prop><D:resourcetype><D:collection\/>/);
+    assert.equal((await server.inject({ method: 'GET', url: '/hosts/alpha/latest/srv/x.txt' })).body, 'a2\n');
+    assert.equal((await server.inject({ method: 'GET', url: '/hosts/beta/latest/srv/x.txt' })).body, 'b1\n');
+    const page = await server.inject({ method: 'GET', url: '/hosts/alpha/latest/srv/x.txt?view' });
+    assert.equal(page.statusCode, 200);
+    assert.equal([...page.body.matchAll(/>download</g)].length, 2, 'alpha has two versions');
+    assert.ok(page.body.includes('href="/hosts/alpha/history/srv/x.txt/'));
   });
 });
 

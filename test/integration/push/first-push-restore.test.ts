@@ -1,0 +1,151 @@
+// The first push of a real-looking tree and its full restore, on the real grid: the restored tree
+// is identical (contents, names, modes, mtimes, links, specials), and the web requests each step
+// sends are exactly what the design promises (counted at the web API, per kind).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { link, mkdir, mkdtemp, readdir, readFile, lstat, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { runPush } from '../../../src/backup/push.js';
+import { Catalog } from '../../../src/catalog/catalog.js';
+import { restore } from '../../../src/maint/restore.js';
+import { requestTally } from '../../../src/store/tahoe/http.js';
+import { GridTreeReader } from '../../../src/view/tree-reader.js';
+import { ChainVersionReader } from '../../../src/view/version-reader.js';
+import { defaultGridConfig, nodeDir, tahoeCommand } from '../../../scripts/grid/local-grid.js';
+import { compareTrees } from '../../helpers/tree-compare.js';
+import { generateTree } from '../../helpers/tree-gen.js';
+import { freshRepo } from './push-fixture.js';
+
+function resetTally(): void {
+  for (const k of Object.keys(requestTally)) delete requestTally[k];
+}
+
+async function contentHashes(root: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const walk = async (dir: Buffer, rel: string): Promise<void> => {
+    for (const name of await readdir(dir, { encoding: 'buffer' })) {
+      const path = Buffer.concat([dir, Buffer.from('/'), name]);
+      const key = `${rel}/${name.toString('base64')}`;
+      const info = await lstat(path);
+      if (info.isDirectory()) await walk(path, key);
+      else if (info.isFile()) out.set(key, createHash('sha256').update(await readFile(path)).digest('hex'));
+    }
+  };
+  await walk(Buffer.from(root), '');
+  return out;
+}
+
+async function pushAndRestore(src: string, fresh: Awaited<ReturnType<typeof freshRepo>>, now: number) {
+  const catalog = await Catalog.open(fresh.state);
+  resetTally();
+  const pushed = await runPush({ store: fresh.store, catalog, snapshotsCap: fresh.snapshotsCap, stateDir: fresh.state }, { paths: [src], now: () => now });
+  await catalog.close();
+  const pushRequests = { ...requestTally };
+  const snapshot = (await fresh.store.list(fresh.snapshotsCap)).get(pushed.snapshot!)!;
+  const target = join(fresh.base, `restored-${now}`);
+  resetTally();
+  const report = await restore(
+    { store: fresh.store, trees: new GridTreeReader(fresh.store), versions: new ChainVersionReader(fresh.store) },
+    { snapshot: pushed.snapshot!, rootCap: snapshot.readCap, path: src },
+    target,
+  );
+  return { pushed, pushRequests, report, restoreRequests: { ...requestTally }, target, rootCap: snapshot.readCap };
+}
+
+test('first push and restore of a generated tree (2,500 entries) on the grid: identical tree, few requests', async () => {
+  const fresh = await freshRepo();
+  const src = join(fresh.base, 'tree');
+  await mkdir(src);
+  const made = generateTree(src, { entries: 2500, seed: 17 });
+  const { pushed, pushRequests, report, restoreRequests, target } = await pushAndRestore(src, fresh, 1_700_000_000_000);
+  assert.equal(pushed.stats.warnings, 0);
+  assert.deepEqual(await compareTrees(src, target), [], 'names, types, modes, owners, sizes, mtimes, symlink targets, hard links');
+  assert.deepEqual(await contentHashes(target), await contentHashes(src), 'contents');
+  assert.equal(report.damaged.length, 0);
+  assert.equal(report.specials, made.fifos);
+  assert.equal(report.hardlinks, made.hardlinks);
+
+  // Push: one object per pack and per new large file (none per symlink: targets are LIT caps made
+  // locally), one mkdir per directory (the source's ancestors included), one link of the snapshot.
+  const ancestors = src.split('/').length; // '/', then each component of src
+  assert.equal(pushRequests['POST mkdir-immutable'], made.dirs + ancestors);
+  const longLinks = pushed.stats.uploads - (pushRequests['PUT uri'] ?? 0);
+  assert.equal(longLinks, 0, 'every counted object is one PUT');
+  const perFile = Object.values(pushRequests).reduce((a, b) => a + b, 0) / (made.files + made.symlinks + made.hardlinks + made.fifos);
+  assert.ok(perFile <= 0.12, `push requests per file ${perFile.toFixed(3)} (${JSON.stringify(pushRequests)})`);
+  // Restore: one listing per directory, each pack read once, no request per small file.
+  assert.equal(restoreRequests['GET json'], made.dirs + ancestors, 'one listing per directory (the lookup of the source path included)');
+  const reads = (restoreRequests['GET range'] ?? 0) + (restoreRequests['GET uri/CAP'] ?? 0);
+  assert.ok(reads <= (pushRequests['PUT uri'] ?? 0) + made.largeFiles, `content reads ${reads} for ${pushRequests['PUT uri']} objects (${JSON.stringify(restoreRequests)})`);
+  await rm(fresh.base, { recursive: true, force: true });
+});
+
+test('first push of a small tree sends exactly the requests the design promises; stock tahoe + rdiff recover its files', async () => {
+  const fresh = await freshRepo();
+  const src = join(fresh.base, 'small');
+  await mkdir(join(src, 'a', 'b'), { recursive: true });
+  for (let i = 0; i < 10; i++) await writeFile(join(src, i < 5 ? 'a' : 'a/b', `s${i}`), `small ${i}\n`.repeat(i + 1));
+  const big = Buffer.alloc(300_000);
+  for (let i = 0; i < big.length; i += 32) createHash('sha256').update(String(i)).digest().copy(big, i);
+  await writeFile(join(src, 'big.bin'), big);
+  await writeFile(join(src, 'a', 'big2.bin'), big.subarray(0, 100_000));
+  await writeFile(join(src, 'empty'), '');
+  await symlink('s1', join(src, 'a', 'short-link'));
+  await symlink('../a/../a/s2', join(src, 'a', 'b', 'short2'));
+  await symlink(`/${'long/'.repeat(14)}target`, join(src, 'long-link'));
+  await link(join(src, 'a', 's0'), join(src, 'hard'));
+  execFileSync('mkfifo', [join(src, 'fifo')]);
+  for (const f of ['big.bin', 'a/big2.bin']) await utimes(join(src, f), 1_600_000_000, 1_600_000_000);
+  const { pushed, pushRequests, restoreRequests, target, rootCap } = await pushAndRestore(src, fresh, 1_700_000_100_000);
+  assert.deepEqual(await compareTrees(src, target), []);
+  assert.deepEqual(await contentHashes(target), await contentHashes(src));
+  const dirs = src.split('/').length + 2; // '/', the components of src, then a and a/b
+  assert.deepEqual(pushRequests, {
+    // the repository's snapshots/ (the catalog is new: is there a snapshot to rebuild it from?)
+    'GET json': 1,
+    // one pack (10 small files), one object per large file, the long symlink target
+    'PUT uri': 4,
+    'POST mkdir-immutable': dirs,
+    // linking the snapshot into snapshots/
+    'POST set_children': 1,
+  });
+  assert.equal(pushed.stats.uploads, 4);
+  assert.deepEqual(restoreRequests, {
+    'GET json': dirs,
+    // the pack and the two large files (each one run), the long symlink's target
+    'GET range': 3,
+    'GET uri/CAP': 1,
+  });
+
+  // Stock tools: a new large file is bytes [0, size) of its object, as format.md §4 says for packed.
+  const tahoe = tahoeCommand();
+  const node = nodeDir(defaultGridConfig(), 'client');
+  const listing = JSON.parse(execFileSync(tahoe, ['-d', node, 'ls', '--json', `${rootCap}/${src.slice(1)}`], { encoding: 'utf8' })) as [string, { children: Record<string, [string, { ro_uri: string; metadata: { timefs: { size: number; pack?: { offset: number } } } }]> }];
+  const bigEdge = listing[1].children['big.bin']![1];
+  const whole = execFileSync(tahoe, ['-d', node, 'get', bigEdge.ro_uri, '-'], { maxBuffer: 1 << 24 });
+  const offset = bigEdge.metadata.timefs.pack!.offset;
+  assert.deepEqual(whole.subarray(offset, offset + bigEdge.metadata.timefs.size), big);
+
+  // Change it: the chain starts on that object as its base; `rdiff patch` rebuilds the new version.
+  big.write('an edit', 150_000);
+  await writeFile(join(src, 'big.bin'), big);
+  await utimes(join(src, 'big.bin'), 1_600_000_100, 1_600_000_100);
+  const catalog = await Catalog.open(fresh.state);
+  const second = await runPush({ store: fresh.store, catalog, snapshotsCap: fresh.snapshotsCap, stateDir: fresh.state }, { paths: [src], now: () => 1_700_000_200_000 });
+  await catalog.close();
+  assert.equal(second.stats.deltas, 1);
+  const root2 = (await fresh.store.list(fresh.snapshotsCap)).get(second.snapshot!)!.readCap;
+  const work = await mkdtemp(join(tmpdir(), 'timefs-stock-'));
+  const F = `${root2}/${src.slice(1)}/big.bin`;
+  assert.deepEqual(execFileSync(tahoe, ['-d', node, 'ls', F], { encoding: 'utf8' }).split('\n').filter(Boolean).sort(), ['base', 'd001', 'sig']);
+  // (to stdout: `tahoe get PATH FILE` would echo the path, cap included)
+  await writeFile(join(work, 'v.bin'), execFileSync(tahoe, ['-d', node, 'get', `${F}/base`, '-'], { maxBuffer: 1 << 24 }));
+  await writeFile(join(work, 'd001.delta'), execFileSync(tahoe, ['-d', node, 'get', `${F}/d001`, '-'], { maxBuffer: 1 << 24 }));
+  execFileSync('rdiff', ['patch', join(work, 'v.bin'), join(work, 'd001.delta'), join(work, 'v.next')]);
+  assert.deepEqual(await readFile(join(work, 'v.next')), big);
+  await rm(work, { recursive: true, force: true });
+  await rm(fresh.base, { recursive: true, force: true });
+});
