@@ -32,6 +32,8 @@ export interface BackupViewSetup {
    * layer splitting them into small segments would only slow down.
    */
   rangeStore?: Store;
+  /** Show only this host's snapshots. */
+  host?: string;
   /** Notices (integrity errors, failed refreshes); never receives a cap. */
   log?: (line: string) => void;
 }
@@ -62,6 +64,7 @@ export function createBackupView(store: Store, snapshotsCap: string, setup: Back
     zone: setup.zone ?? 'local',
     owner: setup.owner ?? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
     log,
+    ...(setup.host !== undefined ? { host: setup.host } : {}),
   });
   return { view, blockStats: blocks.stats };
 }

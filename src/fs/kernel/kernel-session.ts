@@ -73,6 +73,9 @@ export class KernelSession {
   private evicting = false;
   private closed = false;
   private reader: RequestReader | undefined;
+  private markInitialized: () => void = () => {};
+  /** Settles once the INIT reply is written (the kernel then sets the mount's readahead from it). */
+  readonly initialized = new Promise<void>((done) => { this.markInitialized = done; });
 
   constructor(private readonly channel: FuseChannel, private readonly source: MountSource, private readonly options: KernelSessionOptions) {}
 
@@ -171,6 +174,7 @@ export class KernelSession {
     }
     this.options.trace?.(`reply #${unique}: ${reply.errno === 0 ? 'ok' : `errno ${reply.errno}`}`);
     const failure = this.write(bytes);
+    if (request.opcode === OPCODE.INIT) this.markInitialized();
     if (failure === undefined) return;
     undo?.();
     if (failure.code === 'ENOENT') return; // interrupted: the kernel no longer waits for this reply
