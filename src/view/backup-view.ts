@@ -12,7 +12,7 @@ import type { DirChild, FileContent, MountNode, MountSource } from './mount-sour
 import type { SnapshotFeed } from './snapshot-feed.js';
 import { HOSTS_NAME, resolveTopLevel, topLevelNames, type DayZone, type SnapshotRef } from './time-tree.js';
 import { pathCovered } from '../model/source.js';
-import { hostsOf, mergedAlias } from './view-scope.js';
+import { hostsOf, mergedAlias, snapshotsOfHost } from './view-scope.js';
 import { childOfEntry, type TreeCache, type TreeListing } from './tree-cache.js';
 import { verifiedContent } from './verified-content.js';
 import type { VersionHandle, VersionReader } from './version-reader.js';
@@ -172,14 +172,14 @@ export class BackupView implements MountSource {
 
   private async resolve(path: readonly string[], signal?: AbortSignal): Promise<Resolved> {
     const listed = await this.parts.feed.snapshots(signal);
-    const all = this.parts.host === undefined ? listed : listed.filter((s) => s.host === this.parts.host);
+    const all = this.parts.host === undefined ? listed : snapshotsOfHost(listed, this.parts.host);
     const hosts = hostsOf(all);
     if (hosts.length < 2 || path[0] !== HOSTS_NAME) return this.resolveScope(all, path, '', hosts.length > 1, signal);
     const mtimeMs = all[all.length - 1]?.timeMs ?? 0;
     if (path.length === 1) return { kind: 'dir', ino: inodeFor('hosts\0'), mtimeMs, children: async () => hosts.map((h) => ({ ...childNamed(h, 'dir'), ino: inodeFor(`hosts\0${h}\0`) })) };
     const host = path[1] as string;
     if (!hosts.includes(host)) throw notFound(path);
-    return this.resolveScope(all.filter((s) => s.host === host), path.slice(2), `hosts\0${host}\0`, false, signal);
+    return this.resolveScope(snapshotsOfHost(all, host), path.slice(2), `hosts\0${host}\0`, false, signal);
   }
 
   /** Resolves `path` in the time tree of `snapshots` (all, or one host's: `scope` keeps their inodes apart). */
