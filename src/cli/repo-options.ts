@@ -23,7 +23,11 @@ export interface RepoHandle {
   /** The grid, with concurrency limit and memory + disk caches of immutable objects. */
   store: Store;
   rootCap: string;
+  /** Read-only cap of the root (equals `rootCap` when opened read-only). */
+  readCap: string;
   snapshotsCap: string;
+  /** ISO time the repository was created (`timefs.json`). */
+  created: string;
   /** Cap of `index/` (metadata indexes), when the repository has one. */
   indexCap?: string;
   /** Non-secret, stable: a hash of the root's read cap. */
@@ -102,7 +106,9 @@ export async function openRepo(opts: RepoOptionValues | Record<string, unknown>)
   return {
     store,
     rootCap: opened.rootCap,
+    readCap: opened.readCap,
     snapshotsCap: opened.snapshotsCap,
+    created: opened.config.created,
     ...(opened.indexCap === undefined ? {} : { indexCap: opened.indexCap }),
     repoId: opened.repoId,
     stateDir: join(process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'timefs', opened.repoId),
