@@ -148,18 +148,29 @@ export function zipStream(view: ServedView, root: ServedNode, rootName: string, 
     out.destroy(err instanceof Error ? err : new Error(String(err)));
   };
   zip.on('error', fail);
+  // yazl takes entries without backpressure: wait while more than LOOKAHEAD files are queued in it
+  let queued = 0;
+  let wake: (() => void) | undefined;
+  const consumed = (): void => {
+    queued--;
+    wake?.();
+  };
+  out.once('close', () => wake?.());
   (async () => {
     for await (const entry of readAhead(view, walk(view, root, rootName))) {
       const { path, node, served } = entry;
+      while (queued >= LOOKAHEAD && !out.destroyed) await new Promise<void>((resolve) => { wake = resolve; });
       if (out.destroyed) return;
       const name = path.replace(/\\/g, '\uFF3C'); // zip readers take a backslash for a separator
       const options = { mtime: mtimeOf(node), mode: node.perm, compress: false };
       if (node.type === 'dir') zip.addEmptyDirectory(name, { mtime: options.mtime, mode: 0o40000 | node.perm });
       else if (node.type === 'symlink') zip.addBuffer(Buffer.from(await view.readlink(served)), name, { ...options, mode: 0o120000 | node.perm });
       else if (node.type === 'file') {
+        queued++;
         zip.addReadStreamLazy(name, { ...options, mode: 0o100000 | node.perm, size: node.size }, (cb) => {
           const stream = Readable.from(contentOf(view, entry));
           stream.on('error', fail);
+          stream.once('end', consumed);
           cb(null, stream);
         });
       }
