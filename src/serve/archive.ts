@@ -34,8 +34,12 @@ async function* walk(view: ServedView, root: ServedNode, rootName: string): Asyn
 
 /** Files up to this size are read ahead of the archive writer, whole. */
 const SMALL_FILE = 1 << 20;
-/** How many entries are read ahead: a directory of small files costs one grid round trip per pack, not per file. */
-const LOOKAHEAD = 16;
+/**
+ * How far the walk reads ahead: up to 256 entries (several packs of small files, which push
+ * stores 64 or so to an object, fetched in parallel) and 8 MiB of their content.
+ */
+const LOOKAHEAD = 256;
+const LOOKAHEAD_BYTES = 8 << 20;
 
 /** A walk entry whose content, for a small file, is already being read. */
 interface ReadyEntry extends WalkEntry {
@@ -48,17 +52,24 @@ interface ReadyEntry extends WalkEntry {
  */
 async function* readAhead(view: ServedView, entries: AsyncIterable<WalkEntry>): AsyncGenerator<ReadyEntry> {
   const window: ReadyEntry[] = [];
+  let held = 0;
   const start = (entry: WalkEntry): ReadyEntry => {
     if (entry.node.type !== 'file' || entry.node.size > SMALL_FILE) return entry;
+    held += entry.node.size;
     const early = view.readWhole(entry.served);
     early.catch(() => {}); // awaited (and reported) when its turn comes
     return { ...entry, early };
   };
+  const next = (): ReadyEntry => {
+    const entry = window.shift() as ReadyEntry;
+    if (entry.early) held -= entry.node.size;
+    return entry;
+  };
   for await (const entry of entries) {
     window.push(start(entry));
-    if (window.length >= LOOKAHEAD) yield window.shift() as ReadyEntry;
+    while (window.length >= LOOKAHEAD || held >= LOOKAHEAD_BYTES) yield next();
   }
-  yield* window;
+  while (window.length > 0) yield next();
 }
 
 /** The bytes of an entry: read ahead, or streamed in chunks. */
@@ -148,7 +159,7 @@ export function zipStream(view: ServedView, root: ServedNode, rootName: string, 
     out.destroy(err instanceof Error ? err : new Error(String(err)));
   };
   zip.on('error', fail);
-  // yazl takes entries without backpressure: wait while more than LOOKAHEAD files are queued in it
+  // yazl takes entries without backpressure: wait while more than a few files are queued in it
   let queued = 0;
   let wake: (() => void) | undefined;
   const consumed = (): void => {
@@ -159,7 +170,7 @@ export function zipStream(view: ServedView, root: ServedNode, rootName: string, 
   (async () => {
     for await (const entry of readAhead(view, walk(view, root, rootName))) {
       const { path, node, served } = entry;
-      while (queued >= LOOKAHEAD && !out.destroyed) await new Promise<void>((resolve) => { wake = resolve; });
+      while (queued >= 16 && !out.destroyed) await new Promise<void>((resolve) => { wake = resolve; });
       if (out.destroyed) return;
       const name = path.replace(/\\/g, '\uFF3C'); // zip readers take a backslash for a separator
       const options = { mtime: mtimeOf(node), mode: node.perm, compress: false };

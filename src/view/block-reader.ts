@@ -33,11 +33,14 @@ export class BlockReader {
   private readonly pending = new Map<string, Promise<Uint8Array>>();
   private readonly queue: PQueue;
   private readonly prefetchBlocks: number;
+  /** Most blocks in flight before prefetching pauses: many readers at once share one budget. */
+  private readonly maxPendingBlocks: number;
 
   constructor(private readonly store: Store, options: BlockReaderOptions = {}) {
     this.blockSize = options.blockSize ?? 1 << 20;
     this.prefetchBlocks = options.prefetchBlocks ?? 4;
     this.queue = new PQueue({ concurrency: options.concurrency ?? 4 });
+    this.maxPendingBlocks = Math.max(this.prefetchBlocks, Math.floor((options.cacheBytes ?? 64 << 20) / this.blockSize / 2));
     this.cache = new LRUCache<string, Uint8Array>({
       maxSize: Math.max(options.cacheBytes ?? 64 << 20, this.blockSize),
       sizeCalculation: (block) => Math.max(1, block.length),
@@ -78,14 +81,17 @@ export class BlockReader {
   /**
    * Keeps the `prefetchBlocks` blocks after byte `from` cached or in flight, fetching missing ones
    * in runs of at least a quarter of the window: each grid request has a fixed cost, so a few
-   * large requests stream faster than many small ones.
+   * large requests stream faster than many small ones. Blocks in flight over all files are
+   * bounded by half the cache size.
    */
   prefetch(cap: string, from: number): void {
     const first = Math.floor(from / this.blockSize);
     const minRun = Math.max(1, Math.floor(this.prefetchBlocks / 4));
     let missing = first;
     while (missing < first + this.prefetchBlocks && (this.cache.has(`${missing}:${cap}`) || this.pending.has(`${missing}:${cap}`))) missing++;
-    const count = first + this.prefetchBlocks - missing;
+    // Twenty readers each prefetching a full window would hold twenty windows in memory: the
+    // blocks in flight share one budget (half the cache), and a reader over it reads on demand.
+    const count = Math.min(first + this.prefetchBlocks - missing, this.maxPendingBlocks - this.pending.size);
     if (count <= 0 || (count < minRun && missing > first + 1)) return;
     // A failed prefetch is retried by the read that needs the block; nothing to report here.
     for (const promise of this.blocks(cap, missing, count)) promise.catch(() => {});
