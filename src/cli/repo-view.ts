@@ -14,6 +14,8 @@ export interface RepoViewOptions extends Record<string, unknown> {
   cacheSize: number;
   /** Seconds between re-reads of the snapshot list. */
   refresh: number;
+  /** Show only this host's snapshots (`--host`). */
+  host?: string;
 }
 
 /** Opens the repository and builds its view; notices go to `log` (never a cap). */
@@ -29,6 +31,7 @@ export async function openRepoView(opts: RepoViewOptions, log: (line: string) =>
     cacheBytes: opts.cacheSize,
     refreshMs: opts.refresh * 1000,
     log,
+    ...(opts.host !== undefined ? { host: opts.host } : {}),
   });
   return { repo, view };
 }
