@@ -12,10 +12,13 @@ import type { DirChild, FileContent, MountNode, MountSource } from './mount-sour
 import type { SnapshotFeed } from './snapshot-feed.js';
 import { HOSTS_NAME, resolveTopLevel, topLevelNames, type DayZone, type SnapshotRef } from './time-tree.js';
 import { pathCovered } from '../model/source.js';
-import { hostsOf, mergedAlias } from './view-scope.js';
+import { hostsOf, mergedAlias, snapshotsOfHost } from './view-scope.js';
 import { childOfEntry, type TreeCache, type TreeListing } from './tree-cache.js';
 import { verifiedContent } from './verified-content.js';
 import type { VersionHandle, VersionReader } from './version-reader.js';
+
+/** Levels of subdirectories loaded ahead below a directory that was listed. */
+const PREFETCH_LEVELS = 2;
 
 /** What {@link BackupView} is built from. */
 export interface BackupViewParts {
@@ -147,17 +150,12 @@ export class BackupView implements MountSource {
   }
 
   /**
-   * Starts loading the listings of a directory's subdirectories in the background: whoever lists
-   * a directory (`ls -R`, `find`, a file manager) usually descends next, and listings are the
-   * slow part of a cold walk. Bounded by the tree cache's queue and the first 64 subdirectories.
+   * Starts loading the listings below a directory in the background, two levels deep: whoever
+   * lists a directory (`ls -R`, `find`, a file manager) usually descends next, and listings are
+   * the slow part of a cold walk. The tree cache's prefetch window bounds the requests in flight.
    */
   private prefetchSubdirectories(listing: TreeListing): void {
-    let started = 0;
-    for (const entry of listing.values()) {
-      if (entry.meta.type !== 'dir') continue;
-      if (++started > 64) break;
-      this.parts.trees.prefetch(entry.cap);
-    }
+    this.parts.trees.prefetchChildren(listing, PREFETCH_LEVELS - 1);
   }
 
   /** The inode number of a top-level name (the same `getattr` gives). */
@@ -172,14 +170,14 @@ export class BackupView implements MountSource {
 
   private async resolve(path: readonly string[], signal?: AbortSignal): Promise<Resolved> {
     const listed = await this.parts.feed.snapshots(signal);
-    const all = this.parts.host === undefined ? listed : listed.filter((s) => s.host === this.parts.host);
+    const all = this.parts.host === undefined ? listed : snapshotsOfHost(listed, this.parts.host);
     const hosts = hostsOf(all);
     if (hosts.length < 2 || path[0] !== HOSTS_NAME) return this.resolveScope(all, path, '', hosts.length > 1, signal);
     const mtimeMs = all[all.length - 1]?.timeMs ?? 0;
     if (path.length === 1) return { kind: 'dir', ino: inodeFor('hosts\0'), mtimeMs, children: async () => hosts.map((h) => ({ ...childNamed(h, 'dir'), ino: inodeFor(`hosts\0${h}\0`) })) };
     const host = path[1] as string;
     if (!hosts.includes(host)) throw notFound(path);
-    return this.resolveScope(all.filter((s) => s.host === host), path.slice(2), `hosts\0${host}\0`, false, signal);
+    return this.resolveScope(snapshotsOfHost(all, host), path.slice(2), `hosts\0${host}\0`, false, signal);
   }
 
   /** Resolves `path` in the time tree of `snapshots` (all, or one host's: `scope` keeps their inodes apart). */

@@ -48,13 +48,28 @@ export interface OpenedView {
   store: Store;
 }
 
+/** `store`, able to list the merged directories of views over `snapshots`. */
+export function mergingStoreOver(store: Store, snapshots: readonly SnapshotInfo[]): Store {
+  const byName = new Map(snapshots.map((s) => [s.name, s]));
+  return new MergingStore(store, async (names) => names.flatMap((n) => byName.get(n) ?? []));
+}
+
+/**
+ * The target as one snapshot record: the snapshot itself, or for a merged view its newest
+ * member's record under the view's name and root cap, with every member's paths (for code that
+ * takes one snapshot).
+ */
+export function targetAsSnapshot(target: ViewTarget<SnapshotInfo>): SnapshotInfo {
+  const newest = target.members[0]!;
+  if (!target.merged) return newest;
+  const paths = [...new Set(target.members.flatMap((m) => m.paths))].sort();
+  return { ...newest, name: target.name, cap: target.cap, paths };
+}
+
 /** Lists the repository's snapshots once and resolves `spec`: what `ls`, `cat` and `restore` read. */
 export async function openSnapshotView(store: Store, snapshotsCap: string, spec: string, options: ViewOptions & CallOptions = {}): Promise<OpenedView> {
   const catalogue = new GridSnapshotCatalogue(store, snapshotsCap);
   if (spec === '') await catalogue.resolve(spec);
   const snapshots = await catalogue.list(options.signal ? { signal: options.signal } : {});
-  const target = resolveView(snapshots, spec, options);
-  const byName = new Map(snapshots.map((s) => [s.name, s]));
-  const merging = new MergingStore(store, async (names) => names.flatMap((n) => byName.get(n) ?? []));
-  return { target, store: merging };
+  return { target: resolveView(snapshots, spec, options), store: mergingStoreOver(store, snapshots) };
 }

@@ -119,6 +119,10 @@ describe('several sources and hosts in one repository (CLI and a real mount)', (
     assert.equal(catHost.stdout.toString(), 'laptop note\n');
     const exact = await timefs(['ls', names.b1!, base, '--json']);
     assert.deepEqual((JSON.parse(exact.stdout.toString()) as { entries: { name: string }[] }).entries.map((e) => e.name), ['b']);
+    const diff = await timefs(['diff', names.b1!, 'latest', base, '--json']);
+    assert.equal(diff.code, 0, diff.stderr);
+    const changes = (JSON.parse(diff.stdout.toString()) as { changes: { kind: string; path: string }[] }).changes;
+    assert.deepEqual(changes.filter((c) => c.kind === 'added').map((c) => c.path), [`${base}/a`, `${base}/a/big.bin`, `${base}/a/note.txt`], 'diff sees the merged latest');
     const target = join(work, 'restored');
     const restore = await timefs(['restore', `latest:${base}`, '--target', target]);
     assert.equal(restore.code, 0, restore.stderr);
