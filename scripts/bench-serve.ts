@@ -15,7 +15,8 @@
  * Grid requests per operation are counted by a proxy in front of the client node.
  *
  * Env: BENCH_MIB (default 256), BENCH_FILES (default 10000), BENCH_CLIENTS (default 20),
- * BENCH_CLIENT_MIB (default 8), BENCH_NODE_OPTIONS (default: the heap settings of
+ * BENCH_CLIENT_MIB (default 8), BENCH_SERVE_ARGS (extra `timefs serve` options, e.g. --cache-size 32M),
+ * BENCH_NODE_OPTIONS (default: the heap settings of
  * mount-examples/timefs-serve.service), TIMEFS_NODE_URL (default: the local test grid), BENCH_DIR
  * (default bench-out/serve). RTT: whatever the grid has (TIMEFS_GRID_RTT_MS for latency mode).
  */
@@ -90,7 +91,7 @@ async function buildFixture(): Promise<Fixture> {
 async function startServe(rootCap: string, nodeUrl: string): Promise<{ url: string; child: ChildProcess }> {
   const cacheHome = join(DIR, 'cache');
   rmSync(cacheHome, { recursive: true, force: true });
-  const child = spawn(process.execPath, ['bin/timefs.js', 'serve', '--repo', rootCap, '--node-url', nodeUrl, '--port', '0', '--json', '--utc'], {
+  const child = spawn(process.execPath, ['bin/timefs.js', 'serve', '--repo', rootCap, '--node-url', nodeUrl, '--port', '0', '--json', '--utc', ...(process.env.BENCH_SERVE_ARGS ?? '').split(' ').filter(Boolean)], {
     // the heap settings mount-examples/timefs-serve.service uses for a long-running server
     stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, XDG_CACHE_HOME: cacheHome, XDG_STATE_HOME: join(DIR, 'state'), NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '--max-semi-space-size=2 --max-old-space-size=128' },
   });
