@@ -5,6 +5,7 @@ import { isTimefsError } from '../../model/errors.js';
 import { redactCaps } from '../../model/cap.js';
 import { TahoeStore } from '../../store/tahoe/tahoe-store.js';
 import { createBackupView } from '../../view/backup-view-setup.js';
+import { localPathArg } from '../argv-bytes.js';
 import { EXIT } from '../exit-codes.js';
 import { parseByteSize } from '../byte-size-option.js';
 import { integerOption } from '../options.js';
@@ -132,7 +133,7 @@ export const mountCommand: CommandModule = {
       });
       // List once before mounting: an unreachable grid or a wrong cap fails here, not inside the kernel.
       const snapshots = await view.getattr([]).then(() => view.readdir([]));
-      const mounted = await mountSource(view, mountPoint, {
+      const mounted = await mountSource(view, localPathArg(mountPoint, 'mount point'), {
         allowOther: opts.allowOther === true,
         timeoutMs: opts.timeout * 1000,
         debug: opts.debug === true,

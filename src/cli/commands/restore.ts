@@ -5,7 +5,7 @@ import { TimefsError } from '../../model/errors.js';
 import { openSnapshotView } from '../../view/snapshot-view.js';
 import { GridTreeReader } from '../../view/tree-reader.js';
 import { ChainVersionReader } from '../../view/version-reader.js';
-import { argBytes, argSuffixBytes, snapshotPathOfBytes } from '../argv-bytes.js';
+import { argBytes, argSuffixBytes, localPathArg, snapshotPathOfBytes } from '../argv-bytes.js';
 import { EXIT } from '../exit-codes.js';
 import { quotePath } from '../quote-name.js';
 import { formatBytes } from '../format-bytes.js';
@@ -71,7 +71,7 @@ Examples:
       const report = await restore(
         { store: repo.store, trees: new GridTreeReader(trees), versions: new ChainVersionReader(repo.store) },
         { snapshot: snapshot.name, rootCap: snapshot.cap, path },
-        flags.target!,
+        localPathArg(flags.target!, 'target directory'),
         { verify: flags.verify === true, onProgress: (r: RestoreReport) => progress.update(restoreProgressLine(r, Date.now() - started)) },
       );
       progress.clear();
