@@ -1,0 +1,13 @@
+import { TahoeStore } from '../../src/store/tahoe/tahoe-store.js';
+const s = new TahoeStore({ nodeUrl: 'http://127.0.0.1:47806/' });
+const salt = String(Date.now());
+const kids = (i: number) => Object.fromEntries(Array.from({ length: 14 }, (_, j) => [`f${j}`, { cap: 'URI:LIT:nbswy3dp', metadata: { timefs: { i, j, salt } } }]));
+let t = Date.now();
+for (let i = 0; i < 20; i++) await s.mkdirImmutable(kids(i));
+console.log('sequential 20:', Date.now() - t, 'ms');
+t = Date.now();
+await Promise.all(Array.from({ length: 40 }, (_, i) => s.mkdirImmutable(kids(100 + i))));
+console.log('concurrent 40:', Date.now() - t, 'ms');
+t = Date.now();
+for (let i = 0; i < 10; i++) await s.putImmutable(Buffer.alloc(1000, i + 1 + Number(salt) % 200));
+console.log('sequential 10 puts of 1000 B:', Date.now() - t, 'ms');
