@@ -8,13 +8,18 @@
  * peak RSS from /usr/bin/time, like rdiff's, so Node's start-up is included) and "engine" runs the
  * same command in this process (start-up excluded). Outputs are checked byte-identical to rdiff's.
  *
- * Env: BENCH_MIB (default 256), BENCH_RUNS (default 3), BENCH_DIR.
+ * Signature and delta split over worker threads (src/delta/parallel) when the machine has more
+ * than one core; the "1 thread" columns run the same CLI with TIMEFS_RDIFF_THREADS=0, the
+ * sequential engine (rdiff itself always uses one core).
+ *
+ * Env: BENCH_MIB (default 256), BENCH_RUNS (default 3), BENCH_DIR, TIMEFS_RDIFF_THREADS.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createCipheriv } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { main } from '../src/cli/main.js';
+import { rdiffThreads } from '../src/delta/parallel/index.js';
 
 const MIB = 1 << 20;
 const SIZE = Number(process.env.BENCH_MIB ?? 256) * MIB;
@@ -90,10 +95,10 @@ function median(xs: number[]): number {
 }
 
 /** Runs a command (under /usr/bin/time for its peak RSS); returns wall seconds and peak RSS. */
-function timed(cmd: string, args: string[], output: string): Run {
+function timed(cmd: string, args: string[], output: string, env: NodeJS.ProcessEnv = process.env): Run {
   rmSync(output, { force: true });
   const start = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { cwd: ROOT, encoding: 'utf8', env });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
   const kib = r.stderr.trim().split('\n').pop() as string;
@@ -103,6 +108,9 @@ function timed(cmd: string, args: string[], output: string): Run {
 async function inProcess(args: string[], output: string): Promise<number> {
   rmSync(output, { force: true });
   const start = process.hrtime.bigint();
+  // The compiled CLI when built (its worker threads start without tsx), like the "cli" column.
+  const entry = existsSync(join(ROOT, 'dist/src/cli/main.js')) ? join(ROOT, 'dist/src/cli/main.js') : join(ROOT, 'src/cli/main.ts');
+  const { main } = (await import(entry)) as typeof import('../src/cli/main.js');
   const code = await main(args);
   if (code !== 0) throw new Error(`timefs ${args.join(' ')} exited ${code}`);
   return Number(process.hrtime.bigint() - start) / 1e9;
@@ -110,17 +118,19 @@ async function inProcess(args: string[], output: string): Promise<number> {
 
 interface Op {
   name: string;
+  /** Split over worker threads (else the 1-thread column is skipped). */
+  threaded: boolean;
   args: (tool: 'rdiff' | 'timefs') => string[];
   output: (tool: 'rdiff' | 'timefs') => string;
 }
 
 const f = (name: string) => join(DIR, name);
 const ops: Op[] = [
-  { name: 'signature', args: (t) => ['signature', f('basis.bin'), f(`${t}.sig`)], output: (t) => f(`${t}.sig`) },
-  { name: 'delta 1% changed', args: (t) => ['delta', f('rdiff.sig'), f('new.bin'), f(`${t}-new.delta`)], output: (t) => f(`${t}-new.delta`) },
-  { name: 'delta identical', args: (t) => ['delta', f('rdiff.sig'), f('same.bin'), f(`${t}-same.delta`)], output: (t) => f(`${t}-same.delta`) },
-  { name: 'delta no match', args: (t) => ['delta', f('rdiff.sig'), f('other.bin'), f(`${t}-other.delta`)], output: (t) => f(`${t}-other.delta`) },
-  { name: 'patch (1% delta)', args: (t) => ['patch', f('basis.bin'), f('rdiff-new.delta'), f(`${t}-new.out`)], output: (t) => f(`${t}-new.out`) },
+  { name: 'signature', threaded: true, args: (t) => ['signature', f('basis.bin'), f(`${t}.sig`)], output: (t) => f(`${t}.sig`) },
+  { name: 'delta 1% changed', threaded: true, args: (t) => ['delta', f('rdiff.sig'), f('new.bin'), f(`${t}-new.delta`)], output: (t) => f(`${t}-new.delta`) },
+  { name: 'delta identical', threaded: true, args: (t) => ['delta', f('rdiff.sig'), f('same.bin'), f(`${t}-same.delta`)], output: (t) => f(`${t}-same.delta`) },
+  { name: 'delta no match', threaded: true, args: (t) => ['delta', f('rdiff.sig'), f('other.bin'), f(`${t}-other.delta`)], output: (t) => f(`${t}-other.delta`) },
+  { name: 'patch (1% delta)', threaded: false, args: (t) => ['patch', f('basis.bin'), f('rdiff-new.delta'), f(`${t}-new.out`)], output: (t) => f(`${t}-new.out`) },
 ];
 
 async function bench(): Promise<void> {
@@ -129,17 +139,20 @@ async function bench(): Promise<void> {
   const cli = useDist ? ['dist/src/cli/run.js'] : ['--import', 'tsx', 'src/cli/run.ts'];
   process.stdout.write(
     `rdiff: ${execFileSync('rdiff', ['--version'], { encoding: 'utf8' }).split('\n')[0]}; timefs cli: node ${cli.join(' ')}; ` +
-      `${SIZE / MIB} MiB, median of ${RUNS}\n\n`,
+      `${SIZE / MIB} MiB, median of ${RUNS}; worker threads: ${rdiffThreads()} (${availableParallelism()} cores, load ${loadavg()[0]!.toFixed(1)})\n\n`,
   );
-  const header = ['operation', 'rdiff MiB/s', 'timefs cli MiB/s', 'ratio cli', 'engine MiB/s', 'ratio engine', 'rdiff RSS', 'timefs RSS', 'same bytes'];
+  const header = ['operation', 'rdiff MiB/s', 'timefs cli MiB/s', 'ratio cli', '1 thread MiB/s', 'ratio 1 thread', 'engine MiB/s', 'ratio engine', 'rdiff RSS', 'timefs RSS', 'same bytes'];
+  const sequential = { ...process.env, TIMEFS_RDIFF_THREADS: '0' };
   const rows: string[][] = [header];
   for (const op of ops) {
     const rdiffRuns: Run[] = [];
     const cliRuns: Run[] = [];
+    const oneThread: Run[] = [];
     const engine: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       rdiffRuns.push(timed('rdiff', op.args('rdiff'), op.output('rdiff')));
       cliRuns.push(timed('node', [...cli, 'rdiff', ...op.args('timefs')], op.output('timefs')));
+      if (op.threaded) oneThread.push(timed('node', [...cli, 'rdiff', ...op.args('timefs')], op.output('timefs'), sequential));
       engine.push(await inProcess(['rdiff', ...op.args('timefs')], op.output('timefs')));
     }
     const same = readFileSync(op.output('rdiff')).equals(readFileSync(op.output('timefs')));
@@ -148,11 +161,14 @@ async function bench(): Promise<void> {
     const r = mibs(median(rdiffRuns.map((x) => x.seconds)));
     const c = mibs(median(cliRuns.map((x) => x.seconds)));
     const e = mibs(median(engine));
+    const o = op.threaded ? mibs(median(oneThread.map((x) => x.seconds))) : undefined;
     rows.push([
       op.name,
       r.toFixed(0),
       c.toFixed(0),
       (c / r).toFixed(2),
+      o === undefined ? '–' : o.toFixed(0),
+      o === undefined ? '–' : (o / r).toFixed(2),
       e.toFixed(0),
       (e / r).toFixed(2),
       `${Math.max(...rdiffRuns.map((x) => x.rssMiB)).toFixed(1)} MiB`,

@@ -18,16 +18,14 @@
  * TIMEFS_NODE_URL (default: the local test grid), BENCH_DIR (default bench-out/mount).
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { createCipheriv } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { createServer, request, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
-import { FORMAT, REPO_LAYOUT, VERSION_NODE } from '../src/model/entry.js';
+import { FORMAT, REPO_LAYOUT } from '../src/model/entry.js';
 import { TahoeStore } from '../src/store/tahoe/tahoe-store.js';
-import { blake2b256Hex } from '../src/view/hash-check.js';
 import { createBackupView } from '../src/view/backup-view-setup.js';
 import { mountSource } from '../src/fs/mounter.js';
+import { base32, buildChain, countingProxy, keystream, median, rss } from './bench-fixtures.js';
 
 const MIB = 1 << 20;
 const SIZE = Number(process.env.BENCH_MIB ?? 256) * MIB;
@@ -41,60 +39,11 @@ const store = new TahoeStore({ nodeUrl: SERVING ? 'http://127.0.0.1:1/' : NODE_U
 
 interface Fixture { nodeUrl: string; size: number; snapshots: number; rootCap: string; baseCap: string; bigPath: string; listSnapshot: string }
 
-function keystream(label: string, length: number): Buffer {
-  const key = Buffer.alloc(16);
-  key.write(label.padEnd(16, '.').slice(0, 16));
-  const cipher = createCipheriv('aes-128-ctr', key, Buffer.alloc(16));
-  return Buffer.concat([cipher.update(Buffer.alloc(length)), cipher.final()]);
-}
-
-/** Tahoe's base32 (RFC 3548 alphabet in lower case, no padding), as LIT caps carry their data. */
-function base32(data: Buffer): string {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
-  let bits = 0;
-  let value = 0;
-  let out = '';
-  for (const byte of data) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) { out += alphabet[(value >>> (bits - 5)) & 31]; bits -= 5; }
-  }
-  if (bits > 0) out += alphabet[(value << (5 - bits)) & 31];
-  return out;
-}
-
 function snapshotName(i: number): string {
   return new Date(Date.UTC(2020, 0, 1) + i * 3_600_000).toISOString().replace('.000Z', 'Z');
 }
 
 const meta = (type: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ timefs: { type, mode: type === 'dir' ? 0o755 : 0o644, uid: 0, gid: 0, mtime: '1577836800000000000', size: 0, ...extra } });
-
-/** The depth-16 chain of a SIZE-byte file, deltas made with the system rdiff; returns the version node cap. */
-async function buildChain(): Promise<{ nodeCap: string; baseCap: string; size: number; hash: string }> {
-  const work = join(DIR, 'chain');
-  mkdirSync(work, { recursive: true });
-  let current = keystream('bench-base', SIZE);
-  writeFileSync(join(work, 'v0'), current);
-  const baseCap = await store.putImmutable(new Uint8Array(current.buffer, current.byteOffset, current.length));
-  const children: Record<string, { cap: string; metadata: Record<string, unknown> }> = { [VERSION_NODE.base]: { cap: baseCap, metadata: { timefs: { role: 'base', size: SIZE } } } };
-  for (let i = 1; i <= DEPTH; i++) {
-    const next = Buffer.from(current);
-    const edits = keystream(`edits-${i}`, 64 * 4096);
-    for (let e = 0; e < 64; e++) next.set(edits.subarray(e * 4096, (e + 1) * 4096), (edits.readUInt32LE(e * 4) % (SIZE / 4096)) * 4096);
-    writeFileSync(join(work, 'next'), next);
-    execFileSync('rdiff', ['--force', 'signature', join(work, 'v0'), join(work, 'sig')]);
-    execFileSync('rdiff', ['--force', 'delta', join(work, 'sig'), join(work, 'next'), join(work, 'delta')]);
-    const delta = readFileSync(join(work, 'delta'));
-    children[VERSION_NODE.deltaName(i)] = { cap: await store.putImmutable(new Uint8Array(delta)), metadata: { timefs: { role: 'delta', size: delta.length } } };
-    writeFileSync(join(work, 'v0'), next);
-    current = next;
-  }
-  execFileSync('rdiff', ['--force', 'signature', join(work, 'v0'), join(work, 'sig')]);
-  const sig = readFileSync(join(work, 'sig'));
-  children[VERSION_NODE.signature] = { cap: await store.putImmutable(new Uint8Array(sig)), metadata: { timefs: { role: 'sig', size: sig.length } } };
-  rmSync(work, { recursive: true, force: true });
-  return { nodeCap: await store.mkdirImmutable(children), baseCap, size: current.length, hash: await blake2b256Hex(current) };
-}
 
 async function buildFixture(): Promise<Fixture> {
   const saved = join(DIR, 'fixture.json');
@@ -106,7 +55,7 @@ async function buildFixture(): Promise<Fixture> {
     }
   }
   console.log(`building the fixture (${SIZE / MIB} MiB chain of depth ${DEPTH}, ${SNAPSHOTS} snapshots of 10,000 files)…`);
-  const chain = await buildChain();
+  const chain = await buildChain(store, SIZE, DEPTH, join(DIR, 'chain'));
   const tiny = (d: number, f: number, rev: number): string => `URI:LIT:${base32(Buffer.from(`file ${d}/${f} revision ${rev}`))}`;
   const dirFor = async (d: number, rev: number): Promise<string> => {
     const kids: Record<string, { cap: string; metadata: Record<string, unknown> }> = {};
@@ -128,24 +77,6 @@ async function buildFixture(): Promise<Fixture> {
   const fixture: Fixture = { nodeUrl: NODE_URL, size: SIZE, snapshots: SNAPSHOTS, rootCap, baseCap: chain.baseCap, bigPath: `${snapshotName(SNAPSHOTS - 1)}/big.bin`, listSnapshot: snapshotName(0) };
   writeFileSync(saved, JSON.stringify(fixture), { mode: 0o600 });
   return fixture;
-}
-
-/** A proxy in front of the client node that counts the body bytes the grid sends. */
-function countingProxy(target: string): Promise<{ server: Server; url: string; bytes: () => number; reset: () => void }> {
-  let bytes = 0;
-  const server = createServer((req, res) => {
-    const upstream = request(new URL(req.url ?? '/', target), { method: req.method, headers: { ...req.headers, host: new URL(target).host } }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.on('data', (chunk: Buffer) => { bytes += chunk.length; });
-      up.pipe(res);
-    });
-    upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
-  });
-  return new Promise((done) => server.listen(0, '127.0.0.1', () => {
-    const port = (server.address() as { port: number }).port;
-    done({ server, url: `http://127.0.0.1:${port}/`, bytes: () => bytes, reset: () => { bytes = 0; } });
-  }));
 }
 
 interface Mounted { child: ChildProcess; mountPoint: string; wallMs: number; internalMs: number }
@@ -212,13 +143,7 @@ function lsR(path: string): number {
   return (performance.now() - started) / 1000;
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 const offsets = (n: number): number[] => Array.from({ length: n }, (_, i) => (keystream(`off-${i}`, 4).readUInt32LE(0) % (SIZE - 2 * MIB)) + 12345);
-const rss = (pid: number): { rss: number; peak: number } => {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (key: string): number => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN) / 1024;
-  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
-};
 
 const children = new Set<ChildProcess>();
 process.on('exit', () => { for (const child of children) child.kill('SIGTERM'); });

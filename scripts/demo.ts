@@ -2,7 +2,7 @@
  * `npm run demo`: the main job of timefs on a local grid, narrated.
  * Starts the local Tahoe grid, creates a repository, backs up a small tree twice (the second time
  * as rdiff deltas), lists and reads old versions, mounts the history with FUSE (when run as root
- * with /dev/fuse), and checks the repository. Everything it makes lives under .demo/.
+ * with /dev/fuse), serves it over HTTP and WebDAV, and checks the repository. Everything it makes lives under .demo/.
  */
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -88,6 +88,29 @@ async function showMount(): Promise<void> {
   }
 }
 
+/** Starts `timefs serve`, reads a page, a WebDAV listing and an old version over HTTP, then stops it. */
+async function showServe(): Promise<void> {
+  step('Serve the history over HTTP: web pages and read-only WebDAV (no root, no FUSE)');
+  process.stdout.write('$ timefs serve --port 0 --json &\n');
+  const child = spawn(process.execPath, [timefsBin, 'serve', '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
+  const url = await new Promise<string>((done, fail) => {
+    child.stdout.once('data', (b: Buffer) => done((JSON.parse(b.toString().split('\n')[0] as string) as { url: string }).url));
+    child.once('exit', (code) => fail(new Error(`timefs serve exited ${code} before listening`)));
+  });
+  try {
+    const page = await (await fetch(url)).text();
+    process.stdout.write(`GET ${url} -> the timeline page (${page.length} bytes of HTML, ${[...page.matchAll(/<tr><td>/g)].length} snapshots listed)\n`);
+    const listing = await (await fetch(`${url}latest${dataDir}/docs/`, { method: 'PROPFIND', headers: { depth: '1' } })).text();
+    process.stdout.write(`PROPFIND latest${dataDir}/docs/ (Depth: 1) -> ${[...listing.matchAll(/<D:href>([^<]*)<\/D:href>/g)].map((m) => decodeURIComponent(m[1] as string)).join('  ')}\n`);
+    const versions = await (await fetch(`${url}history${dataDir}/docs/notes/todo.txt/`, { method: 'PROPFIND', headers: { depth: '1' } })).text();
+    const first = /<D:href>([^<]*todo\.txt\/[^<]+)<\/D:href>/.exec(versions)?.[1];
+    if (first) process.stdout.write(`GET ${decodeURIComponent(first)} ->\n${await (await fetch(url + first.slice(1))).text()}`);
+    process.stdout.write(`Open ${url} in a browser, or connect a file manager to it (docs/serve.md); rclone: rclone ls :webdav:latest --webdav-url ${url}\n`);
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
 async function main(): Promise<void> {
   step('Start a local Tahoe-LAFS grid (introducer, 3 storage nodes, 1 client; 2-of-3 encoding)');
   const grid = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'grid.ts'), 'start'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
@@ -134,6 +157,7 @@ async function main(): Promise<void> {
   run(['cat', oldest, `${dataDir}/docs/notes/todo.txt`]);
 
   await showMount();
+  await showServe();
 
   step('Verify every object and every version');
   run(['check', '--read-data']);
@@ -145,6 +169,7 @@ async function main(): Promise<void> {
       `  export TIMEFS_NODE_DIRECTORY=${nodeDirectory} TIMEFS_REPO=demo:`,
       '  node bin/timefs.js snapshots',
       `  node bin/timefs.js mount /mnt/backups`,
+      '  node bin/timefs.js serve              # then open http://127.0.0.1:8080/',
       'Stop the grid with `npm run grid:stop`; remove .demo/ to start over.',
       '',
     ].join('\n'),

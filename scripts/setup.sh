@@ -12,7 +12,7 @@ say() { printf 'setup: %s\n' "$*" >&2; }
 
 # --- system packages -------------------------------------------------------
 need_pkgs=()
-for pkg in rdiff libfuse2 fuse fio stress-ng rclone davfs2 cadaver litmus chromium unzip; do
+for pkg in rdiff libfuse2 fuse fio stress-ng rclone davfs2 cadaver litmus chromium unzip restic time; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need_pkgs+=("$pkg")
 done
 if [ "${#need_pkgs[@]}" -gt 0 ]; then

@@ -61,6 +61,8 @@ export async function readPass(path: Buffer, spoolDir: string, engine: DeltaEngi
   } catch (err) {
     throw new SkipFile(describe(err));
   }
+  let sigEncoder: StreamEncoder | undefined;
+  let deltaEncoder: StreamEncoder | undefined;
   try {
     const stat = await handle.stat({ bigint: true });
     if (stat.isDirectory()) throw new SkipFile('replaced by a directory since the scan');
@@ -69,8 +71,9 @@ export async function readPass(path: Buffer, spoolDir: string, engine: DeltaEngi
     const wants = plan(size);
     const hasher = await createBLAKE2b(256);
     hasher.init();
-    const sigEncoder = wants.signature ? await engine.signature(size, wants.signature.blockLength, wants.signature.strongLength) : undefined;
-    const deltaEncoder: StreamEncoder | undefined = wants.oldSignature ? await engine.delta(wants.oldSignature) : undefined;
+    const both = wants.signature !== undefined && wants.oldSignature !== undefined;
+    sigEncoder = wants.signature ? await engine.signature(size, wants.signature.blockLength, wants.signature.strongLength, both) : undefined;
+    deltaEncoder = wants.oldSignature ? await engine.delta(wants.oldSignature, size, both) : undefined;
     const signature = sigEncoder ? new SpillSink(spoolDir, SIDE_MEMORY) : undefined;
     const delta = deltaEncoder ? new SpillSink(spoolDir, SIDE_MEMORY) : undefined;
     const copy = wants.copy ? new SpillSink(spoolDir, wants.copy.memoryLimit) : undefined;
@@ -93,8 +96,8 @@ export async function readPass(path: Buffer, spoolDir: string, engine: DeltaEngi
         const chunk = buf.subarray(0, got);
         read += got;
         hasher.update(chunk);
-        if (sigEncoder && signature) await signature.write(sigEncoder.update(chunk));
-        if (deltaEncoder && delta) await delta.write(deltaEncoder.update(chunk));
+        if (sigEncoder && signature) await signature.write(await sigEncoder.update(chunk));
+        if (deltaEncoder && delta) await delta.write(await deltaEncoder.update(chunk));
         if (copy) await copy.write(chunk);
         yield chunk;
       }
@@ -104,7 +107,7 @@ export async function readPass(path: Buffer, spoolDir: string, engine: DeltaEngi
     const body = async function* (): AsyncGenerator<Uint8Array> {
       yield* chunks();
       if (sigLength === 0 || read !== size) return;
-      await signature!.write(sigEncoder!.finish());
+      await signature!.write(await sigEncoder!.finish());
       await signature!.finish();
       const sig = signature!.body();
       if (sig instanceof Uint8Array) yield sig;
@@ -123,8 +126,8 @@ export async function readPass(path: Buffer, spoolDir: string, engine: DeltaEngi
     } else {
       for await (const _ of chunks());
     }
-    if (sigEncoder && signature && !(sigLength > 0 && cap !== undefined)) await signature.write(sigEncoder.finish());
-    if (deltaEncoder && delta) await delta.write(deltaEncoder.finish());
+    if (sigEncoder && signature && !(sigLength > 0 && cap !== undefined)) await signature.write(await sigEncoder.finish());
+    if (deltaEncoder && delta) await delta.write(await deltaEncoder.finish());
     for (const sink of [signature, delta, copy]) await sink?.finish();
     const afterStat = await handle.stat({ bigint: true });
     const after = fingerprintOf(afterStat);
@@ -139,6 +142,8 @@ export async function readPass(path: Buffer, spoolDir: string, engine: DeltaEngi
     }
     return result;
   } finally {
+    await sigEncoder?.close();
+    await deltaEncoder?.close();
     await handle.close();
   }
 }

@@ -5,7 +5,9 @@
  * an argument whose text holds U+FFFD gets its bytes from there.
  */
 import { readFileSync } from 'node:fs';
+import { TimefsError } from '../model/errors.js';
 import type { TreePath } from '../view/tree-reader.js';
+import { quotePath } from './quote-name.js';
 
 const REPLACEMENT = '\uFFFD';
 const SLASH = 0x2f;
@@ -35,9 +37,8 @@ function cmdlineArgs(): Buffer[] {
 
 /**
  * The exact bytes of an argument as Node decoded it: the argument itself when it is exact (no
- * U+FFFD), else the one process argument that decodes to this same text. With several such
- * candidates (two names that differ only in invalid bytes) the text is ambiguous; the first
- * unclaimed one in order is taken, so arguments map to arguments in the order commander parsed them.
+ * U+FFFD), else the process argument that decodes to this same text (the first, when two
+ * arguments differ only in bytes that are not UTF-8).
  */
 export function argBytes(arg: string): Buffer {
   if (!arg.includes(REPLACEMENT)) return Buffer.from(arg, 'utf8');
@@ -55,9 +56,20 @@ export function argSuffixBytes(arg: string, prefix: string): Buffer {
   return argBytes(arg).subarray(Buffer.byteLength(prefix, 'utf8'));
 }
 
-/** A local file-system path from an argument: text when exact, else its exact bytes (Node's fs takes both). */
-export function localPathArg(arg: string): string | Buffer {
-  return arg.includes(REPLACEMENT) ? argBytes(arg) : arg;
+/**
+ * A local path argument (a push source, a restore target, a mount point) as text. Names that are
+ * not UTF-8 are kept exactly inside snapshots, but local paths are handled as text, so such an
+ * argument is refused with a clear message instead of being read as some other path.
+ */
+export function localPathArg(arg: string, what: string): string {
+  if (!arg.includes(REPLACEMENT)) return arg;
+  const bytes = argBytes(arg);
+  if (bytes.toString('utf8') === arg && !bytes.equals(Buffer.from(arg, 'utf8'))) {
+    throw new TimefsError('usage', `the ${what} ${quotePath(bytes)} is not valid UTF-8, which timefs does not take in a local path`, {
+      hint: 'give a parent directory (names below it are kept exactly) or a symlink whose name is UTF-8',
+    });
+  }
+  return arg;
 }
 
 /**

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { TimefsError } from '../model/errors.js';
 import { parseSnapshotSpec } from '../view/as-of.js';
-import { openHistory, type HistorySource } from '../view/history-source.js';
+import { NO_INDEX, openHistory, type HistorySource } from '../view/history-source.js';
 import { GridSnapshotCatalogue, type SnapshotInfo } from '../view/snapshot-catalogue.js';
 import { pathSegments } from '../view/tree-reader.js';
 import { argBytes, snapshotPathOfBytes } from './argv-bytes.js';
@@ -73,8 +73,18 @@ export async function openSnapshots(flags: Record<string, unknown>): Promise<Rep
 }
 
 /** The history source for `snapshots`: their indexes unless `--no-index`. */
-export function historyOf(repo: RepoHandle, snapshots: readonly SnapshotInfo[], flags: RangeFlags): Promise<HistorySource> {
-  return openHistory(repo.store, repo.indexCap, snapshots, { useIndex: flags.index !== false });
+export async function historyOf(repo: RepoHandle, snapshots: readonly SnapshotInfo[], flags: RangeFlags): Promise<HistorySource> {
+  const source = await openHistory(repo.store, repo.indexCap, snapshots, { useIndex: flags.index !== false });
+  // A missing index is normal (older snapshots); a stale or damaged one is worth a word.
+  for (const { name, reason } of source.fromTrees) {
+    if (reason !== NO_INDEX) process.stderr.write(`timefs: snapshot ${name} is read from its tree: ${reason} (\`timefs check\` reports it, \`timefs index --force\` replaces it)\n`);
+  }
+  return source;
+}
+
+/** JSON for scripts and tests: how many snapshots were answered by indexes, how many by trees. */
+export function sourcesJson(source: HistorySource): { indexed: number; fromTrees: number } {
+  return { indexed: source.indexed.length, fromTrees: source.fromTrees.length };
 }
 
 /** A path argument inside snapshots as exact name bytes per component (`/` and `.` dropped, `..` refused). */

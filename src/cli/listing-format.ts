@@ -3,6 +3,7 @@
  * never appear in any of it.
  */
 import type { EntryMeta, EntryType } from '../model/entry.js';
+import { sourceKey, sourceLabel } from '../model/source.js';
 import type { SnapshotInfo } from '../view/snapshot-catalogue.js';
 import type { TreeEntry } from '../view/entry-decode.js';
 import { nameJson, quoteName } from './quote-name.js';
@@ -81,15 +82,27 @@ export function entryJson(entry: TreeEntry, target?: Uint8Array): Record<string,
 
 /** A JSON record for one snapshot (no cap). */
 export function snapshotJson(s: SnapshotInfo): Record<string, unknown> {
-  return { name: s.name, time: s.time, host: s.host, paths: s.paths, stats: s.stats, ...(s.parent === undefined ? {} : { parent: s.parent }) };
+  return { name: s.name, time: s.time, host: s.host, paths: s.paths, source: sourceLabel(s), stats: s.stats, ...(s.parent === undefined ? {} : { parent: s.parent }) };
 }
 
-/** The `timefs snapshots` table. */
+/**
+ * The `timefs snapshots` table: one group per source (host and paths) with a header line, groups
+ * in the order of their first snapshot, snapshots oldest first.
+ */
 export function snapshotTable(list: readonly SnapshotInfo[]): string {
   if (list.length === 0) return 'no snapshots yet\n';
-  const rows = list.map((s) => [s.name, s.host || '-', s.paths.join(',') || '-', Object.entries(s.stats).map(([k, v]) => `${k}=${v}`).join(' ')]);
-  const header = ['TIME', 'HOST', 'PATHS', 'STATS'];
-  const widths = header.map((h, col) => Math.max(h.length, ...rows.map((r) => (r[col] as string).length)));
-  const line = (r: string[]): string => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] as number))).join('  ').trimEnd();
-  return [line(header), ...rows.map(line)].join('\n') + '\n';
+  const groups = new Map<string, SnapshotInfo[]>();
+  for (const s of list) {
+    const key = sourceKey(s);
+    groups.set(key, [...(groups.get(key) ?? []), s]);
+  }
+  const rows = list.map((s) => [s.name, Object.entries(s.stats).map(([k, v]) => `${k}=${v}`).join(' ')]);
+  const width = Math.max('TIME'.length, ...rows.map((r) => r[0]!.length));
+  const line = (time: string, stats: string): string => `  ${time.padEnd(width)}  ${stats}`.trimEnd();
+  const blocks = [...groups.values()].map((members) => [
+    `${sourceLabel(members[0]!)} (${members.length} snapshot${members.length === 1 ? '' : 's'})`,
+    line('TIME', 'STATS'),
+    ...members.map((s) => line(s.name, Object.entries(s.stats).map(([k, v]) => `${k}=${v}`).join(' '))),
+  ].join('\n'));
+  return `${blocks.join('\n\n')}\n`;
 }

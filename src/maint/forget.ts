@@ -7,6 +7,7 @@ import { GROUP_BY_SOURCE, sourceKey, sourceLabel, type GroupBy } from '../model/
 import type { CallOptions, Store } from '../store/store.js';
 import { GridSnapshotCatalogue, type SnapshotInfo } from '../view/snapshot-catalogue.js';
 import { applyForgetPolicy, type ForgetPolicy, type PolicyDecision } from './forget-policy.js';
+import { forgetIndexes } from './reindex.js';
 import { completeSwaps } from './snapshot-swap.js';
 
 /** A snapshot as the policy sees it. */
@@ -71,6 +72,7 @@ export async function forgetSnapshots(store: Store, snapshotsCap: string, policy
       removed.push(snapshot.name);
       options.onRemoved?.(snapshot.name);
     }
+    if (options.rootCap) await forgetIndexes(store, options.rootCap, removed, call);
   }
   return { decisions, groups, groupBy, removed, resumed, dryRun: options.dryRun ?? false };
 }

@@ -15,6 +15,7 @@ import { forEachLimited } from './limited.js';
 import { buildObjectGraph, newestReaching } from './object-graph.js';
 import { rebaseFamily, type Replacement } from './rebase-family.js';
 import { groupFamilies, needsRebase, type ChainFamily, type ChainMember } from './rebase-plan.js';
+import { updateIndexes } from './reindex.js';
 import { completeSwaps, recordSwaps, type SnapshotSwap } from './snapshot-swap.js';
 import { rewriteTrees } from './tree-rewrite.js';
 import { readChainParts } from './version-bytes.js';
@@ -143,6 +144,8 @@ export async function rebase(grid: Store, repo: RebaseRepo, options: RebaseOptio
     await recordSwaps(store, repo.rootCap, swaps, call);
     report.snapshots = await completeSwaps(store, repo.rootCap, repo.snapshotsCap, call);
   }
+  // The swapped snapshots' indexes now describe their old trees: store current ones.
+  if (swaps.length > 0 || resumed.length > 0) await updateIndexes(store, repo, { ...call, mode: 'stale' });
   return finish(report, store, families, replacements);
 }
 

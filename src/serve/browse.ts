@@ -14,7 +14,7 @@ import { searchPage } from './pages/search.js';
 import { timelinePage } from './pages/timeline.js';
 import type { SearchNames } from './search.js';
 import type { RequestTarget } from './request-path.js';
-import type { ServedNode, ServedView } from './served-view.js';
+import { splitScope, type ServedNode, type ServedView } from './served-view.js';
 
 /** What the GET handler needs besides the view. */
 export interface BrowseContext {
@@ -74,14 +74,15 @@ async function rowsOf(view: ServedView, dir: ServedNode): Promise<DirRow[]> {
   return rows;
 }
 
-/** The path of a file inside snapshots: `/<snapshot>/PATH` → PATH, `/history/PATH/<version>` → PATH. */
-function pathInSnapshots(file: ServedNode): string[] {
-  return file.viewPath[0] === 'history' ? file.viewPath.slice(1, -1) : file.viewPath.slice(1);
+/** The path of a file inside snapshots: `/<snapshot>/PATH` → PATH, `/history/PATH/<version>` → PATH (in any scope). */
+function pathInSnapshots(file: ServedNode): { scope: string[]; rest: string[] } {
+  const { scope, inner } = splitScope(file.viewPath);
+  return { scope, rest: inner[0] === 'history' ? inner.slice(1, -1) : inner.slice(1) };
 }
 
 async function fileView(view: ServedView, file: ServedNode, query: URLSearchParams): Promise<string> {
-  const rest = pathInSnapshots(file);
-  const history = await view.resolve(['history', ...rest]);
+  const { scope, rest } = pathInSnapshots(file);
+  const history = await view.resolve([...scope, 'history', ...rest]);
   const versions: FileVersion[] = (await view.children(history))
     .filter(({ node }) => node.type === 'file')
     .map(({ child, node }) => ({ name: child.name, node }))
@@ -89,18 +90,18 @@ async function fileView(view: ServedView, file: ServedNode, query: URLSearchPara
   const a = query.get('a');
   const b = query.get('b');
   let diff: DiffView | undefined;
-  if (a && b) diff = await diffOf(view, rest, versions, a, b);
-  return filePage(file.shown, rest, versions, diff);
+  if (a && b) diff = await diffOf(view, [...scope, 'history', ...rest], versions, a, b);
+  return filePage(file.shown, scope, rest, versions, diff);
 }
 
-async function diffOf(view: ServedView, rest: string[], versions: FileVersion[], a: string, b: string): Promise<DiffView> {
+async function diffOf(view: ServedView, historyDir: string[], versions: FileVersion[], a: string, b: string): Promise<DiffView> {
   const va = versions.find((v) => v.name === a);
   const vb = versions.find((v) => v.name === b);
   if (!va || !vb) return { kind: 'refused', a, b, reason: 'One of these versions does not exist; pick two from the list.' };
   if (va.node.size > MAX_DIFF_BYTES || vb.node.size > MAX_DIFF_BYTES) {
     return { kind: 'refused', a, b, reason: `Only versions up to ${MAX_DIFF_BYTES / 1024 / 1024} MiB are compared here; download both and compare them locally.` };
   }
-  const [oldBytes, newBytes] = await Promise.all([va, vb].map((v) => wholeOf(view, { shown: ['history', ...rest, v.name], viewPath: ['history', ...rest, v.name], node: v.node })));
+  const [oldBytes, newBytes] = await Promise.all([va, vb].map((v) => wholeOf(view, { shown: [...historyDir, v.name], viewPath: [...historyDir, v.name], node: v.node })));
   const oldText = textOf(oldBytes as Uint8Array);
   const newText = textOf(newBytes as Uint8Array);
   if (oldText === undefined || newText === undefined) return { kind: 'refused', a, b, reason: 'At least one of these versions is not text (UTF-8 without NUL bytes); download both to compare them.' };

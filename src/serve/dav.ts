@@ -5,6 +5,7 @@
  * snapshots have no WebDAV form and are left out of listings (the pages and tar downloads show them).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { LRUCache } from 'lru-cache';
 import { BadPropfindBody, davResponse, MULTISTATUS_HEAD, MULTISTATUS_TAIL, parsePropfind } from './propfind.js';
 import { hrefFor } from './request-path.js';
 import type { ServedView } from './served-view.js';
@@ -32,8 +33,17 @@ function isDavResource(type: string): boolean {
   return type === 'dir' || type === 'file';
 }
 
+/**
+ * Multistatus bodies of directories that can never change (inside a snapshot), by request: a file
+ * manager re-lists the same large directory often, and building 10,000 responses costs far more
+ * than keeping the text. Bounded by total length.
+ */
+export function propfindCache(maxBytes = 32 << 20): LRUCache<string, string> {
+  return new LRUCache<string, string>({ maxSize: maxBytes, sizeCalculation: (body) => Math.max(1, body.length) });
+}
+
 /** PROPFIND of `segments`. */
-export async function answerPropfind(req: FastifyRequest, reply: FastifyReply, view: ServedView, segments: string[]): Promise<void> {
+export async function answerPropfind(req: FastifyRequest, reply: FastifyReply, view: ServedView, segments: string[], cache?: LRUCache<string, string>): Promise<void> {
   const depth = (req.headers.depth ?? 'infinity').toString().trim().toLowerCase();
   if (depth !== '0' && depth !== '1') {
     reply.code(403).type('application/xml; charset=utf-8')
@@ -54,6 +64,12 @@ export async function answerPropfind(req: FastifyRequest, reply: FastifyReply, v
     return;
   }
   const isDir = target.node.type === 'dir';
+  const key = isDir && target.node.stable ? `${depth}\0${typeof req.body === 'string' ? req.body : ''}\0${segments.join('/')}\0${target.viewPath.join('/')}` : undefined;
+  const cached = key === undefined ? undefined : cache?.get(key);
+  if (cached !== undefined) {
+    reply.code(207).type('application/xml; charset=utf-8').send(cached);
+    return;
+  }
   const name = segments[segments.length - 1] ?? '/';
   const parts = [MULTISTATUS_HEAD, davResponse({ href: hrefFor(segments, isDir), name, node: target.node }, request)];
   if (depth === '1' && isDir) {
@@ -63,5 +79,7 @@ export async function answerPropfind(req: FastifyRequest, reply: FastifyReply, v
     }
   }
   parts.push(MULTISTATUS_TAIL);
-  reply.code(207).type('application/xml; charset=utf-8').send(parts.join(''));
+  const body = parts.join('');
+  if (key !== undefined) cache?.set(key, body);
+  reply.code(207).type('application/xml; charset=utf-8').send(body);
 }

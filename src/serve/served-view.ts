@@ -1,7 +1,7 @@
 /**
  * The namespace `timefs serve` shows, on top of the mount's {@link MountSource}: the same names,
- * except that the top-level aliases (`latest`, day names), which the mount shows as symlinks,
- * are followed, so that clients without symlinks (WebDAV, browsers) see them as directories.
+ * except that the time aliases (`latest`, day names, at the top level and in `hosts/<host>/`),
+ * which the mount shows as symlinks, are followed, so that clients without symlinks (WebDAV, browsers) see them as directories.
  * Every call runs under the serve deadline.
  */
 import { withDeadline } from '../fs/deadline.js';
@@ -16,6 +16,22 @@ export interface ServedNode {
   node: MountNode;
 }
 
+/** How many leading names of `path` select a scope: 0 for the whole repository, 2 for `hosts/<host>/`. */
+function scopeLength(path: readonly string[]): number {
+  return path[0] === 'hosts' && path.length >= 3 ? 2 : 0;
+}
+
+/** `path` split into its scope (`[]` or `['hosts', host]`) and the path inside that scope. */
+export function splitScope(path: readonly string[]): { scope: string[]; inner: string[] } {
+  const n = path[0] === 'hosts' && path.length >= 2 ? 2 : 0;
+  return { scope: path.slice(0, n), inner: path.slice(n) };
+}
+
+/** True for a directory whose symlinks are time aliases (`latest`, days): the root and `hosts/<host>/`. */
+function isScopeRoot(path: readonly string[]): boolean {
+  return path.length === 0 || (path.length === 2 && path[0] === 'hosts');
+}
+
 /** The view, with aliases followed and deadlines applied. */
 export class ServedView {
   constructor(readonly source: MountSource, readonly timeoutMs: number) {}
@@ -24,11 +40,13 @@ export class ServedView {
   async resolve(shown: readonly string[]): Promise<ServedNode> {
     return this.run('stat', shown, async (signal) => {
       let viewPath = shown;
-      if (shown.length > 0) {
-        const top = await this.source.getattr(shown.slice(0, 1), signal);
+      const scope = scopeLength(shown);
+      if (shown.length > scope) {
+        const aliasPath = shown.slice(0, scope + 1);
+        const top = await this.source.getattr(aliasPath, signal);
         if (top.type === 'symlink') {
-          const target = Buffer.from(await this.source.readlink(shown.slice(0, 1), signal)).toString('utf8');
-          viewPath = [target, ...shown.slice(1)];
+          const target = Buffer.from(await this.source.readlink(aliasPath, signal)).toString('utf8');
+          viewPath = [...shown.slice(0, scope), target, ...shown.slice(scope + 1)];
         }
       }
       return { shown, viewPath, node: await this.source.getattr(viewPath, signal) };
@@ -43,11 +61,12 @@ export class ServedView {
     for (let i = 0; i < list.length; i += 256) {
       const batch = list.slice(i, i + 256);
       const nodes = await this.run('stat', dir.shown, (signal) => Promise.all(batch.map(async (child) => {
+        if (child.attrs) return child.attrs;
         const path = [...dir.viewPath, child.name];
         const node = await this.source.getattr(path, signal);
-        if (node.type === 'symlink' && dir.viewPath.length === 0) {
+        if (node.type === 'symlink' && isScopeRoot(dir.viewPath)) {
           const target = Buffer.from(await this.source.readlink(path, signal)).toString('utf8');
-          return this.source.getattr([target], signal);
+          return this.source.getattr([...dir.viewPath, target], signal);
         }
         return node;
       })));

@@ -11,7 +11,7 @@ import type { SnapshotCatalogue } from '../view/snapshot-catalogue.js';
 import type { DayZone } from '../view/time-tree.js';
 import { authorized, type AccessSecret } from './access.js';
 import { answerGet } from './browse.js';
-import { answerOptions, answerPropfind, refuseMethod, WRITE_METHODS } from './dav.js';
+import { answerOptions, answerPropfind, propfindCache, refuseMethod, WRITE_METHODS } from './dav.js';
 import { httpFailure } from './http-status.js';
 import { esc } from './pages/layout.js';
 import { parseRequestTarget } from './request-path.js';
@@ -46,6 +46,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
   const log = (line: string): void => options.log(redactCaps(line));
   const view = new ServedView(options.source, options.timeoutMs);
   const maxRequests = options.maxRequests ?? 64;
+  const listings = propfindCache();
   const app = Fastify({
     logger: false,
     exposeHeadRoutes: false,
@@ -88,7 +89,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
     try {
       const target = parseRequestTarget(req.raw.url ?? '/');
       if (req.method === 'OPTIONS') answerOptions(reply);
-      else if (req.method === 'PROPFIND') await answerPropfind(req, reply, view, target.segments);
+      else if (req.method === 'PROPFIND') await answerPropfind(req, reply, view, target.segments, listings);
       else await answerGet(req, reply, { view, catalogue: options.catalogue, zone: options.zone, log, ...(options.search ? { search: options.search } : {}) }, target);
     } catch (err) {
       const failure = httpFailure(err);

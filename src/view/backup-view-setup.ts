@@ -10,6 +10,8 @@ import { BlockReader, type BlockReaderStats } from './block-reader.js';
 import { SnapshotFeed } from './snapshot-feed.js';
 import type { DayZone } from './time-tree.js';
 import { TreeCache } from './tree-cache.js';
+import { MergingStore } from './merging-store.js';
+import { asMember } from './view-scope.js';
 import { ChainVersionReader } from './version-reader.js';
 
 /** Options of {@link createBackupView}. */
@@ -30,6 +32,8 @@ export interface BackupViewSetup {
    * layer splitting them into small segments would only slow down.
    */
   rangeStore?: Store;
+  /** Show only this host's snapshots. */
+  host?: string;
   /** Notices (integrity errors, failed refreshes); never receives a cap. */
   log?: (line: string) => void;
 }
@@ -52,11 +56,15 @@ export function createBackupView(store: Store, snapshotsCap: string, setup: Back
   });
   const view = new BackupView({
     feed,
-    trees: new TreeCache(store),
+    trees: new TreeCache(new MergingStore(store, async (names, options) => {
+      const byName = new Map((await feed.snapshots(options?.signal)).map((s) => [s.name, s]));
+      return names.flatMap((n) => { const s = byName.get(n); return s ? [asMember(s)] : []; });
+    })),
     versions,
     zone: setup.zone ?? 'local',
     owner: setup.owner ?? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
     log,
+    ...(setup.host !== undefined ? { host: setup.host } : {}),
   });
   return { view, blockStats: blocks.stats };
 }

@@ -10,7 +10,9 @@ import { distinctVersions, type HistoryVersion, type PathInSnapshot } from './fi
 import { entryInodeKey, inodeFor, ROOT_INO } from './inode-numbers.js';
 import type { DirChild, FileContent, MountNode, MountSource } from './mount-source.js';
 import type { SnapshotFeed } from './snapshot-feed.js';
-import { resolveTopLevel, topLevelNames, type DayZone, type SnapshotRef } from './time-tree.js';
+import { HOSTS_NAME, resolveTopLevel, topLevelNames, type DayZone, type SnapshotRef } from './time-tree.js';
+import { pathCovered } from '../model/source.js';
+import { hostsOf, mergedAlias, snapshotsOfHost } from './view-scope.js';
 import { childOfEntry, type TreeCache, type TreeListing } from './tree-cache.js';
 import { verifiedContent } from './verified-content.js';
 import type { VersionHandle, VersionReader } from './version-reader.js';
@@ -26,13 +28,16 @@ export interface BackupViewParts {
   owner: { uid: number; gid: number };
   /** One line per notable event (hash mismatches); never receives a cap. */
   log: (line: string) => void;
+  /** Show only this host's snapshots (`mount --host`). */
+  host?: string;
   /** Most paths whose history is kept in memory (default 1,000). */
   historyPaths?: number;
 }
 
 /** A resolved path. */
 type Resolved =
-  | { kind: 'dir'; ino: number; mtimeMs: number; children: () => Promise<DirChild[]>; dirCap?: string; snapshot?: string }
+  /** `volatile`: a merged `latest` or day, whose content changes with new pushes. */
+  | { kind: 'dir'; ino: number; mtimeMs: number; children: () => Promise<DirChild[]>; dirCap?: string; snapshot?: string; volatile?: boolean }
   | { kind: 'alias'; ino: number; target: SnapshotRef }
   | { kind: 'entry'; ino: number; snapshot: string; path: readonly string[]; meta: EntryMeta; cap: string };
 
@@ -51,6 +56,24 @@ function notFound(path: readonly string[]): TimefsError {
   return new TimefsError('path.not-found', `/${path.join('/')}: no such file or directory in the mount`);
 }
 
+/** The attributes of a snapshot entry, as `getattr` shows them. */
+function entryAttrs(ino: number, meta: EntryMeta): MountNode {
+  const attrs: MountNode = {
+    type: meta.type,
+    ino,
+    perm: meta.mode & 0o7777,
+    uid: meta.uid,
+    gid: meta.gid,
+    size: meta.type === 'dir' ? 0 : meta.size,
+    mtimeNs: BigInt(meta.mtime),
+    nlink: meta.type === 'dir' || meta.link ? 2 : 1,
+    rdev: meta.rdev ?? 0,
+    stable: true,
+  };
+  if (meta.type === 'file' && meta.hash !== undefined) attrs.contentHash = meta.hash;
+  return attrs;
+}
+
 /** The read-only namespace a `timefs mount` serves. */
 export class BackupView implements MountSource {
   private readonly resolved = new LRUCache<string, Resolved>({ max: 10_000 });
@@ -66,26 +89,12 @@ export class BackupView implements MountSource {
     const node = await this.resolve(path, signal);
     const { uid, gid } = this.parts.owner;
     if (node.kind === 'dir') {
-      return { type: 'dir', ino: node.ino, perm: 0o555, uid, gid, size: 0, mtimeNs: BigInt(node.mtimeMs) * 1_000_000n, nlink: 2, rdev: 0, stable: node.dirCap !== undefined };
+      return { type: 'dir', ino: node.ino, perm: 0o555, uid, gid, size: 0, mtimeNs: BigInt(node.mtimeMs) * 1_000_000n, nlink: 2, rdev: 0, stable: node.dirCap !== undefined && node.volatile !== true };
     }
     if (node.kind === 'alias') {
       return { type: 'symlink', ino: node.ino, perm: 0o777, uid, gid, size: node.target.name.length, mtimeNs: BigInt(node.target.timeMs) * 1_000_000n, nlink: 1, rdev: 0, stable: false };
     }
-    const meta = node.meta;
-    const attrs: MountNode = {
-      type: meta.type,
-      ino: node.ino,
-      perm: meta.mode & 0o7777,
-      uid: meta.uid,
-      gid: meta.gid,
-      size: meta.type === 'dir' ? 0 : meta.size,
-      mtimeNs: BigInt(meta.mtime),
-      nlink: meta.type === 'dir' || meta.link ? 2 : 1,
-      rdev: meta.rdev ?? 0,
-      stable: true,
-    };
-    if (meta.type === 'file' && meta.hash !== undefined) attrs.contentHash = meta.hash;
-    return attrs;
+    return entryAttrs(node.ino, node.meta);
   }
 
   async readdir(path: readonly string[], signal?: AbortSignal): Promise<DirChild[]> {
@@ -97,10 +106,11 @@ export class BackupView implements MountSource {
       this.prefetchSubdirectories(listing);
       const snapshot = node.kind === 'entry' ? node.snapshot : node.kind === 'dir' ? node.snapshot : undefined;
       const base = node.kind === 'entry' ? node.path : [];
-      return [...listing.values()].map((entry) => ({
-        ...childOfEntry(entry),
-        ...(snapshot === undefined ? {} : { ino: inodeFor(entryInodeKey(snapshot, [...base, entry.name], entry.meta)) }),
-      }));
+      return [...listing.values()].map((entry) => {
+        if (snapshot === undefined) return childOfEntry(entry);
+        const ino = inodeFor(entryInodeKey(snapshot, [...base, entry.name], entry.meta));
+        return { ...childOfEntry(entry), ino, attrs: entryAttrs(ino, entry.meta) };
+      });
     }
     throw new TimefsError('fs.not-a-directory', `/${path.join('/')}: not a directory`);
   }
@@ -151,24 +161,47 @@ export class BackupView implements MountSource {
   }
 
   /** The inode number of a top-level name (the same `getattr` gives). */
-  private topLevelIno(snapshots: readonly SnapshotRef[], name: string): number {
+  private topLevelIno(snapshots: readonly SnapshotRef[], name: string, scope: string): number {
     const top = resolveTopLevel(snapshots, name, this.parts.zone);
     if (top?.kind === 'snapshot') return inodeFor(`${top.snapshot.name}\0`);
     if (top?.kind === 'history') return inodeFor('history\0');
-    return inodeFor(`alias\0${name}`);
+    const merged = top?.kind === 'alias' ? mergedAlias(snapshots, top.target) : undefined;
+    if (merged) return inodeFor(`${merged.ref.name}\0`);
+    return inodeFor(`alias\0${scope}${name}`);
   }
 
   private async resolve(path: readonly string[], signal?: AbortSignal): Promise<Resolved> {
-    const snapshots = await this.parts.feed.snapshots(signal);
+    const listed = await this.parts.feed.snapshots(signal);
+    const all = this.parts.host === undefined ? listed : snapshotsOfHost(listed, this.parts.host);
+    const hosts = hostsOf(all);
+    if (hosts.length < 2 || path[0] !== HOSTS_NAME) return this.resolveScope(all, path, '', hosts.length > 1, signal);
+    const mtimeMs = all[all.length - 1]?.timeMs ?? 0;
+    if (path.length === 1) return { kind: 'dir', ino: inodeFor('hosts\0'), mtimeMs, children: async () => hosts.map((h) => ({ ...childNamed(h, 'dir'), ino: inodeFor(`hosts\0${h}\0`) })) };
+    const host = path[1] as string;
+    if (!hosts.includes(host)) throw notFound(path);
+    return this.resolveScope(snapshotsOfHost(all, host), path.slice(2), `hosts\0${host}\0`, false, signal);
+  }
+
+  /** Resolves `path` in the time tree of `snapshots` (all, or one host's: `scope` keeps their inodes apart). */
+  private async resolveScope(snapshots: readonly SnapshotRef[], path: readonly string[], scope: string, withHosts: boolean, signal?: AbortSignal): Promise<Resolved> {
     const newest = snapshots[snapshots.length - 1];
     if (path.length === 0) {
-      return { kind: 'dir', ino: ROOT_INO, mtimeMs: newest?.timeMs ?? 0, children: async () => topLevelNames(snapshots, this.parts.zone).map((name) => ({ ...childNamed(name), ino: this.topLevelIno(snapshots, name) })) };
+      const names = () => [
+        ...topLevelNames(snapshots, this.parts.zone).map((name) => ({ ...childNamed(name), ino: this.topLevelIno(snapshots, name, scope) })),
+        ...(withHosts ? [{ ...childNamed(HOSTS_NAME, 'dir'), ino: inodeFor('hosts\0') }] : []),
+      ];
+      return { kind: 'dir', ino: scope === '' ? ROOT_INO : inodeFor(scope), mtimeMs: newest?.timeMs ?? 0, children: async () => names() };
     }
     const top = resolveTopLevel(snapshots, path[0] as string, this.parts.zone);
     if (!top) throw notFound(path);
     if (top.kind === 'alias') {
+      const merged = mergedAlias(snapshots, top.target);
+      if (merged) {
+        const node = await this.resolveInSnapshot(merged.ref, path.slice(1), signal);
+        return path.length === 1 && node.kind === 'dir' ? { ...node, volatile: true } : node;
+      }
       if (path.length > 1) throw new TimefsError('fs.not-a-directory', `/${path.join('/')}: not a directory`);
-      return { kind: 'alias', ino: this.topLevelIno(snapshots, path[0] as string), target: top.target };
+      return { kind: 'alias', ino: this.topLevelIno(snapshots, path[0] as string, scope), target: top.target };
     }
     if (top.kind === 'history') return this.resolveHistory(path.slice(1), snapshots, signal);
     return this.resolveInSnapshot(top.snapshot, path.slice(1), signal);
@@ -232,7 +265,8 @@ export class BackupView implements MountSource {
         items.push({ snapshotName: snapshot.name, meta: node.meta, cap: node.cap });
       } catch (err) {
         if (!(err instanceof TimefsError) || (err.code !== 'path.not-found' && err.code !== 'fs.not-a-directory')) throw err;
-        items.push({ snapshotName: snapshot.name });
+        // Absent from a snapshot of another source (one that did not back this path up) says nothing.
+        if (!snapshot.paths || snapshot.paths.length === 0 || pathCovered(snapshot.paths, `/${rest.join('/')}`)) items.push({ snapshotName: snapshot.name });
       }
     }
     const history = { versions: distinctVersions(items), dirCaps: [...new Set(dirCaps)] };

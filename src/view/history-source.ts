@@ -10,6 +10,9 @@ import { IndexedLister } from './indexed-lister.js';
 import type { DirectoryLister, SnapshotRoot } from './path-states.js';
 import { GridTreeReader } from './tree-reader.js';
 
+/** The reason given for snapshots that simply have no index. */
+export const NO_INDEX = 'it has no index';
+
 /** What {@link openHistory} found. */
 export interface HistorySource {
   lister: IndexedLister;
@@ -50,7 +53,7 @@ export async function openHistory(store: Store, indexDirCap: string | undefined,
   for (const [i, snapshot] of snapshots.entries()) {
     const link = usable[i];
     if (!link) {
-      if (!source.fromTrees.some((f) => f.name === snapshot.name)) source.fromTrees.push({ name: snapshot.name, reason: 'it has no index' });
+      if (!source.fromTrees.some((f) => f.name === snapshot.name)) source.fromTrees.push({ name: snapshot.name, reason: NO_INDEX });
       continue;
     }
     try {

@@ -35,6 +35,8 @@ export interface DirChild {
   type?: EntryType;
   /** The child's inode number, as `getattr` gives it (for `d_ino`), when known without a lookup. */
   ino?: number;
+  /** The child's attributes, as `getattr` gives them, when known without a lookup (readdirplus). */
+  attrs?: MountNode;
 }
 
 /** An open file: its bytes are read in ranges, never rebuilt whole before the first byte. */

@@ -44,11 +44,11 @@ export interface VersionRow {
 
 /**
  * The identity of an entry's content: its type plus the content hash when recorded, else its cap
- * (caps are convergent: identical content gives identical caps; directories change cap when
- * anything below them changes).
+ * (caps are convergent: identical content gives identical caps). A directory's own content is
+ * its entries, which have histories of their own: only its attributes make its versions.
  */
 export function contentIdentity(meta: EntryMeta, cap: string): string {
-  return `${meta.type}:${meta.hash ?? cap}`;
+  return meta.type === 'dir' ? 'dir:' : `${meta.type}:${meta.hash ?? cap}`;
 }
 
 /** The attributes shown by `ls -l` that a metadata-only change can touch. */

@@ -54,7 +54,10 @@ export class SnapshotFeed {
       if (entry.kind !== 'dir') continue;
       const timeMs = parseSnapshotName(name);
       if (timeMs === undefined) continue;
-      refs.push({ name, timeMs, cap: entry.readCap });
+      const meta = (entry.metadata as { timefs?: { host?: unknown; paths?: unknown } }).timefs;
+      const host = typeof meta?.host === 'string' ? meta.host : '';
+      const paths = Array.isArray(meta?.paths) ? meta.paths.filter((p): p is string => typeof p === 'string') : [];
+      refs.push({ name, timeMs, cap: entry.readCap, host, paths });
     }
     this.list = sortSnapshots(refs);
     this.fetchedAt = this.now();

@@ -12,6 +12,10 @@ export interface SnapshotRef {
   timeMs: number;
   /** The snapshot root's directory cap (secret: never log it). */
   cap: string;
+  /** The host that pushed it (edge metadata; '' when unknown). */
+  host?: string;
+  /** The source paths it backed up (edge metadata; empty when unknown: the whole tree). */
+  paths?: string[];
 }
 
 /** Which calendar the day names follow. */
@@ -21,6 +25,8 @@ export type DayZone = 'local' | 'utc';
 export const LATEST_NAME = 'latest';
 /** Name of the per-file history directory. */
 export const HISTORY_NAME = 'history';
+/** Name of the per-host directory, shown when a repository holds more than one host. */
+export const HOSTS_NAME = 'hosts';
 
 /** What a top-level name means. */
 export type TopLevelEntry =

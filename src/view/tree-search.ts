@@ -7,6 +7,7 @@
 import type { CallOptions } from '../store/store.js';
 import type { TreeEntry } from './entry-decode.js';
 import type { DirectoryLister, SnapshotRoot } from './path-states.js';
+import { contentIdentity } from './path-versions.js';
 
 /** Decides whether one entry matches; `path` holds the exact bytes of every component. */
 export type EntryFilter = (path: readonly Uint8Array[], entry: TreeEntry) => boolean;
@@ -85,7 +86,7 @@ function runsOf(hits: ReadonlyArray<{ index: number; entry: TreeEntry }>, snapsh
   let run: (MatchRun & { lastIndex: number; contents: Set<string> }) | undefined;
   for (const { index, entry } of hits) {
     const name = (snapshots[index] as SnapshotRoot).name;
-    const content = `${entry.meta.type}:${entry.meta.hash ?? entry.cap}`;
+    const content = contentIdentity(entry.meta, entry.cap);
     if (run && index === run.lastIndex + 1) {
       run.last = name;
       run.lastIndex = index;

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import { TimefsError } from '../../model/errors.js';
-import { ensureIndexDir } from '../../tree-index/index-store.js';
-import { Indexer } from '../../tree-index/index-update.js';
-import { GridSnapshotCatalogue } from '../../view/snapshot-catalogue.js';
+import { updateIndexes } from '../../maint/reindex.js';
 import { addRepoOptions, openRepo } from '../repo-options.js';
 import type { CommandModule } from './index.js';
 
@@ -33,24 +31,17 @@ Examples:
     cmd.action(async (flags: IndexFlags) => {
       const repo = await openRepo(flags);
       if (repo.readOnly) throw new TimefsError('grid.not-writeable', 'this repository was opened through a read-only cap: storing indexes needs the write cap', { hint: 'pass the repository alias or its URI:DIR2: write cap with --repo' });
-      const snapshots = await new GridSnapshotCatalogue(repo.store, repo.snapshotsCap).list();
-      const indexer = new Indexer(repo.store, await ensureIndexDir(repo.store, repo.rootCap));
       let indexed = 0;
       let kept = 0;
-      const tell = (event: string, snapshot: string): void => {
-        if (flags.json) process.stdout.write(`${JSON.stringify({ event, snapshot })}\n`);
-        else if (event === 'indexed') process.stderr.write(`indexed ${snapshot}\n`);
-      };
-      for (const [i, snapshot] of snapshots.entries()) {
-        if (!flags.force && (await indexer.hasIndex(snapshot))) {
-          kept++;
-          tell('kept', snapshot.name);
-          continue;
-        }
-        await indexer.index(snapshot, snapshots[i - 1]);
-        indexed++;
-        tell('indexed', snapshot.name);
-      }
+      await updateIndexes(repo.store, repo, {
+        mode: flags.force ? 'all' : 'missing',
+        onSnapshot: (snapshot, event) => {
+          if (event === 'indexed') indexed++;
+          else kept++;
+          if (flags.json) process.stdout.write(`${JSON.stringify({ event, snapshot })}\n`);
+          else if (event === 'indexed') process.stderr.write(`indexed ${snapshot}\n`);
+        },
+      });
       if (flags.json) process.stdout.write(`${JSON.stringify({ event: 'summary', indexed, kept })}\n`);
       else process.stdout.write(`${indexed} snapshot${indexed === 1 ? '' : 's'} indexed, ${kept} already had a current index\n`);
     });

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { TimefsError } from '../../model/errors.js';
-import { GridSnapshotCatalogue } from '../../view/snapshot-catalogue.js';
+import { openSnapshotView } from '../../view/snapshot-view.js';
 import { GridTreeReader } from '../../view/tree-reader.js';
 import { ChainVersionReader } from '../../view/version-reader.js';
 import { argBytes, snapshotPathArg } from '../argv-bytes.js';
 import { openOutput } from '../byte-files.js';
 import { quotePath } from '../quote-name.js';
+import { addHostOption, viewOptions } from '../host-option.js';
 import { addRepoOptions, openRepo } from '../repo-options.js';
 import type { CommandModule } from './index.js';
 
@@ -31,11 +32,12 @@ Examples:
   timefs cat latest /home/me/notes.txt --repo backups:
   timefs cat 2009-01-09 home/me/report.odt > report-2009-01-09.odt
 `);
+    addHostOption(cmd);
     addRepoOptions(cmd);
-    cmd.action(async (spec: string, path: string, opts: { utc?: boolean } & Record<string, unknown>) => {
+    cmd.action(async (spec: string, path: string, opts: { utc?: boolean; host?: string } & Record<string, unknown>) => {
       const repo = await openRepo(opts);
-      const snapshot = await new GridSnapshotCatalogue(repo.store, repo.snapshotsCap).resolve(spec, { utc: opts.utc === true });
-      const entry = await new GridTreeReader(repo.store).lookup(snapshot.cap, snapshotPathArg(path));
+      const { target: snapshot, store } = await openSnapshotView(repo.store, repo.snapshotsCap, spec, viewOptions(opts));
+      const entry = await new GridTreeReader(store).lookup(snapshot.cap, snapshotPathArg(path));
       const exact = argBytes(path);
       const shown = quotePath(exact[0] === 0x2f ? exact : Buffer.concat([Buffer.from('/'), exact]));
       if (entry.meta.type === 'dir') throw new TimefsError('usage', `${shown} in snapshot ${snapshot.name} is a directory`, { hint: 'list it with `timefs ls`' });

@@ -8,6 +8,7 @@ import { ChainVersionReader } from '../../view/version-reader.js';
 import { EXIT } from '../exit-codes.js';
 import { parsePercent, printJson, println, ProgressLine } from '../maint-output.js';
 import { addRepoOptions, openRepo } from '../repo-options.js';
+import { checkIndexes } from '../../maint/index-check.js';
 import type { CommandModule } from './index.js';
 
 interface CheckFlags {
@@ -58,16 +59,20 @@ Examples:
         versions: new ChainVersionReader(grid),
         onProgress: (p: CheckProgress) => progress.update(progressText(p)),
       });
+      progress.update('checking metadata indexes');
+      const indexes = await checkIndexes(grid, repo.indexCap, snapshots);
       progress.clear();
-      const status = report.damaged.length > 0 ? 'damaged' : report.unhealthy.length > 0 ? 'unhealthy' : 'ok';
+      const status = report.damaged.length > 0 ? 'damaged' : report.unhealthy.length > 0 || indexes.problems.length > 0 ? 'unhealthy' : 'ok';
       if (flags.json) {
-        printJson({ status, ...report });
+        printJson({ status, ...report, indexes });
       } else {
         println(`${report.snapshots} snapshots, ${report.objects} objects (${report.checked} checked, the rest are literal), ${report.versions} file versions${percent > 0 ? `, ${report.versionsRead} rebuilt and hashed` : ''}`);
         for (const d of report.damaged) println(describe('DAMAGED', d));
         for (const d of report.unhealthy) println(describe('unhealthy', d));
-        println(status === 'ok' ? 'no problems found' : status === 'unhealthy'
-          ? `${report.unhealthy.length} objects are readable but below the wanted number of shares; repair them with \`tahoe deep-check --repair\``
+        println(`metadata indexes: ${indexes.verified} verified, ${indexes.missing} snapshots without one${indexes.problems.length ? `, ${indexes.problems.length} not usable` : ''}`);
+        for (const p of indexes.problems) println(`index of ${p.snapshot} (${p.problem}): ${p.detail}; readers use the tree instead; \`timefs index --force\` stores a new one`);
+        println(status === 'ok' ? 'no problems found' : status === 'unhealthy' && report.unhealthy.length === 0 ? 'the data is intact; only metadata indexes need rebuilding'
+          : status === 'unhealthy' ? `${report.unhealthy.length} objects are readable but below the wanted number of shares; repair them with \`tahoe deep-check --repair\``
           : `${report.damaged.length} problems lose data; restore the affected files from other snapshots or push again`);
       }
       process.exitCode = status === 'damaged' ? EXIT.damaged : status === 'unhealthy' ? EXIT.warnings : EXIT.ok;

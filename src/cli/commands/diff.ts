@@ -4,9 +4,10 @@ import { TimefsError } from '../../model/errors.js';
 import type { TreeEntry } from '../../view/entry-decode.js';
 import { entryAt, listerSide } from '../../view/path-states.js';
 import type { SnapshotInfo } from '../../view/snapshot-catalogue.js';
+import { mergingStoreOver, resolveView, targetAsSnapshot } from '../../view/snapshot-view.js';
 import { diffTrees, type DiffChange, type DiffKind, type DiffNode, type DiffSide } from '../../view/tree-diff.js';
 import { ChainVersionReader } from '../../view/version-reader.js';
-import { addRangeOptions, historyOf, joinSegments, openSnapshots, pathArgSegments, type RangeFlags } from '../history-options.js';
+import { addRangeOptions, historyOf, joinSegments, openSnapshots, pathArgSegments, sourcesJson, type RangeFlags } from '../history-options.js';
 import { modeString } from '../listing-format.js';
 import { nameJson, quotePath } from '../quote-name.js';
 import { addRepoOptions } from '../repo-options.js';
@@ -52,10 +53,12 @@ Examples:
     cmd.action(async (a: string, b: string | undefined, pathArg: string | undefined, flags: DiffFlags & Record<string, unknown>) => {
       if (flags.live && pathArg !== undefined) throw new TimefsError('usage', 'with --live give one snapshot and at most one PATH');
       if (!flags.live && b === undefined) throw new TimefsError('usage', 'give two snapshots to compare, or one with --live', { hint: 'e.g. timefs diff 2009-01-09 latest' });
-      const { repo, catalogue } = await openSnapshots(flags);
+      const { repo: grid, all } = await openSnapshots(flags);
+      // latest and days are merged views of every source (docs/format.md, "Several sources").
+      const repo = { ...grid, store: mergingStoreOver(grid.store, all) };
       const utc = { utc: flags.utc === true };
-      const before = await catalogue.resolve(a, utc);
-      const after = flags.live ? undefined : await catalogue.resolve(b as string, utc);
+      const before = targetAsSnapshot(resolveView(all, a, utc));
+      const after = flags.live ? undefined : targetAsSnapshot(resolveView(all, b as string, utc));
       const history = await historyOf(repo, after ? [before, after] : [before], flags);
       const side = listerSide(history.lister);
       const reader = new ChainVersionReader(repo.store);
@@ -99,7 +102,7 @@ Examples:
         }
       }
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ before: before.name, after: after?.name ?? 'live', changes: changes.map(changeJson), counts }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ before: before.name, after: after?.name ?? 'live', changes: changes.map(changeJson), counts, sources: sourcesJson(history) }, null, 2)}\n`);
         return;
       }
       out.push(`${counts.added} added, ${counts.removed} removed, ${counts.modified} modified, ${counts.metadata} metadata only, ${counts.type} type changed`);

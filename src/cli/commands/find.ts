@@ -3,7 +3,7 @@ import picomatch from 'picomatch';
 import type { EntryType } from '../../model/entry.js';
 import { TimefsError } from '../../model/errors.js';
 import { searchSnapshots, type EntryFilter } from '../../view/tree-search.js';
-import { addRangeOptions, boundMs, historyOf, joinSegments, openSnapshots, snapshotsInRange, type RangeFlags } from '../history-options.js';
+import { addRangeOptions, boundMs, historyOf, joinSegments, openSnapshots, snapshotsInRange, sourcesJson, type RangeFlags } from '../history-options.js';
 import { formatTime } from '../listing-format.js';
 import { nameJson, quotePath } from '../quote-name.js';
 import { addRepoOptions } from '../repo-options.js';
@@ -38,7 +38,7 @@ export const findCommand: CommandModule = {
       .option('--newer <when>', 'modified after WHEN (a day YYYY-MM-DD, an ISO time)')
       .option('--older <when>', 'modified before WHEN')
       .option('--snapshot <name>', 'search only this snapshot (latest, a name or a day); repeatable', collect)
-      .option('--json', 'print JSON: [{path, runs: [{first, last, snapshots, versions, type, size, mtime, hash}]}]')
+      .option('--json', 'print JSON: {snapshots, matches: [{path, rawPath?, runs: [{first, last, snapshots, versions, type, size, mtime, hash}]}]}')
       .addHelpText('after', `
 Each distinct directory is searched once, however many snapshots share it, and with metadata
 indexes no directory is listed at all. Names are matched as text; exact bytes are kept in the
@@ -65,10 +65,11 @@ Examples:
       const history = await historyOf(repo, snapshots, flags);
       const found = await searchSnapshots(history.lister, snapshots, filter, { pathDependent: (flags.path?.length ?? 0) > 0 });
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify(found.map((m) => {
+        const matches = found.map((m) => {
           const p = nameJson(joinSegments(m.path));
           return { path: p.name, ...(p.rawName ? { rawPath: p.rawName } : {}), runs: m.runs.map((r) => ({ first: r.first, last: r.last, snapshots: r.snapshots, versions: r.versions, ...entryAttributes(r.entry) })) };
-        }), null, 2)}\n`);
+        });
+        process.stdout.write(`${JSON.stringify({ snapshots: snapshots.length, matches, sources: sourcesJson(history) }, null, 2)}\n`);
         return;
       }
       const lines: string[] = [];

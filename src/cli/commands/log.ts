@@ -3,7 +3,7 @@ import { TimefsError } from '../../model/errors.js';
 import type { TreeEntry } from '../../view/entry-decode.js';
 import { childStates, pathStates, type ChildHistory } from '../../view/path-states.js';
 import { shortHash, versionRows, type VersionRow } from '../../view/path-versions.js';
-import { addRangeOptions, historyOf, joinSegments, openSnapshots, pathArgSegments, snapshotsInRange, type RangeFlags } from '../history-options.js';
+import { addRangeOptions, historyOf, joinSegments, openSnapshots, pathArgSegments, snapshotsInRange, sourcesJson, type RangeFlags } from '../history-options.js';
 import { formatTime, modeString } from '../listing-format.js';
 import { nameJson, quoteName, quotePath } from '../quote-name.js';
 import { addRepoOptions } from '../repo-options.js';
@@ -48,6 +48,7 @@ Examples:
       if (flags.json) {
         const out = {
           path: pathJson(segments),
+          sources: sourcesJson(history),
           versions: own.map((row) => rowJson(row, segments)),
           ...(isDir ? { entries: children.map((c) => ({ ...nameJson(c.rawName), versions: versionRows(c.states).map((row) => rowJson(row, [...segments, c.rawName])) })) } : {}),
         };

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { GridSnapshotCatalogue } from '../../view/snapshot-catalogue.js';
+import { openSnapshotView } from '../../view/snapshot-view.js';
 import { GridTreeReader } from '../../view/tree-reader.js';
 import { ChainVersionReader } from '../../view/version-reader.js';
 import type { TreeEntry } from '../../view/entry-decode.js';
@@ -7,12 +7,14 @@ import { joinPath } from '../../view/entry-decode.js';
 import { argBytes, snapshotPathArg } from '../argv-bytes.js';
 import { entryJson, longListing } from '../listing-format.js';
 import { nameJson, quotePath } from '../quote-name.js';
+import { addHostOption, viewOptions } from '../host-option.js';
 import { addRepoOptions, openRepo } from '../repo-options.js';
 import type { CommandModule } from './index.js';
 
 interface LsOptions extends Record<string, unknown> {
   json?: boolean;
   utc?: boolean;
+  host?: string;
 }
 
 /** `timefs ls SNAPSHOT [PATH]`: a directory (or one entry) of a snapshot, like `ls -l`. */
@@ -26,11 +28,12 @@ export const lsCommand: CommandModule = {
       .option('--json', 'print JSON: {snapshot, path, entries: [{name, type, mode, uid, gid, mtime, size, …}]}; names that are not UTF-8 also as rawName (base64)')
       .option('--utc', 'days and times in UTC instead of the local time zone')
       .addHelpText('after', '\nNames are quoted as GNU ls quotes them (a newline shows as $\'\\n\'); PATH is taken as exact bytes.\n\nExamples:\n  timefs ls latest /home/me --repo backups:\n  timefs ls 2009-01-09 home/me/docs --json\n');
+    addHostOption(cmd);
     addRepoOptions(cmd);
     cmd.action(async (spec: string, path: string, opts: LsOptions) => {
       const repo = await openRepo(opts);
-      const snapshot = await new GridSnapshotCatalogue(repo.store, repo.snapshotsCap).resolve(spec, { utc: opts.utc === true });
-      const tree = new GridTreeReader(repo.store);
+      const { target: snapshot, store } = await openSnapshotView(repo.store, repo.snapshotsCap, spec, viewOptions(opts));
+      const tree = new GridTreeReader(store);
       const reader = new ChainVersionReader(repo.store);
       const found = await tree.lookup(snapshot.cap, snapshotPathArg(path));
       const exact = argBytes(path);
@@ -44,7 +47,7 @@ export const lsCommand: CommandModule = {
         targets.set(e, await link.read(0, link.size));
       }));
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ snapshot: snapshot.name, ...pathJson(absolute), entries: entries.map((e) => entryJson(e, targets.get(e))) }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ snapshot: snapshot.name, ...(snapshot.merged ? { merged: snapshot.members.map((m) => m.name) } : {}), ...pathJson(absolute), entries: entries.map((e) => entryJson(e, targets.get(e))) }, null, 2)}\n`);
       } else {
         process.stdout.write(longListing(entries, targets, opts.utc === true));
       }

@@ -5,14 +5,17 @@ import { isTimefsError } from '../../model/errors.js';
 import { redactCaps } from '../../model/cap.js';
 import { TahoeStore } from '../../store/tahoe/tahoe-store.js';
 import { createBackupView } from '../../view/backup-view-setup.js';
+import { localPathArg } from '../argv-bytes.js';
 import { EXIT } from '../exit-codes.js';
 import { parseByteSize } from '../byte-size-option.js';
 import { integerOption } from '../options.js';
+import { addHostOption } from '../host-option.js';
 import { addRepoOptions, openRepo } from '../repo-options.js';
 import type { CommandModule } from './index.js';
 
 interface MountOptions extends Record<string, unknown> {
   utc?: boolean;
+  host?: string;
   allowOther?: boolean;
   cacheSize: number;
   diskCacheSize: number;
@@ -103,8 +106,14 @@ export const mountCommand: CommandModule = {
         '  timefs mount /mnt/backups --repo backups:',
         '  timefs mount /mnt/backups --repo URI:DIR2-RO:... --utc --cache-size 512M',
         '  cp /mnt/backups/2009-01-09/home/me/report.odt ~/report-old.odt',
+        '  timefs mount /mnt/laptop --repo backups: --host laptop',
+        '',
+        'Several sources (pushes of different paths, or from several hosts): latest and the day names',
+        'show every path as its newest snapshot (as of then) that backed it up; exact snapshot names',
+        'show that snapshot alone; with more than one host, hosts/<host>/ holds each host\'s own view.',
         '',
       ].join('\n'));
+    addHostOption(cmd);
     addRepoOptions(cmd);
     cmd.action(async (mountPoint: string, opts: MountOptions) => {
       const started = performance.now();
@@ -120,10 +129,11 @@ export const mountCommand: CommandModule = {
         cacheBytes: opts.cacheSize,
         refreshMs: opts.refresh * 1000,
         log,
+        ...(opts.host !== undefined ? { host: opts.host } : {}),
       });
       // List once before mounting: an unreachable grid or a wrong cap fails here, not inside the kernel.
       const snapshots = await view.getattr([]).then(() => view.readdir([]));
-      const mounted = await mountSource(view, mountPoint, {
+      const mounted = await mountSource(view, localPathArg(mountPoint, 'mount point'), {
         allowOther: opts.allowOther === true,
         timeoutMs: opts.timeout * 1000,
         debug: opts.debug === true,

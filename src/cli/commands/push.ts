@@ -4,6 +4,7 @@ import { runPush } from '../../backup/push.js';
 import { Catalog } from '../../catalog/catalog.js';
 import { TimefsError } from '../../model/errors.js';
 import { checkHostName } from '../../model/source.js';
+import { localPathArg } from '../argv-bytes.js';
 import { EXIT } from '../exit-codes.js';
 import { integerOption } from '../options.js';
 import { pushReporter, writeSummary, type PushOutput } from '../push-progress.js';
@@ -43,7 +44,9 @@ export const pushCommand: CommandModule = {
       .option('--json', 'print progress events and the summary as JSON lines on stdout')
       .addHelpText('after', [
         '',
-        'Exit codes: 0 snapshot made, 3 snapshot made with warnings (files skipped), 1 failure.',
+        'Exit codes: 0 snapshot made, 3 snapshot made with warnings (files skipped, some PATHs missing),',
+        '1 failure (also when no PATH exists: no snapshot is made, so a disk that is not mounted never',
+        'becomes an empty `latest`).',
         'An interrupted push is finished by the next one: nothing uploaded is uploaded again.',
         'Each host and set of PATHs is a source with its own history. A push continues the newest',
         'snapshot of its source, else for each PATH the newest snapshot (any host) that backed it up,',
@@ -80,7 +83,7 @@ export const pushCommand: CommandModule = {
         const result = await runPush(
           { store: repo.store, catalog, snapshotsCap: repo.snapshotsCap, stateDir: repo.stateDir, repoRootCap: repo.rootCap },
           {
-            paths,
+            paths: paths.map((path) => localPathArg(path, 'source')),
             exclude,
             excludeIfPresent: flags.excludeIfPresent ?? [],
             oneFileSystem: flags.oneFileSystem ?? false,

@@ -2,14 +2,15 @@ import type { Command } from 'commander';
 import { restore, type RestoreReport } from '../../maint/restore.js';
 import { parseRestoreSpec } from '../../maint/restore-spec.js';
 import { TimefsError } from '../../model/errors.js';
-import { GridSnapshotCatalogue } from '../../view/snapshot-catalogue.js';
+import { openSnapshotView } from '../../view/snapshot-view.js';
 import { GridTreeReader } from '../../view/tree-reader.js';
 import { ChainVersionReader } from '../../view/version-reader.js';
-import { argBytes, argSuffixBytes, snapshotPathOfBytes } from '../argv-bytes.js';
+import { argBytes, argSuffixBytes, localPathArg, snapshotPathOfBytes } from '../argv-bytes.js';
 import { EXIT } from '../exit-codes.js';
 import { quotePath } from '../quote-name.js';
 import { formatBytes } from '../format-bytes.js';
 import { printJson, println, ProgressLine } from '../maint-output.js';
+import { addHostOption, viewOptions } from '../host-option.js';
 import { addRepoOptions, openRepo } from '../repo-options.js';
 import type { CommandModule } from './index.js';
 import { requestTally } from '../../store/tahoe/http.js';
@@ -28,6 +29,7 @@ interface RestoreFlags {
   verify?: boolean;
   utc?: boolean;
   json?: boolean;
+  host?: string;
 }
 
 /** `timefs restore SNAPSHOT[:PATH] --target DIR`: copy out of the grid with all metadata, without FUSE. */
@@ -54,6 +56,7 @@ Examples:
   timefs restore 2009-01-09:/home/me/docs --target ~/docs-then --verify --repo backups:
   timefs restore 2009-01-09T01:49:00Z home/me/report.odt --target /tmp/r --repo backups:
 `);
+    addHostOption(cmd);
     addRepoOptions(cmd);
     cmd.action(async (spec: string, extraPath: string | undefined, flags: RestoreFlags & Record<string, unknown>) => {
       const parsed = parseRestoreSpec(spec);
@@ -62,13 +65,13 @@ Examples:
       const path = snapshotPathOfBytes(exactPath);
       const shownPath = exactPath.length === 0 ? '/' : quotePath(exactPath);
       const repo = await openRepo(flags);
-      const snapshot = await new GridSnapshotCatalogue(repo.store, repo.snapshotsCap).resolve(parsed.snapshot, { utc: flags.utc === true });
+      const { target: snapshot, store: trees } = await openSnapshotView(repo.store, repo.snapshotsCap, parsed.snapshot, viewOptions(flags));
       const progress = new ProgressLine(process.stderr, flags.json ? false : undefined);
       const started = Date.now();
       const report = await restore(
-        { store: repo.store, trees: new GridTreeReader(repo.store), versions: new ChainVersionReader(repo.store) },
+        { store: repo.store, trees: new GridTreeReader(trees), versions: new ChainVersionReader(repo.store) },
         { snapshot: snapshot.name, rootCap: snapshot.cap, path },
-        flags.target!,
+        localPathArg(flags.target!, 'target directory'),
         { verify: flags.verify === true, onProgress: (r: RestoreReport) => progress.update(restoreProgressLine(r, Date.now() - started)) },
       );
       progress.clear();

@@ -33,7 +33,7 @@ export function rdiffThreads(): number {
 export interface ThreadOptions {
   /** Size of the input if known; unknown or small inputs are encoded on the calling thread. */
   sizeHint?: number | undefined;
-  /** Worker threads (default {@link rdiffThreads}). */
+  /** Worker threads (default {@link rdiffThreads}); 0 = none. One is worth it only beside other work. */
   threads?: number;
   /** Smallest input split over threads (default {@link PARALLEL_MIN_BYTES}). */
   minParallelBytes?: number;
@@ -69,7 +69,7 @@ export async function openDeltaEncoder(signatureBytes: Uint8Array, signature: Lo
 async function poolFor(threads: ThreadOptions, setup: () => WorkerSetup): Promise<WorkerPool | undefined> {
   const count = threads.threads ?? rdiffThreads();
   const size = threads.sizeHint;
-  if (count < 2 || size === undefined || size < (threads.minParallelBytes ?? PARALLEL_MIN_BYTES)) return undefined;
+  if (count < 1 || size === undefined || size < (threads.minParallelBytes ?? PARALLEL_MIN_BYTES)) return undefined;
   try {
     return await WorkerPool.start(count, setup());
   } catch (err) {

@@ -102,6 +102,8 @@ export async function attachKernelMount(source: MountSource, path: string, optio
     });
   }
   void served.catch(() => {}).finally(() => closeSync(fd));
+  // the INIT reply sets the readahead too (lowering it to the kernel's default): raise it after
+  await Promise.race([session.initialized, new Promise((done) => setTimeout(done, 5_000).unref())]);
   const device = await mountDevice(path);
   let watcher: UnmountWatcher | undefined;
   if (device !== undefined) {

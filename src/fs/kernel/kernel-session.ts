@@ -17,11 +17,12 @@ import { ERRNO, errnoFor } from '../errno.js';
 import { modeOf } from '../node-mode.js';
 import {
   decodeBatchForget, decodeForget, decodeInit, decodeInterrupt, decodeName, decodeOpenFlags, decodeRead, decodeReleaseHandle, decodeRequest,
-  encodeAttrOut, encodeDirents, encodeEntry, encodeInitReply, encodeInvalidateEntry, encodeOpen, encodeReply, encodeStatfs,
+  encodeAttrOut, encodeDirents, encodeEntry, encodeInitReply, encodeInvalidateEntry, encodeOpen, encodeStatfs,
   MODIFYING_OPCODES, OPCODE, OPEN_FLAG, UNKNOWN_INO, type DirentInput, type FuseAttr, type FuseRequest,
 } from './fuse-abi.js';
 import type { FuseChannel } from './fuse-channel.js';
 import { NodeTable } from './node-table.js';
+import { writeReply, type Reply } from './reply-writer.js';
 import type { RequestReader } from './request-reader.js';
 
 /** Options of {@link KernelSession}. */
@@ -47,17 +48,6 @@ const O_ACCMODE = 3;
 const O_TRUNC = 0o1000;
 const DT_DIR = 4;
 
-/**
- * A handler's answer: an errno, a success with its payload, or a success that hands the kernel
- * a node or a handle: `commit` makes that state change right before the reply is written, then
- * `payload` encodes it, and `undo` takes the change back when encoding or writing fails.
- * Undefined: no reply at all.
- */
-type Reply =
-  | { errno: number; payload?: Uint8Array[] }
-  | { errno: 0; commit: () => { payload: () => Uint8Array[]; undo: () => void } }
-  | undefined;
-
 /** The kernel's largest `max_pages` (FUSE_MAX_MAX_PAGES). */
 const MAX_PAGES_LIMIT = 256;
 
@@ -73,6 +63,9 @@ export class KernelSession {
   private evicting = false;
   private closed = false;
   private reader: RequestReader | undefined;
+  private markInitialized: () => void = () => {};
+  /** Settles once the INIT reply is written (the kernel then sets the mount's readahead from it). */
+  readonly initialized = new Promise<void>((done) => { this.markInitialized = done; });
 
   constructor(private readonly channel: FuseChannel, private readonly source: MountSource, private readonly options: KernelSessionOptions) {}
 
@@ -148,49 +141,13 @@ export class KernelSession {
     }
   }
 
-  /** Writes the one reply of `request`; a success's state change happens only here. */
+  /** Writes the one reply of `request`: a success's state change happens only there (see reply-writer.ts). */
   private send(request: FuseRequest, reply: Reply): void {
-    const { unique } = request;
-    this.inFlight.delete(unique);
+    this.inFlight.delete(request.unique);
     if (reply === undefined || this.closed) return;
-    let bytes: Buffer;
-    let undo: (() => void) | undefined;
-    try {
-      if ('commit' in reply) {
-        const committed = reply.commit();
-        undo = committed.undo;
-        bytes = encodeReply(unique, 0, committed.payload());
-      } else {
-        bytes = encodeReply(unique, reply.errno, reply.payload);
-      }
-    } catch (err) {
-      undo?.();
-      this.options.onError?.('encode reply', `(opcode ${request.opcode})`, err);
-      this.writeBareError(request);
-      return;
-    }
-    this.options.trace?.(`reply #${unique}: ${reply.errno === 0 ? 'ok' : `errno ${reply.errno}`}`);
-    const failure = this.write(bytes);
-    if (failure === undefined) return;
-    undo?.();
-    if (failure.code === 'ENOENT') return; // interrupted: the kernel no longer waits for this reply
-    this.options.onError?.('write reply', `(opcode ${request.opcode}, ${bytes.length} bytes)`, failure);
-    if (reply.errno === 0 || reply.errno !== ERRNO.EIO) this.writeBareError(request);
-  }
-
-  /** A reply that could not be encoded or was refused: a bare EIO, so the caller never waits forever. */
-  private writeBareError(request: FuseRequest): void {
-    const failure = this.write(encodeReply(request.unique, ERRNO.EIO));
-    if (failure && failure.code !== 'ENOENT') this.options.onError?.('write reply', `(opcode ${request.opcode}, bare EIO)`, failure);
-  }
-
-  private write(bytes: Buffer): NodeJS.ErrnoException | undefined {
-    try {
-      this.channel.writeReply(bytes);
-      return undefined;
-    } catch (err) {
-      return err as NodeJS.ErrnoException;
-    }
+    this.options.trace?.(`reply #${request.unique}: ${reply.errno === 0 ? 'ok' : `errno ${reply.errno}`}`);
+    writeReply(this.channel, request, reply, (op, what, err) => this.options.onError?.(op, what, err));
+    if (request.opcode === OPCODE.INIT) this.markInitialized();
   }
 
   private handle(request: FuseRequest, signal: AbortSignal): Reply | Promise<Reply> {

@@ -1,6 +1,7 @@
 /** A directory page: breadcrumbs, each entry with its size and mtime, links to versions and downloads. */
 import type { DirChild, MountNode } from '../../view/mount-source.js';
 import { hrefFor } from '../request-path.js';
+import { splitScope } from '../served-view.js';
 import { bytes, crumbsFor, esc, page, timeElement } from './layout.js';
 
 /** What the directory page needs about each child. */
@@ -11,9 +12,12 @@ export interface DirRow {
   linkTarget?: string;
 }
 
-/** True when `shown` lies inside one snapshot (not the root, nor `history/`). */
-export function inSnapshot(shown: readonly string[]): boolean {
-  return shown.length >= 1 && shown[0] !== 'history';
+/** The history directory of `shown`'s child `name`, when `shown` lies inside a snapshot (not the root, `hosts/`, nor `history/`). */
+function historyOf(shown: readonly string[], name: string): string[] | undefined {
+  const { scope, inner } = splitScope(shown);
+  if (shown[0] === 'hosts' && scope.length < 2) return undefined;
+  if (inner.length === 0 || inner[0] === 'history' || inner[0] === 'hosts') return undefined;
+  return [...scope, 'history', ...inner.slice(1), name];
 }
 
 /** The page of the directory `shown` (the path as the client named it). */
@@ -29,7 +33,8 @@ export function directoryPage(shown: readonly string[], rows: readonly DirRow[],
     else name = `${esc(child.name)} <span class="muted">(${esc(node.type)}${linkTarget === undefined ? '' : ` → ${esc(linkTarget)}`})</span>`;
     const actions: string[] = [];
     if (node.type === 'file') actions.push(`<a href="${esc(hrefFor(path, false))}?download" aria-label="Download ${esc(child.name)}">download</a>`);
-    if (inSnapshot(shown) && (node.type === 'file' || dir)) actions.push(`<a href="${esc(hrefFor(['history', ...shown.slice(1), child.name], true))}" aria-label="Versions of ${esc(child.name)}">versions</a>`);
+    const history = historyOf(shown, child.name);
+    if (history && (node.type === 'file' || dir)) actions.push(`<a href="${esc(hrefFor(history, true))}" aria-label="Versions of ${esc(child.name)}">versions</a>`);
     return `<tr><td>${name}</td><td class="n">${dir ? '' : esc(bytes(node.size))}</td><td class="hide-s">${timeElement(node.mtimeNs)}</td><td class="actions">${actions.join('')}</td></tr>`;
   });
   const downloads = shown.length > 0

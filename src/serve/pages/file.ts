@@ -57,17 +57,17 @@ function renderDiff(diff: DiffView): string {
 }
 
 /**
- * The page of the file at `rest` (its path inside snapshots), reached as `shown`. `versions` are
- * oldest first.
+ * The page of the file at `rest` (its path inside the snapshots of `scope`: `[]`, or
+ * `['hosts', host]`), reached as `shown`. `versions` are oldest first.
  */
-export function filePage(shown: readonly string[], rest: readonly string[], versions: readonly FileVersion[], diff?: DiffView): string {
+export function filePage(shown: readonly string[], scope: readonly string[], rest: readonly string[], versions: readonly FileVersion[], diff?: DiffView): string {
   const title = `/${rest.join('/')}`;
   const self = hrefFor(shown, false);
   const rows = [...versions].reverse().map((v, i, list) => {
-    const href = hrefFor(['history', ...rest, v.name], false);
+    const href = hrefFor([...scope, 'history', ...rest, v.name], false);
     const previous = list[i + 1];
     const diffLink = previous ? `<a href="${esc(self)}?view&amp;a=${encodeURIComponent(previous.name)}&amp;b=${encodeURIComponent(v.name)}#diff">changes</a>` : '';
-    return `<tr><td><a href="${esc(hrefFor([v.name, ...rest], false))}?view">${esc(versionLabel(v.name))}</a></td><td class="n">${esc(bytes(v.node.size))}</td>`
+    return `<tr><td><a href="${esc(hrefFor([...scope, v.name, ...rest], false))}?view">${esc(versionLabel(v.name))}</a></td><td class="n">${esc(bytes(v.node.size))}</td>`
       + `<td class="hide-s">${timeElement(v.node.mtimeNs)}</td><td class="actions"><a href="${esc(href)}?download" aria-label="Download the version of ${esc(versionLabel(v.name))}">download</a>${diffLink}</td></tr>`;
   });
   const options = (selected: string | undefined): string => versions.map((v) => `<option value="${esc(v.name)}"${v.name === selected ? ' selected' : ''}>${esc(versionLabel(v.name))}</option>`).join('');
@@ -77,7 +77,7 @@ export function filePage(shown: readonly string[], rest: readonly string[], vers
 <label for="a">Compare</label> <select id="a" name="a">${options(diff?.a ?? older)}</select>
 <label for="b">with</label> <select id="b" name="b">${options(diff?.b ?? newer)}</select> <button type="submit">Show changes</button></form>`;
   const body = `<h1>${esc(title)}</h1>`
-    + `<p class="actions"><a href="${esc(self)}?download">Download this version</a><a href="${esc(self)}">Open</a><a href="${esc(hrefFor(['history', ...rest], true))}">history folder</a></p>`
+    + `<p class="actions"><a href="${esc(self)}?download">Download this version</a><a href="${esc(self)}">Open</a><a href="${esc(hrefFor([...scope, 'history', ...rest], true))}">history folder</a></p>`
     + `<h2>Versions</h2><p class="muted">${versions.length} distinct version${versions.length === 1 ? '' : 's'}, newest first; each is named by the snapshot where it first appeared.</p>`
     + `<div class="scroll"><table><thead><tr><th scope="col">First seen</th><th scope="col" class="n">Size</th><th scope="col" class="hide-s">Modified</th><th scope="col">Links</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`
     + form + (diff ? renderDiff(diff) : '');

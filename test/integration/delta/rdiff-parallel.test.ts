@@ -93,9 +93,9 @@ test('the CLI splits a large file over worker threads, gives rdiff’s bytes and
   assert.deepEqual(readFileSync(file('big.delta')), rdiff(['delta', file('big.sig'), file('big-new.bin')]));
 });
 
-test('one thread or a small input stays on this thread with the same bytes', async () => {
+test('no threads or a small input stays on this thread with the same bytes', async () => {
   const basis = noise(100_000, 4);
-  const sig = await run(await openSignatureEncoder({ blockLength: 512 }, { threads: 1, sizeHint: basis.length, minParallelBytes: 0 }), basis, 4096, 0);
+  const sig = await run(await openSignatureEncoder({ blockLength: 512 }, { threads: 0, sizeHint: basis.length, minParallelBytes: 0 }), basis, 4096, 0);
   writeFileSync(file('small.bin'), basis);
   assert.deepEqual(sig, rdiff(['-b', '512', 'signature', file('small.bin')]));
   const small = await run(await openSignatureEncoder({ blockLength: 512 }, { threads: 2, sizeHint: basis.length }), basis, 4096, 0);
@@ -110,4 +110,41 @@ test('a worker that fails to set up reports the engine’s error code, and the p
   assert.equal(reply.kind, 'scan');
   await pool.close();
   await assert.rejects(pool.run({ kind: 'scan', data: new Uint8Array(10), limit: 1, atEnd: true }), { code: 'internal' });
+});
+
+test('push’s engine shares the threads between a pass’s signature and delta, with rdiff’s bytes', async () => {
+  const saved = process.env.TIMEFS_RDIFF_THREADS;
+  process.env.TIMEFS_RDIFF_THREADS = '2';
+  try {
+    const { rdiffEngine } = await import('../../../src/backup/delta-engine.js');
+    const next = readFileSync(file('big-new.bin'));
+    const oldSig = readFileSync(file('big.sig'));
+    const params = loadSignature(rdiff(['signature', file('big-new.bin')])).params;
+    const sig = await rdiffEngine.signature(next.length, params.blockLength, params.strongLength, true);
+    const delta = await rdiffEngine.delta(oldSig, next.length, true);
+    assert.equal(sig.threads, 1);
+    assert.equal(delta.threads, 1);
+    const sigParts: Uint8Array[] = [];
+    const deltaParts: Uint8Array[] = [];
+    try {
+      for (let p = 0; p < next.length; p += 1 << 20) {
+        const chunk = next.subarray(p, p + (1 << 20));
+        sigParts.push(await sig.update(chunk));
+        deltaParts.push(Uint8Array.from(await delta.update(chunk)));
+      }
+      sigParts.push(await sig.finish());
+      deltaParts.push(Uint8Array.from(await delta.finish()));
+    } finally {
+      await sig.close();
+      await delta.close();
+    }
+    assert.deepEqual(Buffer.from(concatBytes(sigParts)), rdiff(['signature', file('big-new.bin')]));
+    assert.deepEqual(Buffer.from(concatBytes(deltaParts)), readFileSync(file('big.delta')));
+    const alone = await rdiffEngine.signature(next.length, params.blockLength, params.strongLength, false);
+    assert.equal(alone.threads, 2);
+    await alone.close();
+  } finally {
+    if (saved === undefined) delete process.env.TIMEFS_RDIFF_THREADS;
+    else process.env.TIMEFS_RDIFF_THREADS = saved;
+  }
 });

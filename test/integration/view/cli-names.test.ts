@@ -66,6 +66,13 @@ describe('names that are not UTF-8 or hold a newline, through the command line (
     assert.deepEqual(raw.map((b) => b.toString('hex')).sort(), [LATIN1, NEWLINE].map((b) => b.toString('hex')).sort());
   });
 
+  it('a local path that is not UTF-8 (push source) is refused with a clear message, not taken for another path', () => {
+    const r = sh(`timefs push --repo "$REPO" "$SRC/$(printf 'caf\\351')"`, env);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /source .*'caf'\$'\\351' is not valid UTF-8/);
+    assert.ok(!r.stderr.includes('    at '));
+  });
+
   it('restore SNAPSHOT:PATH takes exact bytes and restores exact names', () => {
     for (const [i, printf] of [[1, 'caf\\351'], [2, 'new\\nline']] as const) {
       const target = join(base, `restored-${i}`);

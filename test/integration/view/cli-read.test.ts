@@ -68,7 +68,7 @@ describe('timefs snapshots | ls | cat against the real grid', () => {
     assert.equal(list[1]?.parent, '2009-01-09T01:49:00Z');
     assert.ok(!r.stdout.includes('URI:'));
     const table = await timefs(['snapshots', ...repoArgs]);
-    assert.match(table.stdout.toString(), /^TIME\s+HOST/);
+    assert.match(table.stdout.toString(), /^\S+:\S+ \(2 snapshots\)\n {2}TIME\s+STATS\n/);
   });
 
   it('ls shows an ls -l listing with exact names and symlink targets', async () => {

@@ -46,8 +46,12 @@ describe('listing format', () => {
 
   it('tabulates snapshots without caps', () => {
     const s = { name: '2009-01-09T01:49:00Z', timeMs: 0, time: '2009-01-09T01:49:00Z', cap: 'URI:DIR2-CHK:secret', host: 'h', paths: ['/a', '/b'], stats: { files: 3 } };
-    const table = snapshotTable([s]);
-    assert.match(table, /^TIME\s+HOST\s+PATHS\s+STATS\n2009-01-09T01:49:00Z\s+h\s+\/a,\/b\s+files=3\n$/);
+    const table = snapshotTable([s, { ...s, name: '2009-01-10T00:00:00Z', host: 'g' }, { ...s, name: '2009-01-11T00:00:00Z', paths: ['/b', '/a'] }]);
+    assert.equal(table, [
+      'h:/a,/b (2 snapshots)', '  TIME                  STATS', '  2009-01-09T01:49:00Z  files=3', '  2009-01-11T00:00:00Z  files=3', '',
+      'g:/a,/b (1 snapshot)', '  TIME                  STATS', '  2009-01-10T00:00:00Z  files=3', '',
+    ].join('\n'));
+    assert.equal(snapshotJson(s).source, 'h:/a,/b');
     assert.ok(!JSON.stringify(snapshotJson(s)).includes('URI:'));
     assert.equal(snapshotTable([]), 'no snapshots yet\n');
   });

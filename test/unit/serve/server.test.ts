@@ -259,6 +259,28 @@ describe('timefs serve: search and grid failures', () => {
   });
 });
 
+describe('timefs serve: several sources', () => {
+  it('hosts/<host>/latest is followed like latest, in PROPFIND, GET and the file page', async () => {
+    const own = new MemoryStore();
+    const { snapshotsCap } = await memoryRepo(own);
+    for (const [time, host, text] of [[T1, 'alpha', 'a1\n'], [T2, 'beta', 'b1\n'], [T3, 'alpha', 'a2\n']] as const) {
+      const root = await dir(own, { srv: await dir(own, { 'x.txt': await wholeFile(own, new Uint8Array(Buffer.from(text))) }) });
+      await addSnapshot(own, snapshotsCap, time, root, { host, paths: ['/srv'] });
+    }
+    const { view } = createBackupView(own, snapshotsCap, { zone: 'utc' });
+    const server = createServer({ source: view, catalogue: new GridSnapshotCatalogue(own, snapshotsCap), zone: 'utc', timeoutMs: 5_000, log: () => {} });
+    const listing = await server.inject({ method: 'PROPFIND', url: '/hosts/alpha/', headers: { depth: '1' } });
+    assert.equal(listing.statusCode, 207);
+    assert.match(listing.body, /<D:href>\/hosts\/alpha\/latest\/<\/D:href><D:propstat><D:prop><D:resourcetype><D:collection\/>/);
+    assert.equal((await server.inject({ method: 'GET', url: '/hosts/alpha/latest/srv/x.txt' })).body, 'a2\n');
+    assert.equal((await server.inject({ method: 'GET', url: '/hosts/beta/latest/srv/x.txt' })).body, 'b1\n');
+    const page = await server.inject({ method: 'GET', url: '/hosts/alpha/latest/srv/x.txt?view' });
+    assert.equal(page.statusCode, 200);
+    assert.equal([...page.body.matchAll(/>download</g)].length, 2, 'alpha has two versions');
+    assert.ok(page.body.includes('href="/hosts/alpha/history/srv/x.txt/'));
+  });
+});
+
 describe('timefs serve: access', () => {
   it('with a secret, requests without it get 401 and requests with it pass', async () => {
     const locked = await build({ secret: { user: 'me', password: 'correct horse' } });

@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MemoryStore } from '../../../src/store/memory-store.js';
+import { buildIndexText, previousIndex } from '../../../src/tree-index/index-build.js';
+import { parseRecord, splitIndex } from '../../../src/tree-index/index-format.js';
+import { gridChildLister } from '../../../src/tree-index/index-update.js';
+import { gridLister } from '../../../src/view/history-source.js';
+import { IndexedLister } from '../../../src/view/indexed-lister.js';
+import { dir, wholeFile, type Node } from '../../helpers/view-fixture.js';
+
+const bytes = (s: string): Uint8Array => new Uint8Array(Buffer.from(s));
+
+async function tree(store: MemoryStore, changed: string): Promise<{ root: Node; shared: Node }> {
+  const shared = await dir(store, { 'x.txt': await wholeFile(store, bytes('x')), 'y.txt': await wholeFile(store, bytes('y')) });
+  const latin = await wholeFile(store, bytes('latin'), { rawName: Buffer.from([0x61, 0xe9]).toString('base64') });
+  const root = await dir(store, { home: await dir(store, { shared, 'c.txt': await wholeFile(store, bytes(changed)), 'a\u2063timefs-raw-0123456789abcdef': latin, 'a.b': await wholeFile(store, bytes('dot')) }) });
+  return { root, shared };
+}
+
+describe('index text and the indexed lister', () => {
+  it('the index holds every edge verbatim, in pre-order, and lists like the grid', async () => {
+    const store = new MemoryStore();
+    const { root } = await tree(store, 'one');
+    const text = await buildIndexText(root.cap, gridChildLister(store));
+    const { header, lines } = splitIndex(text);
+    assert.equal(header.root, root.cap);
+    assert.deepEqual(lines.map((l) => parseRecord(l).path.join('/')), ['home', 'home/a.b', 'home/a\u2063timefs-raw-0123456789abcdef', 'home/c.txt', 'home/shared', 'home/shared/x.txt', 'home/shared/y.txt']);
+    const lister = new IndexedLister(gridLister(store));
+    lister.register({ header, lines });
+    const grid = gridLister(store);
+    for (const cap of [root.cap, ...lines.map(parseRecord).filter((r) => r.meta.type === 'dir').map((r) => r.cap)]) {
+      const a = await lister.list(cap);
+      const b = await grid.list(cap);
+      assert.deepEqual(a.map((e) => [Buffer.from(e.rawName).toString('hex'), e.cap, e.meta.size]), b.map((e) => [Buffer.from(e.rawName).toString('hex'), e.cap, e.meta.size]));
+    }
+    assert.equal(lister.stats.fromGrid, 0);
+  });
+
+  it('building against the previous index copies unchanged directories without listing them', async () => {
+    const store = new MemoryStore();
+    const first = await tree(store, 'one');
+    const second = await tree(store, 'two');
+    const old = splitIndex(await buildIndexText(first.root.cap, gridChildLister(store)));
+    const listed: string[] = [];
+    const base = gridChildLister(store);
+    const text = await buildIndexText(second.root.cap, async (cap) => { listed.push(cap); return base(cap); }, previousIndex(old.lines));
+    assert.equal(text, await buildIndexText(second.root.cap, gridChildLister(store)), 'same text as a full build');
+    assert.ok(!listed.includes(second.shared.cap), 'the shared directory was copied, not listed');
+    assert.equal(listed.length, 2);
+  });
+});
