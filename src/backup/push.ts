@@ -12,8 +12,8 @@ import type { Session } from '../catalog/records.js';
 import type { EntryMeta, SnapshotMeta } from '../model/entry.js';
 import { isTimefsError, TimefsError } from '../model/errors.js';
 import { choosePushBase, pathCovered } from '../model/source.js';
-import { GridSnapshotCatalogue } from '../view/snapshot-catalogue.js';
-import type { Store } from '../store/store.js';
+import { snapshotFromEntry } from '../view/snapshot-catalogue.js';
+import type { DirEntry, Store } from '../store/store.js';
 import { buildSnapshotTree } from './commit.js';
 import { rdiffEngine, type DeltaEngine } from './delta-engine.js';
 import { emptyStats, type PushEvents, type PushStats } from './events.js';
@@ -162,15 +162,16 @@ const KNOWN_ROOTS = 'roots';
  */
 async function prepareCatalog(target: PushTarget, host: string, paths: string[], result: PushResult): Promise<string | undefined> {
   const { catalog, store } = target;
+  const listing = await store.list(target.snapshotsCap);
   let known: string[];
-  if (await catalogIsStale(target)) {
+  if (await catalogIsStale(target, listing)) {
     await catalog.clearPaths();
     await catalog.putMeta('rebuilt', '');
     known = [];
   } else {
     known = (await catalog.getMeta<string[]>(KNOWN_ROOTS)) ?? (await catalog.lastSnapshot())?.paths ?? [];
   }
-  const snapshots = await new GridSnapshotCatalogue(store, target.snapshotsCap).list();
+  const snapshots = [...listing.values()].flatMap((entry) => snapshotFromEntry(entry) ?? []);
   const base = choosePushBase(snapshots, { host, paths });
   for (const [path, snapshot] of base.perPath) {
     if (pathCovered(known, path)) continue;
@@ -190,10 +191,10 @@ async function prepareCatalog(target: PushTarget, host: string, paths: string[],
  * last made is gone from `snapshots/` or now points elsewhere (`forget` or `rebase` ran), so its
  * chains and directory caps may name objects no snapshot keeps alive any more.
  */
-async function catalogIsStale(target: PushTarget): Promise<boolean> {
+async function catalogIsStale(target: PushTarget, snapshots: ReadonlyMap<string, DirEntry>): Promise<boolean> {
   const last = await target.catalog.lastSnapshot();
   if (last === undefined) return (await target.catalog.getMeta('rebuilt')) === undefined;
-  const entry = (await target.store.list(target.snapshotsCap)).get(last.name);
+  const entry = snapshots.get(last.name);
   return entry?.readCap !== last.rootCap;
 }
 
