@@ -15,7 +15,8 @@
  * Grid requests per operation are counted by a proxy in front of the client node.
  *
  * Env: BENCH_MIB (default 256), BENCH_FILES (default 10000), BENCH_CLIENTS (default 20),
- * BENCH_CLIENT_MIB (default 8), TIMEFS_NODE_URL (default: the local test grid), BENCH_DIR
+ * BENCH_CLIENT_MIB (default 8), BENCH_NODE_OPTIONS (default: the heap settings of
+ * mount-examples/timefs-serve.service), TIMEFS_NODE_URL (default: the local test grid), BENCH_DIR
  * (default bench-out/serve). RTT: whatever the grid has (TIMEFS_GRID_RTT_MS for latency mode).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -90,7 +91,8 @@ async function startServe(rootCap: string, nodeUrl: string): Promise<{ url: stri
   const cacheHome = join(DIR, 'cache');
   rmSync(cacheHome, { recursive: true, force: true });
   const child = spawn(process.execPath, ['bin/timefs.js', 'serve', '--repo', rootCap, '--node-url', nodeUrl, '--port', '0', '--json', '--utc'], {
-    stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, XDG_CACHE_HOME: cacheHome, XDG_STATE_HOME: join(DIR, 'state') },
+    // the heap settings mount-examples/timefs-serve.service uses for a long-running server
+    stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, XDG_CACHE_HOME: cacheHome, XDG_STATE_HOME: join(DIR, 'state'), NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '--max-semi-space-size=2 --max-old-space-size=128' },
   });
   const line = await new Promise<string>((done, fail) => {
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', done);

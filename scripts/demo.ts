@@ -1,14 +1,17 @@
 /**
  * `npm run demo`: the main job of timefs on a local grid, narrated.
- * Starts the local Tahoe grid, creates a repository, backs up a small tree twice (the second time
- * as rdiff deltas), lists and reads old versions, mounts the history with FUSE (when run as root
- * with /dev/fuse), serves it over HTTP and WebDAV, and checks the repository. Everything it makes lives under .demo/.
+ * Starts the local Tahoe grid, creates a repository, prints its recovery sheet (`timefs key`),
+ * backs up a small tree twice (the second time as rdiff deltas), lists and reads old versions,
+ * mounts the history with FUSE (when run as root with /dev/fuse), serves it over HTTP and WebDAV,
+ * checks the repository, and asks `timefs doctor` whether it could be restored elsewhere.
+ * Everything it makes lives under .demo/.
  */
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync, writeFileSync, appendFileSync, symlinkSync, readFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync, appendFileSync, symlinkSync, readFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { defaultGridConfig, nodeDir } from './grid/local-grid.js';
 
 const root = resolve(import.meta.dirname, '..');
 const demoDir = join(root, '.demo');
@@ -122,6 +125,10 @@ async function main(): Promise<void> {
   const nodeDirectory = join(demoDir, 'tahoe-node');
   mkdirSync(join(nodeDirectory, 'private'), { recursive: true });
   writeFileSync(join(nodeDirectory, 'node.url'), nodeUrl);
+  // Like ~/.tahoe of a client: the grid's introducer and encoding, for the recovery sheet.
+  const gridClient = nodeDir(defaultGridConfig(), 'client');
+  copyFileSync(join(gridClient, 'tahoe.cfg'), join(nodeDirectory, 'tahoe.cfg'));
+  copyFileSync(join(gridClient, 'private', 'introducers.yaml'), join(nodeDirectory, 'private', 'introducers.yaml'));
   Object.assign(process.env, {
     TIMEFS_NODE_DIRECTORY: nodeDirectory,
     XDG_STATE_HOME: join(demoDir, 'state'),
@@ -134,6 +141,9 @@ async function main(): Promise<void> {
   run(['init', '--repo', 'demo:']);
   if (haveRepo) process.stdout.write('(the demo repository already existed: this run adds snapshots to it)\n');
   process.env.TIMEFS_REPO = 'demo:';
+
+  step('Print the recovery sheet: the repository cap is the only key (keep it off this machine)');
+  run(['key']);
 
   step('First backup: every file is new and stored whole');
   makeSourceTree();
@@ -161,6 +171,9 @@ async function main(): Promise<void> {
 
   step('Verify every object and every version');
   run(['check', '--read-data']);
+
+  step('Could the backups be restored without this machine?');
+  run(['doctor'], { allowFail: true });
 
   step('Done');
   process.stdout.write(

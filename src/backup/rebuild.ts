@@ -9,21 +9,26 @@ import { childKey, displayPath } from '../catalog/path-key.js';
 import type { ChainInfo, PathRecord } from '../catalog/records.js';
 import { VERSION_NODE, type EntryMeta, type VersionPartMeta } from '../model/entry.js';
 import { rawNameBytes } from '../model/names.js';
+import { ListingWindow } from '../store/listing-window.js';
 import type { DirEntry, NewChild, Store } from '../store/store.js';
 import { bodyHash } from './commit.js';
 import { SIGNATURE_CHAIN } from './signature-chain.js';
+
+/** Work of the rebuild walk: a directory to list, or a chained file's version node to read. */
+type RebuildItem = { dirCap: string; dirKey: Buffer } | { value: PathRecord; key: Buffer };
 
 /**
  * Writes catalog records for the state of `path` (absolute, e.g. `/home/me/docs`) in the snapshot
  * tree `rootCap`: every file and symlink at or below it, and the directory bodies (so unchanged
  * directories are reused). Paths for which `skip` says true are left alone (the catalog already
- * knows them from a push of their own). Returns the number of records written.
+ * knows them from a push of their own). Returns the number of records written. Listings and
+ * version nodes are read breadth first through one bounded window (store/listing-window.ts).
  */
-export async function rebuildCatalogAt(store: Store, catalog: Catalog, rootCap: string, path: string, skip: (path: string) => boolean = () => false): Promise<number> {
+export async function rebuildCatalogAt(store: Store, catalog: Catalog, rootCap: string, path: string, skip: (path: string) => boolean = () => false, concurrency = 8): Promise<number> {
   let count = 0;
   const record = async (entry: DirEntry, meta: EntryMeta, key: Buffer): Promise<void> => {
     if (skip(displayPath(key))) return;
-    if (meta.type === 'dir') return walk(entry.readCap, key);
+    if (meta.type === 'dir') return window.add({ dirCap: entry.readCap, dirKey: key }, `d:${key.toString('hex')}`);
     if (meta.type !== 'file' && meta.type !== 'symlink') return;
     const clean: EntryMeta = { ...meta };
     delete clean.rawName;
@@ -32,25 +37,30 @@ export async function rebuildCatalogAt(store: Store, catalog: Catalog, rootCap: 
       meta: clean,
       cap: entry.readCap,
     };
-    if (meta.type === 'file' && meta.storage === 'chain') {
-      const chain = await readVersionNode(store, entry.readCap);
-      if (chain) value.chain = chain;
-    }
+    if (meta.type === 'file' && meta.storage === 'chain') return window.add({ value, key }, `v:${key.toString('hex')}`);
     await catalog.writeBuffered({ put: 'paths', key, value });
     count++;
   };
-  const walk = async (dirCap: string, dirKey: Buffer): Promise<void> => {
-    const listing = await store.list(dirCap);
+  const visit = async (item: RebuildItem): Promise<void> => {
+    if ('value' in item) {
+      const chain = await readVersionNode(store, item.value.cap);
+      if (chain) item.value.chain = chain;
+      await catalog.writeBuffered({ put: 'paths', key: item.key, value: item.value });
+      count++;
+      return;
+    }
+    const listing = await store.list(item.dirCap);
     const body: Record<string, NewChild> = {};
     for (const entry of listing.values()) {
       body[entry.name] = { cap: entry.readCap, metadata: entry.metadata };
       const meta = (entry.metadata as { timefs?: EntryMeta }).timefs;
-      if (meta) await record(entry, meta, childKey(dirKey, rawNameBytes(entry.name, meta.rawName)));
+      if (meta) await record(entry, meta, childKey(item.dirKey, rawNameBytes(entry.name, meta.rawName)));
     }
-    await catalog.writeBuffered({ put: 'dirs', key: bodyHash(body), value: dirCap });
+    await catalog.writeBuffered({ put: 'dirs', key: bodyHash(body), value: item.dirCap });
   };
+  const window: ListingWindow<RebuildItem> = new ListingWindow(visit, { concurrency });
   const components = path.split('/').filter((c) => c.length > 0).map((c) => Buffer.from(c));
-  if (components.length === 0) await walk(rootCap, Buffer.alloc(0));
+  if (components.length === 0) window.add({ dirCap: rootCap, dirKey: Buffer.alloc(0) }, 'd:');
   else {
     let dirCap = rootCap;
     let key: Buffer = Buffer.alloc(0);
@@ -63,6 +73,7 @@ export async function rebuildCatalogAt(store: Store, catalog: Catalog, rootCap: 
       else break;
     }
   }
+  await window.done();
   await catalog.flush();
   return count;
 }

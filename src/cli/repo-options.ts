@@ -2,7 +2,8 @@
  * Repository options shared by every command (`--repo`, `--node-url`, `--node-directory`) and
  * {@link openRepo}, which turns them into a ready, cached, validated repository handle.
  */
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -11,7 +12,8 @@ import { ConcurrencyLimitedStore } from '../store/concurrency-limited-store.js';
 import { defaultCacheRoot, DiskCachedStore } from '../store/disk-cache-store.js';
 import { MemoryCachedStore } from '../store/memory-cache-store.js';
 import { parseRepoSpec, resolveRepoSpec, type RepoSpec } from '../store/repo-location.js';
-import { openRepository } from '../store/repository.js';
+import { openRepository, repoIdOf } from '../store/repository.js';
+import { PrimedListingStore } from '../store/primed-listings.js';
 import type { Store } from '../store/store.js';
 import { DEFAULT_NODE_URL, defaultNodeDirectory, readNodeUrl } from '../store/tahoe/node-directory.js';
 import { TahoeStore } from '../store/tahoe/tahoe-store.js';
@@ -21,7 +23,11 @@ export interface RepoHandle {
   /** The grid, with concurrency limit and memory + disk caches of immutable objects. */
   store: Store;
   rootCap: string;
+  /** Read-only cap of the root (equals `rootCap` when opened read-only). */
+  readCap: string;
   snapshotsCap: string;
+  /** ISO time the repository was created (`timefs.json`). */
+  created: string;
   /** Cap of `index/` (metadata indexes), when the repository has one. */
   indexCap?: string;
   /** Non-secret, stable: a hash of the root's read cap. */
@@ -88,12 +94,21 @@ export async function openRepo(opts: RepoOptionValues | Record<string, unknown>)
   const { nodeDirectory, nodeUrl } = await resolveNode(values);
   const tahoe = new TahoeStore({ nodeUrl });
   const rootCap = await resolveRepoSpec(tahoe, spec, nodeDirectory);
-  const opened = await openRepository(tahoe, rootCap);
-  const cacheDir = join(defaultCacheRoot(), opened.repoId);
+  // The read-only cap of a directory is computed by the node itself (no grid round trip).
+  const cacheDir = join(defaultCacheRoot(), repoIdOf(await tahoe.readOnlyCap(rootCap)));
+  const primed = new PrimedListingStore(tahoe);
+  const store = wrapStore(primed, cacheDir);
+  // snapshots/ never moves once a repository exists: list it while the root is being validated.
+  const layout = await readLayout(cacheDir, rootCap);
+  if (layout) primed.prime(layout.snapshotsCap);
+  const opened = await openRepository(tahoe, rootCap, { configStore: store });
+  if (layout?.snapshotsCap !== opened.snapshotsCap) await writeLayout(cacheDir, rootCap, opened.snapshotsCap);
   return {
-    store: wrapStore(tahoe, cacheDir),
+    store,
     rootCap: opened.rootCap,
+    readCap: opened.readCap,
     snapshotsCap: opened.snapshotsCap,
+    created: opened.config.created,
     ...(opened.indexCap === undefined ? {} : { indexCap: opened.indexCap }),
     repoId: opened.repoId,
     stateDir: join(process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'timefs', opened.repoId),
@@ -101,6 +116,34 @@ export async function openRepo(opts: RepoOptionValues | Record<string, unknown>)
     nodeUrl,
     readOnly: opened.readOnly,
   };
+}
+
+/** What {@link openRepo} remembers of a repository root between runs. */
+interface RepoLayout {
+  snapshotsCap: string;
+}
+
+function layoutPath(cacheDir: string, rootCap: string): string {
+  // Named by a hash: the write cap and the read cap of one root have different layouts (and caps never appear in file names).
+  return join(cacheDir, `layout-${createHash('sha256').update(rootCap).digest('hex').slice(0, 24)}.json`);
+}
+
+async function readLayout(cacheDir: string, rootCap: string): Promise<RepoLayout | undefined> {
+  try {
+    const parsed = JSON.parse(await readFile(layoutPath(cacheDir, rootCap), 'utf8')) as Partial<RepoLayout>;
+    return typeof parsed.snapshotsCap === 'string' ? { snapshotsCap: parsed.snapshotsCap } : undefined;
+  } catch {
+    return undefined; // no layout yet, or a damaged one: open the slow way
+  }
+}
+
+async function writeLayout(cacheDir: string, rootCap: string, snapshotsCap: string): Promise<void> {
+  try {
+    await mkdir(cacheDir, { recursive: true, mode: 0o700 });
+    await writeFile(layoutPath(cacheDir, rootCap), JSON.stringify({ snapshotsCap }), { mode: 0o600 });
+  } catch {
+    // a cache that cannot be written only makes the next open slower
+  }
 }
 
 /**

@@ -4,9 +4,9 @@
  * object the directories that link it, so a damaged object can be traced back to the snapshots
  * it affects. Used by `check` (health of each cap once) and `rebase` (which version nodes exist).
  */
-import PQueue from 'p-queue';
 import type { EntryMeta } from '../model/entry.js';
 import { isTimefsError, TimefsError } from '../model/errors.js';
+import { ListingWindow } from '../store/listing-window.js';
 import type { CallOptions, Store } from '../store/store.js';
 import { decodeEntry } from '../view/entry-decode.js';
 
@@ -72,9 +72,7 @@ export function isLiteralCap(cap: string): boolean {
 /** Walks every snapshot tree in `snapshots` and returns the objects they need. */
 export async function buildObjectGraph(store: Store, snapshots: readonly GraphRoot[], options: GraphOptions = {}): Promise<ObjectGraph> {
   const graph: ObjectGraph = { objects: new Map(), versions: new Map(), roots: new Map(), unreadable: [] };
-  const queue = new PQueue({ concurrency: options.concurrency ?? 8 });
   const callOptions: CallOptions = options.signal ? { signal: options.signal } : {};
-  let failure: unknown;
 
   const listDir = async (cap: string, path: string, kind: 'dir' | 'version-node'): Promise<void> => {
     let children;
@@ -121,22 +119,21 @@ export async function buildObjectGraph(store: Store, snapshots: readonly GraphRo
     }
     graph.objects.set(cap, { cap, kind, path, parents: new Set(parent ? [parent] : []) });
     if (kind === 'snapshot' || kind === 'dir' || kind === 'version-node') {
-      const listKind = kind === 'version-node' ? 'version-node' : 'dir';
-      queue.add(() => listDir(cap, path, listKind)).catch((err: unknown) => {
-        failure ??= err;
-        queue.clear();
-      });
+      window.add({ cap, path, kind: kind === 'version-node' ? 'version-node' : 'dir' }, cap);
     }
   };
 
+  const window = new ListingWindow<{ cap: string; path: string; kind: 'dir' | 'version-node' }>(
+    (dir) => listDir(dir.cap, dir.path, dir.kind),
+    { concurrency: options.concurrency ?? 8, ...(options.signal ? { signal: options.signal } : {}) },
+  );
   for (const snapshot of snapshots) {
     const names = graph.roots.get(snapshot.cap) ?? [];
     names.push(snapshot.name);
     graph.roots.set(snapshot.cap, names);
     add(snapshot.cap, 'snapshot', snapshot.name, undefined);
   }
-  await queue.onIdle();
-  if (failure) throw failure;
+  await window.done();
   return graph;
 }
 

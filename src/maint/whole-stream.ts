@@ -9,7 +9,7 @@ import { TimefsError } from '../model/errors.js';
 import { patchBytes } from '../delta/index.js';
 import type { CallOptions, Store } from '../store/store.js';
 import type { TreeEntry } from '../view/entry-decode.js';
-import type { VersionPlace, VersionReader } from '../view/version-reader.js';
+import { DEFAULT_CHUNK, type VersionPlace, type VersionReader } from '../view/version-reader.js';
 import { readChainParts, verifyContent } from './version-bytes.js';
 
 /**
@@ -51,24 +51,31 @@ export async function* readChainInMemory(store: Store, cap: string, meta: EntryM
     yield* fallback();
     return;
   }
+  // The deltas are fetched together, while the base streams in: not one round trip after another.
+  const deltas = Promise.all(parts.deltas.map((deltaCap) => store.get(deltaCap, options)));
+  deltas.catch(() => {}); // awaited below, after the base
   const chunks: Uint8Array[] = [];
   for await (const chunk of store.getStream(parts.base, options)) chunks.push(chunk);
   let bytes: Uint8Array = Buffer.concat(chunks);
   chunks.length = 0;
-  for (const deltaCap of parts.deltas) bytes = await patchBytes(bytes, await store.get(deltaCap, options));
+  for (const delta of await deltas) bytes = await patchBytes(bytes, delta);
   await verifyContent(bytes, meta, where);
   const slice = 8 * 1024 * 1024;
   for (let i = 0; i < bytes.length; i += slice) yield bytes.subarray(i, i + slice);
 }
 
 /**
- * Every byte of the version `entry` points to, the fastest way: whole files in one GET, short
- * chains in memory, the rest through `versions` (range reads). Always hash checked.
+ * Every byte of the version `entry` points to, the fastest way: files up to 16 MiB whole in one
+ * GET and short chains in memory, larger ones through `versions` (16 MiB ranges, a few in
+ * flight). Always hash checked.
  */
 export function readWholeVersion(store: Store, versions: VersionReader, entry: TreeEntry, place: VersionPlace, options: CallOptions = {}): AsyncIterable<Uint8Array> {
   const label = `${place.path} in snapshot ${place.snapshot}`;
   const storage = entry.meta.storage ?? 'whole';
   const ranged = () => versions.readVerified(entry, place, options);
+  // Up to one chunk, a single GET is one request anyway; larger files go in large ranges, a few in
+  // flight, which is as fast as one GET on loopback and about twice as fast on a remote grid.
+  if (entry.meta.size > DEFAULT_CHUNK) return ranged();
   if (storage === 'whole') return readWholeVerified(store, entry.cap, entry.meta, label, options);
   if (storage === 'chain' && entry.meta.size <= IN_MEMORY_CHAIN_BYTES && (entry.meta.chain ?? Infinity) <= 4) {
     return readChainInMemory(store, entry.cap, entry.meta, label, ranged, options);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DiskLru } from './disk-lru.js';
 import type { CallOptions, DirEntry, Store } from './store.js';
 import { isImmutableCap, isImmutableDirCap, sizeFromCap } from './tahoe/caps.js';
-import { DEFAULT_SEGMENT_SIZE, readBySegments } from './segments.js';
+import { DEFAULT_SEGMENT_SIZE, readBySegments, splitRun } from './segments.js';
 import { ForwardingStore } from './forwarding-store.js';
 
 /** Limits of a {@link DiskCachedStore}. */
@@ -66,13 +66,16 @@ export class DiskCachedStore extends ForwardingStore {
   override async getRange(cap: string, start: number, length: number, options?: CallOptions): Promise<Uint8Array> {
     if (!isImmutableCap(cap)) return this.inner.getRange(cap, start, length, options);
     const size = await this.inner.size(cap, options);
-    return readBySegments(size, start, length, this.segmentSize, async (index, segStart, segLength) => {
-      const key = `s:${this.segmentSize}:${index}:${cap}`;
-      const hit = await this.lru.get(key);
-      if (hit && hit.length === segLength) return plain(hit);
-      const data = await this.inner.getRange(cap, segStart, segLength, options);
-      await this.lru.set(key, data);
-      return data;
+    const key = (index: number) => `s:${this.segmentSize}:${index}:${cap}`;
+    return readBySegments(size, start, length, this.segmentSize, async (index, _segStart, segLength) => {
+      const hit = await this.lru.get(key(index));
+      return hit && hit.length === segLength ? plain(hit) : undefined;
+    }, (first, count, runStart, runLength) => {
+      const segments = splitRun(this.inner.getRange(cap, runStart, runLength, options), count, this.segmentSize);
+      return segments.map((segment, i) => segment.then(async (data) => {
+        await this.lru.set(key(first + i), data);
+        return data;
+      }));
     });
   }
   override async list(dirCap: string, options?: CallOptions): Promise<Map<string, DirEntry>> {

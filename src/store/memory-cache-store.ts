@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { isTimefsError } from '../model/errors.js';
 import type { CallOptions, DirEntry, Store } from './store.js';
 import { isImmutableCap, isImmutableDirCap } from './tahoe/caps.js';
-import { DEFAULT_SEGMENT_SIZE, readBySegments } from './segments.js';
+import { DEFAULT_SEGMENT_SIZE, readBySegments, splitRun } from './segments.js';
 import { ForwardingStore } from './forwarding-store.js';
 
 /** Limits of a {@link MemoryCachedStore}. */
@@ -83,8 +83,24 @@ export class MemoryCachedStore extends ForwardingStore {
     const whole = this.cache.get(`f:${cap}`);
     if (whole instanceof Uint8Array) return whole.slice(Math.min(start, whole.length), Math.min(start + length, whole.length));
     const size = await this.inner.size(cap, options);
-    const out = await readBySegments(size, start, length, this.segmentSize, (index, segStart, segLength) =>
-      this.once(`s:${this.segmentSize}:${index}:${cap}`, () => this.inner.getRange(cap, segStart, segLength, options), () => true, options?.signal));
+    const key = (index: number) => `s:${this.segmentSize}:${index}:${cap}`;
+    const out = await readBySegments(size, start, length, this.segmentSize, (index) => {
+      const hit = this.cache.get(key(index));
+      if (hit instanceof Uint8Array) return hit;
+      const running = this.inflight.get(key(index)) as Promise<Uint8Array> | undefined;
+      // A joined fetch that failed (e.g. its first reader cancelled) is fetched again as a miss.
+      return running?.catch(() => undefined);
+    }, (first, count, runStart, runLength) => {
+      const run = this.inner.getRange(cap, runStart, runLength, options);
+      return splitRun(run, count, this.segmentSize).map((segment, i) => {
+        const promise = segment.then((data) => {
+          this.cache.set(key(first + i), data);
+          return data;
+        }).finally(() => this.inflight.delete(key(first + i)));
+        this.inflight.set(key(first + i), promise);
+        return promise;
+      });
+    });
     return out.slice();
   }
   override async list(dirCap: string, options?: CallOptions): Promise<Map<string, DirEntry>> {

@@ -73,20 +73,35 @@ export async function initRepository(store: Store, rootCap: string | undefined, 
   return { ...(await openRepository(store, rootCap, options)), created: true };
 }
 
-/** Open and validate the repository at `rootCap` (write or read-only cap). */
-export async function openRepository(store: Store, rootCap: string, options: CallOptions = {}): Promise<OpenedRepository> {
-  const listing = await store.list(rootCap, options);
+/** Options of {@link openRepository}. */
+export interface OpenOptions extends CallOptions {
+  /**
+   * Where the immutable `timefs.json` is fetched (default: `store`): a caching store makes it
+   * free after the first open.
+   */
+  configStore?: Store;
+}
+
+/**
+ * Open and validate the repository at `rootCap` (write or read-only cap). The root listing and
+ * the read-only cap are asked for together.
+ */
+export async function openRepository(store: Store, rootCap: string, options: OpenOptions = {}): Promise<OpenedRepository> {
+  const call: CallOptions = options.signal ? { signal: options.signal } : {};
+  const readCapPromise = store.readOnlyCap(rootCap, call);
+  readCapPromise.catch(() => {}); // awaited below, after the listing's own errors
+  const listing = await store.list(rootCap, call);
   const configEntry = listing.get(REPO_LAYOUT.config);
   const snapshots = listing.get(REPO_LAYOUT.snapshots);
   if (!configEntry) {
     throw new TimefsError('repo.not-initialised', `${redactCap(rootCap)} is not a timefs repository (no ${REPO_LAYOUT.config})`);
   }
   if (configEntry.kind !== 'file') throw new TimefsError('repo.bad-format', `${REPO_LAYOUT.config} in ${redactCap(rootCap)} is not a file`);
-  const config = parseConfig(await store.get(configEntry.cap, options), rootCap);
+  const config = parseConfig(await (options.configStore ?? store).get(configEntry.cap, call), rootCap);
   if (!snapshots || snapshots.kind !== 'dir' || !snapshots.mutable) {
     throw new TimefsError('repo.bad-format', `the repository ${redactCap(rootCap)} has no mutable ${REPO_LAYOUT.snapshots}/ directory`);
   }
-  const readCap = await store.readOnlyCap(rootCap, options);
+  const readCap = await readCapPromise;
   const index = listing.get(REPO_LAYOUT.index);
   return {
     rootCap,

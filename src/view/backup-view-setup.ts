@@ -1,6 +1,6 @@
 /**
  * Builds a {@link BackupView} over a store with the mount's caches: a byte-bounded block cache
- * with sequential prefetch for ranges of bases and whole files, the read model's delta cache,
+ * filled by planned, run-sized fetches (read-planner.ts) for ranges of bases and whole files, the read model's delta cache,
  * and entry-bounded directory listings.
  */
 import type { Store } from '../store/store.js';
@@ -48,8 +48,12 @@ export interface BackupViewBundle {
 export function createBackupView(store: Store, snapshotsCap: string, setup: BackupViewSetup = {}): BackupViewBundle {
   const log = setup.log ?? (() => {});
   const cacheBytes = setup.cacheBytes ?? 64 << 20;
-  const blocks = new BlockReader(setup.rangeStore ?? store, { cacheBytes: Math.floor(cacheBytes * 0.75), concurrency: setup.concurrency ?? 6, prefetchBlocks: 16 });
-  const versions = new ChainVersionReader(new BlockCachedStore(store, blocks), { deltaCacheBytes: Math.floor(cacheBytes / 4) });
+  const blocks = new BlockReader(setup.rangeStore ?? store, { cacheBytes: Math.floor(cacheBytes * 0.75), concurrency: setup.concurrency ?? 6 });
+  const ranges = new BlockCachedStore(store, blocks);
+  const versions = new ChainVersionReader(ranges, {
+    deltaCacheBytes: Math.floor(cacheBytes / 4),
+    onChainBase: (baseCap) => { ranges.warm(baseCap).catch(() => {}); },
+  });
   const feed = new SnapshotFeed(store, snapshotsCap, {
     refreshMs: setup.refreshMs ?? 30_000,
     onStaleError: (err) => log(`timefs: cannot refresh the snapshot list, showing the last one: ${err instanceof Error ? err.message : String(err)}`),

@@ -17,6 +17,9 @@ import { childOfEntry, type TreeCache, type TreeListing } from './tree-cache.js'
 import { verifiedContent } from './verified-content.js';
 import type { VersionHandle, VersionReader } from './version-reader.js';
 
+/** Levels of subdirectories loaded ahead below a directory that was listed. */
+const PREFETCH_LEVELS = 2;
+
 /** What {@link BackupView} is built from. */
 export interface BackupViewParts {
   feed: SnapshotFeed;
@@ -147,17 +150,12 @@ export class BackupView implements MountSource {
   }
 
   /**
-   * Starts loading the listings of a directory's subdirectories in the background: whoever lists
-   * a directory (`ls -R`, `find`, a file manager) usually descends next, and listings are the
-   * slow part of a cold walk. Bounded by the tree cache's queue and the first 64 subdirectories.
+   * Starts loading the listings below a directory in the background, two levels deep: whoever
+   * lists a directory (`ls -R`, `find`, a file manager) usually descends next, and listings are
+   * the slow part of a cold walk. The tree cache's prefetch window bounds the requests in flight.
    */
   private prefetchSubdirectories(listing: TreeListing): void {
-    let started = 0;
-    for (const entry of listing.values()) {
-      if (entry.meta.type !== 'dir') continue;
-      if (++started > 64) break;
-      this.parts.trees.prefetch(entry.cap);
-    }
+    this.parts.trees.prefetchChildren(listing, PREFETCH_LEVELS - 1);
   }
 
   /** The inode number of a top-level name (the same `getattr` gives). */

@@ -1,44 +1,52 @@
 /**
  * A {@link Store} decorator that serves `getRange` from a {@link BlockReader}: ranges of
- * immutable files are fetched as whole blocks, cached in memory by (cap, block), limited in
- * concurrency, and prefetched ahead when a cap is read sequentially. Everything else passes through.
+ * immutable files are planned by a {@link ReadPlanner} per cap (large runs ahead of a sequential
+ * reader, at most 2 MiB for a random read), fetched in those runs, and cached as blocks.
+ * Everything else passes through.
  */
 import { LRUCache } from 'lru-cache';
 import type { CallOptions, Store } from '../store/store.js';
 import type { BlockReader } from './block-reader.js';
 import { ForwardingStore } from '../store/forwarding-store.js';
+import { ReadPlanner, type ReadPlannerOptions } from './read-planner.js';
 
-/** Bytes read back to back after which a reader counts as sequential. */
-const SEQUENTIAL_RUN = 2 << 20;
-/** Largest jump between reads that still counts as going on sequentially. */
-const RUN_SLACK = 256 << 10;
-/** Bytes fetched from where a new run of reads starts (a 1 MiB application read, split by the kernel). */
-const READ_AROUND = 1 << 20;
-
-/** Store whose range reads go through a shared block cache with sequential prefetch. */
+/** Store whose range reads go through a shared block cache with planned, run-sized fetches. */
 export class BlockCachedStore extends ForwardingStore {
-  /** Per cap: where the current run of back-to-back reads started and where it ended. */
-  private readonly runs = new LRUCache<string, { start: number; end: number }>({ max: 1024 });
+  /** Per cap: the planner that follows its reads (sequential or random). */
+  private readonly planners = new LRUCache<string, ReadPlanner>({ max: 1024 });
 
-  constructor(inner: Store, private readonly blocks: BlockReader) {
+  constructor(inner: Store, private readonly blocks: BlockReader, private readonly planning: ReadPlannerOptions = {}) {
     super(inner);
   }
 
   override async getRange(cap: string, start: number, length: number, options?: CallOptions): Promise<Uint8Array> {
     if (length <= 0) return new Uint8Array(0);
-    const previous = this.runs.get(cap);
-    // Reads of a chained file reach its base as spans with small gaps (literal bytes from the
-    // deltas sit between them), so a read starting near where the last one ended continues the run.
-    const continues = previous !== undefined && start >= previous.start && Math.abs(start - previous.end) <= RUN_SLACK;
-    const run = { start: continues ? (previous as { start: number }).start : start, end: Math.max(start + length, continues ? (previous as { end: number }).end : 0) };
-    this.runs.set(cap, run);
-    // A read that starts a new run is probably the first piece of a larger one (see readRange).
-    const bytes = await this.blocks.readRange(cap, start, length, options?.signal, continues ? 0 : READ_AROUND);
-    // Prefetch only for a real sequential reader: one random 1 MiB read arrives as several
-    // back-to-back kernel requests and must not pull in megabytes after it. Past the end a block
-    // comes back empty without a request, so prefetch needs no size.
-    if (run.end - run.start >= SEQUENTIAL_RUN && bytes.length === length) this.blocks.prefetch(cap, start + length);
-    return bytes;
+    const planner = await this.plannerFor(cap, options);
+    this.startFetches(cap, planner.plan(start, length, (block) => this.blocks.has(cap, block)));
+    const available = Math.min(length, planner.size - start);
+    if (available <= 0) return new Uint8Array(0);
+    return this.blocks.readRange(cap, start, available, options?.signal);
   }
 
+  /**
+   * Starts fetching the first bytes of `cap` (at most one random read's worth) before anyone
+   * asks: a chain's base is warmed while its deltas are still being fetched.
+   */
+  async warm(cap: string, options?: CallOptions): Promise<void> {
+    const planner = await this.plannerFor(cap, options);
+    if (planner.size > 0) this.startFetches(cap, planner.plan(0, 1, (block) => this.blocks.has(cap, block)));
+  }
+
+  private startFetches(cap: string, ranges: ReadonlyArray<{ start: number; end: number }>): void {
+    for (const range of ranges) this.blocks.fetch(cap, range.start, range.end - range.start);
+  }
+
+  private async plannerFor(cap: string, options?: CallOptions): Promise<ReadPlanner> {
+    const known = this.planners.get(cap);
+    if (known) return known;
+    const size = await this.inner.size(cap, options);
+    const planner = this.planners.get(cap) ?? new ReadPlanner(size, { blockSize: this.blocks.blockSize, ...this.planning });
+    this.planners.set(cap, planner);
+    return planner;
+  }
 }

@@ -1,7 +1,8 @@
 /**
- * Range reads of immutable grid files through fixed-size blocks: each block is one closed
- * `Range:` request, cached by (cap, block) in a byte-bounded LRU, fetched through one p-queue
- * that limits concurrent requests. A reader that goes sequentially prefetches blocks ahead.
+ * Range reads of immutable grid files through fixed-size blocks, cached by (cap, block) in a
+ * byte-bounded LRU. Fetching is done in runs, not blocks: {@link BlockReader.fetch} gets a whole
+ * planned range (see read-planner.ts) with one closed `Range:` request through one p-queue that
+ * limits concurrent requests, and splits it into blocks for the cache.
  */
 import { LRUCache } from 'lru-cache';
 import PQueue from 'p-queue';
@@ -15,8 +16,6 @@ export interface BlockReaderOptions {
   cacheBytes?: number;
   /** Concurrent grid requests (default 4). */
   concurrency?: number;
-  /** Blocks fetched ahead of a sequential reader (default 4). */
-  prefetchBlocks?: number;
 }
 
 /** Counters for benchmarks and tests. */
@@ -32,11 +31,9 @@ export class BlockReader {
   private readonly cache: LRUCache<string, Uint8Array>;
   private readonly pending = new Map<string, Promise<Uint8Array>>();
   private readonly queue: PQueue;
-  private readonly prefetchBlocks: number;
 
   constructor(private readonly store: Store, options: BlockReaderOptions = {}) {
     this.blockSize = options.blockSize ?? 1 << 20;
-    this.prefetchBlocks = options.prefetchBlocks ?? 4;
     this.queue = new PQueue({ concurrency: options.concurrency ?? 4 });
     this.cache = new LRUCache<string, Uint8Array>({
       maxSize: Math.max(options.cacheBytes ?? 64 << 20, this.blockSize),
@@ -44,20 +41,32 @@ export class BlockReader {
     });
   }
 
+  /** Whether block `index` of `cap` is cached or being fetched. */
+  has(cap: string, index: number): boolean {
+    const key = `${index}:${cap}`;
+    return this.cache.has(key) || this.pending.has(key);
+  }
+
   /**
-   * Bytes [offset, offset+length) of `cap`, assembled from cached or fetched blocks. With
-   * `readAround`, the blocks up to `offset + readAround` are fetched in the same request: the
-   * kernel splits one large read into 128 KiB requests that arrive one after another, and one
-   * request for all of it is faster than one per block.
+   * Starts fetching bytes [start, start+length) of `cap` (start block-aligned) with one request,
+   * into the block cache. Not tied to any caller's signal: the blocks serve every reader. A
+   * failure is seen by the reads that wait for these blocks, and retried by the next one.
    */
-  async readRange(cap: string, offset: number, length: number, signal?: AbortSignal, readAround = 0): Promise<Uint8Array> {
+  fetch(cap: string, start: number, length: number): void {
+    const first = Math.floor(start / this.blockSize);
+    const count = Math.ceil((start + length) / this.blockSize) - first;
+    if (count <= 0) return;
+    for (const promise of this.fetchRun(cap, first, count)) promise.catch(() => {});
+  }
+
+  /**
+   * Bytes [offset, offset+length) of `cap`, assembled from cached or in-flight blocks; blocks
+   * neither cached nor in flight are fetched here, each run of them with one request.
+   */
+  async readRange(cap: string, offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array> {
     const first = Math.floor(offset / this.blockSize);
     const last = Math.floor((offset + length - 1) / this.blockSize);
-    const fetchLast = Math.max(last, Math.floor((offset + readAround - 1) / this.blockSize));
-    const promises = this.blocks(cap, first, fetchLast - first + 1, signal);
-    // blocks fetched only around the read: a failure there is retried by the read that needs them
-    for (const extra of promises.slice(last - first + 1)) extra.catch(() => {});
-    const blocks = await Promise.all(promises.slice(0, last - first + 1));
+    const blocks = await Promise.all(this.blocks(cap, first, last - first + 1, signal));
     if (blocks.length === 1) {
       const base = first * this.blockSize;
       return (blocks[0] as Uint8Array).subarray(offset - base, offset - base + length);
@@ -73,22 +82,6 @@ export class BlockReader {
       written += to - from;
     }
     return written === length ? out : out.subarray(0, written);
-  }
-
-  /**
-   * Keeps the `prefetchBlocks` blocks after byte `from` cached or in flight, fetching missing ones
-   * in runs of at least a quarter of the window: each grid request has a fixed cost, so a few
-   * large requests stream faster than many small ones.
-   */
-  prefetch(cap: string, from: number): void {
-    const first = Math.floor(from / this.blockSize);
-    const minRun = Math.max(1, Math.floor(this.prefetchBlocks / 4));
-    let missing = first;
-    while (missing < first + this.prefetchBlocks && (this.cache.has(`${missing}:${cap}`) || this.pending.has(`${missing}:${cap}`))) missing++;
-    const count = first + this.prefetchBlocks - missing;
-    if (count <= 0 || (count < minRun && missing > first + 1)) return;
-    // A failed prefetch is retried by the read that needs the block; nothing to report here.
-    for (const promise of this.blocks(cap, missing, count)) promise.catch(() => {});
   }
 
   /**

@@ -3,9 +3,9 @@
  * never goes stale; the cache is bounded by the number of entries it holds (LRU).
  */
 import { LRUCache } from 'lru-cache';
-import PQueue from 'p-queue';
 import type { EntryMeta, EntryType } from '../model/entry.js';
 import { escapedName, rawNameBytes } from '../model/names.js';
+import { ListingWindow } from '../store/listing-window.js';
 import type { DirEntry, Store } from '../store/store.js';
 import type { DirChild } from './mount-source.js';
 
@@ -60,33 +60,51 @@ function fallbackMeta(entry: DirEntry): EntryMeta {
 export interface TreeCacheOptions {
   /** Most entries (over all cached listings) kept in memory; default 100,000. */
   maxEntries?: number;
-  /** Listings loaded ahead in parallel (default 6). */
+  /** Listings loaded ahead in parallel (default 8). */
   prefetchConcurrency?: number;
+}
+
+/** One directory to load ahead, and how many levels below it to follow. */
+interface PrefetchItem {
+  cap: string;
+  depth: number;
 }
 
 /** Lists immutable directories through a bounded, de-duplicating in-memory cache. */
 export class TreeCache {
   private readonly cache: LRUCache<string, TreeListing>;
   private readonly pending = new Map<string, Promise<TreeListing>>();
-  private readonly prefetches = new Set<string>();
-  private readonly prefetchQueue: PQueue;
-  private readonly prefetchLimit: number;
+  private readonly prefetchWindow: ListingWindow<PrefetchItem>;
 
   constructor(private readonly store: Store, options: TreeCacheOptions = {}) {
-    this.prefetchLimit = options.prefetchConcurrency ?? 6;
-    this.prefetchQueue = new PQueue({ concurrency: this.prefetchLimit });
+    // A failed prefetch is retried by the lookup or readdir that needs the listing.
+    this.prefetchWindow = new ListingWindow((item) => this.prefetchOne(item), {
+      concurrency: options.prefetchConcurrency ?? 8, failures: 'ignore', revisit: true,
+    });
     this.cache = new LRUCache<string, TreeListing>({
       maxSize: options.maxEntries ?? 100_000,
       sizeCalculation: (listing) => Math.max(1, listing.size),
     });
   }
 
-  /** Loads the listing of `dirCap` in the background (at most `prefetchConcurrency` at a time), if not cached. */
-  prefetch(dirCap: string): void {
-    if (this.cache.has(dirCap) || this.pending.has(dirCap)) return;
-    if (this.prefetches.size >= this.prefetchLimit * 4) return; // far behind: skip rather than queue without bound
-    this.prefetches.add(dirCap);
-    this.prefetchQueue.add(() => this.list(dirCap)).catch(() => {}).finally(() => this.prefetches.delete(dirCap));
+  /**
+   * Loads the listing of `dirCap` in the background, and those of its subdirectories `depth`
+   * levels down, through one bounded, refilling, breadth-first window shared by the whole mount:
+   * nothing queued is dropped, at most `prefetchConcurrency` listings are in flight.
+   */
+  prefetch(dirCap: string, depth = 0): void {
+    if (this.cache.has(dirCap) && depth === 0) return;
+    this.prefetchWindow.add({ cap: dirCap, depth }, dirCap);
+  }
+
+  /** Queues the subdirectories of a listing one level further down. */
+  prefetchChildren(listing: TreeListing, depth: number): void {
+    for (const entry of listing.values()) if (entry.meta.type === 'dir') this.prefetch(entry.cap, depth);
+  }
+
+  private async prefetchOne(item: PrefetchItem): Promise<void> {
+    const listing = await this.list(item.cap);
+    if (item.depth > 0) this.prefetchChildren(listing, item.depth - 1);
   }
 
   /** The listing of the directory `dirCap`. */

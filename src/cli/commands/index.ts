@@ -12,6 +12,7 @@ export interface CommandModule {
  */
 const COMMANDS: ReadonlyArray<readonly [string, () => Promise<CommandModule>]> = [
   ['init', async () => (await import('./init.js')).initCommand],
+  ['key', async () => (await import('./key.js')).keyCommand],
   ['push', async () => (await import('./push.js')).pushCommand],
   ['snapshots', async () => (await import('./snapshots.js')).snapshotsCommand],
   ['ls', async () => (await import('./ls.js')).lsCommand],
@@ -26,6 +27,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<CommandModule>]> =
   ['check', async () => (await import('./check.js')).checkCommand],
   ['renew', async () => (await import('./renew.js')).renewCommand],
   ['rebase', async () => (await import('./rebase.js')).rebaseCommand],
+  ['doctor', async () => (await import('./doctor.js')).doctorCommand],
   ['index', async () => (await import('./build-index.js')).indexCommand],
   ['rdiff', async () => (await import('./rdiff.js')).rdiffCommand],
 ];

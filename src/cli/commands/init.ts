@@ -49,11 +49,27 @@ export const initCommand: CommandModule = {
       }
       if (opts.json) {
         process.stdout.write(`${JSON.stringify({ repo: name, created: result.created, aliasCreated, repoId: result.repoId, nodeUrl }, null, 2)}\n`);
+        if (result.created) process.stderr.write(keyNotice(name, nodeDirectory, aliasCreated));
       } else if (result.created) {
         process.stdout.write(`Initialised timefs repository ${name} (repository id ${result.repoId})${aliasCreated ? `; alias "${spec.kind === 'alias' ? spec.alias : ''}:" added to ${nodeDirectory}/private/aliases` : ''}\n`);
+        process.stdout.write(keyNotice(name, nodeDirectory, aliasCreated));
       } else {
         process.stdout.write(`${name} is already a timefs repository (repository id ${result.repoId}); nothing changed\n`);
       }
     });
   },
 };
+
+/** The notice a new repository ends with: its cap is the only key, so print a recovery sheet now. */
+export function keyNotice(repoName: string, nodeDirectory: string, aliasCreated: boolean): string {
+  const where = aliasCreated ? `only in ${nodeDirectory}/private/aliases, on this machine` : 'wherever you noted the name you passed as --repo';
+  return [
+    '',
+    '!! IMPORTANT: the repository cap is the only key to these backups.',
+    '!! Without it nothing can be restored, though the grid keeps every byte; and anyone',
+    '!! holding the read cap can read every backup. Right now it is kept ' + where + '.',
+    '!! Print a recovery sheet now and keep it off this machine (paper, a password manager):',
+    `!!     timefs key --repo ${repoName}          # --qr adds a QR code; docs/recovery.md explains`,
+    '',
+  ].join('\n');
+}

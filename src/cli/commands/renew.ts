@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { updateMachineNotes } from '../../catalog/machine-notes.js';
 import { renewLeases } from '../../maint/renew.js';
 import { EXIT } from '../exit-codes.js';
 import { printJson, println, ProgressLine } from '../maint-output.js';
@@ -32,6 +33,8 @@ Examples:
       });
       progress.clear();
       const seconds = (Date.now() - started) / 1000;
+      // `timefs doctor` counts lease age from the last renewal that reached everything.
+      if (report.unrecoverable.length === 0) await updateMachineNotes(repo.stateDir, { leasesRenewedAt: new Date(started).toISOString() });
       if (flags.json) printJson({ ...report, seconds });
       else {
         println(`renewed leases on ${report.objects - report.unrecoverable.length} of ${report.objects} objects (${report.directories} directories, ${report.files} files) in ${seconds.toFixed(1)} s`);

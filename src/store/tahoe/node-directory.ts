@@ -42,6 +42,42 @@ export async function readAliases(nodeDir: string): Promise<Map<string, string>>
   return aliases;
 }
 
+/**
+ * The grid's introducer fURL as the node knows it: the first `furl:` of `private/introducers.yaml`
+ * (where `tahoe create-client --introducer` puts it since 1.17), else `introducer.furl` in
+ * `tahoe.cfg` (older nodes). Undefined when the node directory names none.
+ */
+export async function readIntroducerFurl(nodeDir: string): Promise<string | undefined> {
+  const yaml = await readOptional(join(nodeDir, 'private', 'introducers.yaml'));
+  const fromYaml = /^\s*furl:\s*['"]?(pb:\/\/[^\s'"]+)/m.exec(yaml ?? '');
+  if (fromYaml) return fromYaml[1];
+  const cfg = await readOptional(join(nodeDir, 'tahoe.cfg'));
+  const fromCfg = /^\s*introducer\.furl\s*=\s*(pb:\/\/\S+)/m.exec(cfg ?? '');
+  return fromCfg?.[1];
+}
+
+/** A client node's erasure-coding parameters (`[client] shares.*` in `tahoe.cfg`). */
+export interface EncodingParameters {
+  needed: number;
+  happy: number;
+  total: number;
+}
+
+/** The node's encoding parameters from `tahoe.cfg`, or undefined when it has none (or no `tahoe.cfg`). */
+export async function readEncoding(nodeDir: string): Promise<EncodingParameters | undefined> {
+  const cfg = await readOptional(join(nodeDir, 'tahoe.cfg'));
+  if (cfg === undefined) return undefined;
+  const value = (key: string) => {
+    const m = new RegExp(`^\\s*shares\\.${key}\\s*=\\s*(\\d+)\\s*$`, 'm').exec(cfg);
+    return m ? Number(m[1]) : undefined;
+  };
+  const needed = value('needed');
+  const happy = value('happy');
+  const total = value('total');
+  if (needed === undefined || happy === undefined || total === undefined) return undefined;
+  return { needed, happy, total };
+}
+
 /** Check an alias name as `tahoe create-alias` would. */
 export function checkAliasName(name: string): void {
   if (!name || /[:\s]/.test(name)) {

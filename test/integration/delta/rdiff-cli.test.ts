@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
 import { RDIFF_VECTORS } from '../../helpers/rdiff-vectors.js';
+import { assertCapsQuiet } from '../../helpers/cli.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 const VECTORS = RDIFF_VECTORS;
@@ -15,6 +16,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 function timefs(args: string[], input?: Buffer) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/run.ts'), ...args], { cwd: ROOT, input, maxBuffer: 1 << 28 });
+  assertCapsQuiet(args, r.stdout, r.stderr);
   return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString() };
 }
 const v = (p: string) => join(VECTORS, p);

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,28 +7,15 @@ import { after, before, describe, it } from 'node:test';
 import { createTestRepo, testNodeUrl, type TestRepo } from '../../helpers/grid.js';
 import { addSnapshot, baseMeta, buildTree } from '../../helpers/maint-fixtures.js';
 import { buildHistory, fabricatedChkCap, type Expected } from './maint-grid.js';
+import { spawnTimefs, type CliBytesRun } from '../../helpers/cli.js';
 
-interface Run {
-  code: number | null;
-  stdout: Buffer;
-  stderr: string;
-}
 
 const home = mkdtempSync(join(tmpdir(), 'timefs-cli-maint-'));
 after(() => rmSync(home, { recursive: true, force: true }));
 
 /** Runs the CLI from source with a private cache/state dir; the cap goes in argv only. */
-function timefs(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env, XDG_CACHE_HOME: join(home, 'cache'), XDG_STATE_HOME: join(home, 'state'), HOME: home };
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() }));
-  });
+function timefs(args: string[]): Promise<CliBytesRun> {
+  return spawnTimefs(args, { env: { ...process.env, XDG_CACHE_HOME: join(home, 'cache'), XDG_STATE_HOME: join(home, 'state'), HOME: home } });
 }
 
 describe('timefs rebase | check | forget | renew | restore against the real grid', () => {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createTestRepo, testNodeUrl } from '../../helpers/grid.js';
+import { assertCapsQuiet } from '../../helpers/cli.js';
 
 const home = mkdtempSync(join(tmpdir(), 'timefs-push-rebase-'));
 after(() => rmSync(home, { recursive: true, force: true }));
@@ -15,6 +16,7 @@ after(() => rmSync(home, { recursive: true, force: true }));
 function timefs(args: string[]): { code: number | null; stdout: Buffer; stderr: string } {
   const env = { ...process.env, XDG_CACHE_HOME: join(home, 'cache'), XDG_STATE_HOME: join(home, 'state'), HOME: home };
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], { env, maxBuffer: 1 << 26 });
+  assertCapsQuiet(args, r.stdout, r.stderr);
   return { code: r.status, stdout: r.stdout, stderr: r.stderr.toString() };
 }
 

@@ -6,6 +6,7 @@ import { chmod, mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createTestRepo } from '../../helpers/grid.js';
 import { freshRepo, pushOnce, snapshotList, walkSnapshot } from './push-fixture.js';
+import { assertCapsQuiet } from '../../helpers/cli.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 
@@ -13,6 +14,7 @@ function cli(args: string[], env: Record<string, string>, asUser?: number): { st
   const prefix = asUser === undefined ? [] : ['setpriv', `--reuid=${asUser}`, `--regid=${asUser}`, '--clear-groups'];
   const argv = [...prefix, process.execPath, '--import', 'tsx', join(root, 'src/cli/run.ts'), ...args];
   const r = spawnSync(argv[0]!, argv.slice(1), { cwd: root, encoding: 'utf8', env: { ...process.env, ...env } });
+  assertCapsQuiet(args, r.stdout, r.stderr);
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createTestRepo } from '../../helpers/grid.js';
+import { assertCapsQuiet } from '../../helpers/cli.js';
 
 pushOptionsSuite('push (grid)', async () => new TahoeStore({ nodeUrl: nodeUrl() }));
 
@@ -22,6 +23,7 @@ test('push CLI (grid): --exclude-file with --dry-run --json counts what would be
   try {
     const r = spawnSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, '../../../src/cli/run.ts'), 'push', '--repo', repo.rootCap, '--exclude-file', join(base, 'excludes'), '--dry-run', '--json', src],
       { encoding: 'utf8', env: { ...process.env, XDG_STATE_HOME: join(base, 'xdg'), XDG_CACHE_HOME: join(base, 'xdg'), TIMEFS_NODE_URL: repo.nodeUrl } });
+    assertCapsQuiet(['push'], r.stdout, r.stderr);
     assert.equal(r.status, 0, r.stderr);
     const summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
     assert.equal(summary.event, 'summary');

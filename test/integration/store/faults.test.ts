@@ -8,6 +8,7 @@ import { isTimefsError } from '../../../src/model/errors.js';
 import { TahoeStore } from '../../../src/store/tahoe/tahoe-store.js';
 import { startPrivateGrid, type PrivateGrid } from '../../helpers/grid.js';
 import { patternBytes } from '../../helpers/store-contract.js';
+import { assertCapsQuiet } from '../../helpers/cli.js';
 
 // Faults are injected into a private grid (.grids/faults, ports 47020+) so that engineers
 // sharing the main test grid never see its nodes stop under them.
@@ -67,6 +68,7 @@ describe('TahoeStore under faults (private grid)', { timeout: 300_000 }, () => {
       mkdirSync(join(nodeDir, 'private'));
       writeFileSync(join(nodeDir, 'node.url'), grid.nodeUrl);
       const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'init', '--repo', 'faulty:', '--node-directory', nodeDir], { encoding: 'utf8' });
+      assertCapsQuiet(['init'], r.stdout, r.stderr);
       assert.equal(r.status, 1, r.stderr);
       assert.ok(r.stderr.includes(`cannot connect to the Tahoe node at ${grid.nodeUrl}`), r.stderr);
       assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');

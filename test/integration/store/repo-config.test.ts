@@ -8,9 +8,12 @@ import { openRepo, resolveNode } from '../../../src/cli/repo-options.js';
 import { isTimefsError } from '../../../src/model/errors.js';
 import { readAliases } from '../../../src/store/tahoe/node-directory.js';
 import { testNodeUrl, testStore } from '../../helpers/grid.js';
+import { assertCapsQuiet } from '../../helpers/cli.js';
 
 function timefs(args: string[], env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  assertCapsQuiet(args, r.stdout, r.stderr);
+  return r;
 }
 
 /** A throw-away Tahoe node directory pointing at the test grid, like ~/.tahoe of a client. */

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,32 +7,16 @@ import { blake2b256Hex } from '../../../src/view/hash-check.js';
 import { createTestRepo, testNodeUrl } from '../../helpers/grid.js';
 import { addSnapshot, chainFile, dir, symlink, wholeFile } from '../../helpers/view-fixture.js';
 import { editedVersions } from '../../helpers/view-suite.js';
+import { spawnTimefs, type CliBytesRun } from '../../helpers/cli.js';
 
-interface Run {
-  code: number | null;
-  stdout: Buffer;
-  stderr: string;
-}
 
 // Caches and state of the CLI go to a private directory, not the user's home.
 const home = mkdtempSync(join(tmpdir(), 'timefs-cli-read-'));
 after(() => rmSync(home, { recursive: true, force: true }));
 
 /** Runs the CLI from source; the repository cap goes in argv only, never into assertion messages. */
-function timefs(args: string[], options: { closeStdoutEarly?: boolean } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env, XDG_CACHE_HOME: join(home, 'cache'), XDG_STATE_HOME: join(home, 'state'), HOME: home };
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => {
-      out.push(b);
-      if (options.closeStdoutEarly) child.stdout.destroy(); // like `timefs cat … | head -c 10`
-    });
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() }));
-  });
+function timefs(args: string[], options: { closeStdoutEarly?: boolean } = {}): Promise<CliBytesRun> {
+  return spawnTimefs(args, { ...options, env: { ...process.env, XDG_CACHE_HOME: join(home, 'cache'), XDG_STATE_HOME: join(home, 'state'), HOME: home } });
 }
 
 describe('timefs snapshots | ls | cat against the real grid', () => {

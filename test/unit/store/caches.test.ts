@@ -8,7 +8,7 @@ import { ConcurrencyLimitedStore } from '../../../src/store/concurrency-limited-
 import { DiskCachedStore } from '../../../src/store/disk-cache-store.js';
 import { MemoryCachedStore } from '../../../src/store/memory-cache-store.js';
 import { MemoryStore } from '../../../src/store/memory-store.js';
-import { readBySegments } from '../../../src/store/segments.js';
+import { readBySegments, splitRun } from '../../../src/store/segments.js';
 import type { Store } from '../../../src/store/store.js';
 import { patternBytes } from '../../helpers/store-contract.js';
 
@@ -58,16 +58,29 @@ describe('readBySegments', () => {
   it('assembles clamped ranges from aligned segments', async () => {
     const data = patternBytes(1000, 1);
     const asked: number[] = [];
-    const read = (start: number, length: number) => readBySegments(data.length, start, length, 128, async (i, s, l) => {
-      asked.push(i);
-      assert.equal(s, i * 128);
-      return data.slice(s, s + l);
+    const read = (start: number, length: number) => readBySegments(data.length, start, length, 128, () => undefined, (first, count, s, l) => {
+      asked.push(first);
+      assert.equal(s, first * 128);
+      return splitRun(Promise.resolve(data.slice(s, s + l)), count, 128);
     });
     assert.deepEqual(await read(120, 20), data.slice(120, 140));
-    assert.deepEqual(asked, [0, 1]);
+    assert.deepEqual(asked, [0], 'two missing segments are one fetch');
     assert.deepEqual(await read(990, 100), data.slice(990));
     assert.equal((await read(1000, 5)).length, 0);
     assert.deepEqual(await read(0, 1000), data);
+  });
+
+  it('fetches consecutive missing segments in runs, never one request per segment', async () => {
+    const data = patternBytes(4000, 2);
+    const cached = new Set([3, 4]);
+    const fetches: Array<[number, number]> = [];
+    const out = await readBySegments(data.length, 0, 4000, 100, (i, s, l) => (cached.has(i) ? data.slice(s, s + l) : undefined), (first, count, s, l) => {
+      fetches.push([s, l]);
+      return splitRun(Promise.resolve(data.slice(s, s + l)), count, 100);
+    }, 1000);
+    assert.deepEqual(out, data);
+    // segments 0-2 (one run), cached 3-4, then 5..39 in runs of at most 1000 bytes
+    assert.deepEqual(fetches, [[0, 300], [500, 1000], [1500, 1000], [2500, 1000], [3500, 500]]);
   });
 });
 
@@ -148,10 +161,10 @@ describe('MemoryCachedStore', () => {
     const cached = new MemoryCachedStore(inner, { maxBytes: 1 << 20, segmentSize: 1024 });
     const { caps: [cap], data: [data] } = await fileCaps(inner, 1, 10_000, 50);
     assert.deepEqual(await cached.getRange(cap as string, 1000, 100), (data as Uint8Array).slice(1000, 1100));
-    assert.equal(inner.reads, 2, 'two segments');
+    assert.equal(inner.reads, 1, 'two missing segments, fetched as one run');
     assert.deepEqual(await cached.getRange(cap as string, 1010, 30), (data as Uint8Array).slice(1010, 1040));
     assert.deepEqual(await cached.getRange(cap as string, 9990, 100), (data as Uint8Array).slice(9990));
-    assert.equal(inner.reads, 3);
+    assert.equal(inner.reads, 2);
   });
 });
 
@@ -185,11 +198,11 @@ describe('DiskCachedStore', () => {
     const { caps: [cap], data: [data] } = await fileCaps(inner, 1, 20_000, 70);
     assert.deepEqual(await cached.getRange(cap as string, 4000, 200), (data as Uint8Array).slice(4000, 4200));
     assert.deepEqual(await cached.getRange(cap as string, 4090, 10), (data as Uint8Array).slice(4090, 4100));
-    assert.equal(inner.reads, 2);
+    assert.equal(inner.reads, 1, 'two missing segments, fetched as one run, then served from disk');
     const imm = await inner.mkdirImmutable({ f: { cap: cap as string, metadata: { timefs: { size: 20_000 } } } });
     const listing = await cached.list(imm);
     assert.deepEqual(await new DiskCachedStore(inner, { dir, maxBytes: 1 << 20 }).list(imm), listing);
-    assert.equal(inner.reads, 3);
+    assert.equal(inner.reads, 2);
   });
 });
 
