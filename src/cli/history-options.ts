@@ -20,11 +20,14 @@ export interface RangeFlags {
   json?: boolean;
 }
 
-/** Adds `--since`, `--until`, `--utc` and `--no-index`. */
-export function addRangeOptions(cmd: Command): Command {
+/** Adds `--since` and `--until` (unless `range` is false), `--utc` and `--no-index`. */
+export function addRangeOptions(cmd: Command, range = true): Command {
+  if (range) {
+    cmd
+      .option('--since <when>', 'only snapshots taken at or after WHEN: a day YYYY-MM-DD (its start), an ISO time, or a snapshot name')
+      .option('--until <when>', 'only snapshots taken at or before WHEN: a day YYYY-MM-DD (its end), an ISO time, or a snapshot name');
+  }
   return cmd
-    .option('--since <when>', 'only snapshots taken at or after WHEN: a day YYYY-MM-DD (its start), an ISO time, or a snapshot name')
-    .option('--until <when>', 'only snapshots taken at or before WHEN: a day YYYY-MM-DD (its end), an ISO time, or a snapshot name')
     .option('--utc', 'days and times in UTC instead of the local time zone')
     .option('--no-index', 'read the snapshot trees only, not the metadata indexes');
 }

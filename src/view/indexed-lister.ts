@@ -40,15 +40,17 @@ export class IndexedLister implements DirectoryLister {
   register(index: Pick<LoadedIndex, 'header' | 'lines'>): void {
     if (this.dirs.has(index.header.root)) return;
     const stack: OpenDir[] = [{ path: '', cap: index.header.root, children: [] }];
+    // Lines below a known directory start with its JSON-escaped path and `/` (escaping is per
+    // character, so it keeps prefixes): they are skipped without being parsed or hashed.
     let skip: string | undefined;
     for (const line of index.lines) {
-      const { path, entry } = this.parse(line);
-      if (skip !== undefined && path.startsWith(skip)) continue;
+      if (skip !== undefined && line.startsWith(skip)) continue;
       skip = undefined;
+      const { path, entry } = this.parse(line);
       while (stack.length > 1 && !path.startsWith(`${stack.at(-1)!.path}/`)) this.close(stack.pop()!);
       stack.at(-1)!.children.push(entry);
       if (entry.meta.type !== 'dir') continue;
-      if (this.dirs.has(entry.cap)) skip = `${path}/`;
+      if (this.dirs.has(entry.cap)) skip = JSON.stringify(`${path}/`).slice(0, -1);
       else stack.push({ path, cap: entry.cap, children: [] });
     }
     while (stack.length > 0) this.close(stack.pop()!);

@@ -48,7 +48,7 @@ Examples:
   timefs diff latest --live /home/me/docs
   timefs diff latest --live --json | jq -r '.changes[] | select(.kind=="modified") | .path'
 `);
-    addRangeOptions(cmd);
+    addRangeOptions(cmd, false);
     addRepoOptions(cmd);
     cmd.action(async (a: string, b: string | undefined, pathArg: string | undefined, flags: DiffFlags & Record<string, unknown>) => {
       if (flags.live && pathArg !== undefined) throw new TimefsError('usage', 'with --live give one snapshot and at most one PATH');

@@ -47,5 +47,15 @@ describe('index text and the indexed lister', () => {
     assert.equal(text, await buildIndexText(second.root.cap, gridChildLister(store)), 'same text as a full build');
     assert.ok(!listed.includes(second.shared.cap), 'the shared directory was copied, not listed');
     assert.equal(listed.length, 2);
+    // Two indexes in one lister: the shared subtree is registered once, both trees list right.
+    const lister = new IndexedLister(gridLister(store));
+    lister.register(old);
+    lister.register(splitIndex(text));
+    const grid = gridLister(store);
+    for (const cap of [first.root.cap, second.root.cap, second.shared.cap]) {
+      const home = cap === second.shared.cap ? cap : (await grid.list(cap))[0]!.cap;
+      for (const c of [cap, home]) assert.deepEqual((await lister.list(c)).map((e) => e.cap), (await grid.list(c)).map((e) => e.cap));
+    }
+    assert.equal(lister.stats.fromGrid, 0);
   });
 });
