@@ -22,7 +22,9 @@ export class BlockCachedStore extends ForwardingStore {
   override async getRange(cap: string, start: number, length: number, options?: CallOptions): Promise<Uint8Array> {
     if (length <= 0) return new Uint8Array(0);
     const planner = await this.plannerFor(cap, options);
-    this.startFetches(cap, planner.plan(start, length, (block) => this.blocks.has(cap, block)));
+    const ranges = planner.plan(start, length, (block) => this.blocks.has(cap, block));
+    // The fetch this read waits on carries its signal; runs planned further ahead serve later reads.
+    for (const range of ranges) this.blocks.fetch(cap, range.start, range.end - range.start, range.start < start + length ? options?.signal : undefined);
     const available = Math.min(length, planner.size - start);
     if (available <= 0) return new Uint8Array(0);
     return this.blocks.readRange(cap, start, available, options?.signal);

@@ -49,14 +49,15 @@ export class BlockReader {
 
   /**
    * Starts fetching bytes [start, start+length) of `cap` (start block-aligned) with one request,
-   * into the block cache. Not tied to any caller's signal: the blocks serve every reader. A
-   * failure is seen by the reads that wait for these blocks, and retried by the next one.
+   * into the block cache. `signal` is given for a fetch a read waits on (an interrupted read
+   * cancels its grid call), not for runs fetched ahead. A failure is seen by the reads that wait
+   * for these blocks, and retried by the next one.
    */
-  fetch(cap: string, start: number, length: number): void {
+  fetch(cap: string, start: number, length: number, signal?: AbortSignal): void {
     const first = Math.floor(start / this.blockSize);
     const count = Math.ceil((start + length) / this.blockSize) - first;
     if (count <= 0) return;
-    for (const promise of this.fetchRun(cap, first, count)) promise.catch(() => {});
+    for (const promise of this.fetchRun(cap, first, count, signal)) promise.catch(() => {});
   }
 
   /**
