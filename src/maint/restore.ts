@@ -74,7 +74,7 @@ export interface RestoreReport {
 }
 
 /** Listings in flight during the walk, and content reads in flight after it. */
-export const RESTORE_WINDOW = { listings: 8, reads: 6 } as const;
+export const RESTORE_WINDOW = { listings: 8, reads: 4 } as const;
 /** Packed files larger than this are streamed in ranges on their own instead of read within a run. */
 const RUN_MEMBER_MAX = 4 << 20;
 
