@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import PQueue from 'p-queue';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Session } from '../catalog/records.js';
-import type { SnapshotMeta } from '../model/entry.js';
+import type { EntryMeta, SnapshotMeta } from '../model/entry.js';
 import { isTimefsError, TimefsError } from '../model/errors.js';
 import { choosePushBase, pathCovered } from '../model/source.js';
 import { snapshotFromEntry } from '../view/snapshot-catalogue.js';
@@ -26,6 +26,7 @@ import { cleanSpool } from './spool.js';
 import { runJob, type JobContext } from './upload-job.js';
 import { retryUnhappyUploads } from '../store/unhappy-retry.js';
 import { indexNewSnapshot, type IndexedSnapshot } from '../tree-index/index-update.js';
+import type { IndexChild } from '../tree-index/index-build.js';
 
 /** Upload jobs in flight at once: enough to keep the client node busy at 0 ms and to hide latency at 50 ms. */
 export const UPLOAD_JOBS = 8;
@@ -233,7 +234,11 @@ async function drainQueue(target: PushTarget, options: PushOptions, spoolDir: st
 async function commit(target: PushTarget, session: Session, stats: PushStats, events: PushEvents): Promise<string> {
   const { store, catalog } = target;
   if ((await catalog.queueLength()) > 0) throw new TimefsError('internal', 'commit with uploads still queued');
-  const rootCap = await buildSnapshotTree(store, catalog, stats, events);
+  // The index (when there is one to write) takes each new directory's children from here, not from the grid.
+  const written = target.repoRootCap ? new Map<string, IndexChild[]>() : undefined;
+  const rootCap = await buildSnapshotTree(store, catalog, stats, events, written && ((cap, children) => {
+    written.set(cap, Object.entries(children).map(([name, child]) => ({ name, cap: child.cap, meta: (child.metadata as { timefs: EntryMeta }).timefs })));
+  }));
   events.onProgress?.('commit', stats);
   const parent = session.parent;
   const meta: SnapshotMeta = {
@@ -249,15 +254,15 @@ async function commit(target: PushTarget, session: Session, stats: PushStats, ev
   await catalog.clearPending();
   await catalog.logSnapshot({ name, rootCap, paths: session.paths, stats: numericStats(stats) });
   await catalog.deleteSession();
-  if (target.repoRootCap) await indexQuietly(target, { name, cap: rootCap }, parent, events);
+  if (target.repoRootCap) await indexQuietly(target, { name, cap: rootCap }, parent, events, written);
   return name;
 }
 
 /** The index is an optional extension: failing to store it leaves a good snapshot, and a warning. */
-async function indexQuietly(target: PushTarget, snapshot: IndexedSnapshot, parentName: string | undefined, events: PushEvents): Promise<void> {
+async function indexQuietly(target: PushTarget, snapshot: IndexedSnapshot, parentName: string | undefined, events: PushEvents, written?: ReadonlyMap<string, IndexChild[]>): Promise<void> {
   try {
     const parentCap = parentName === undefined ? undefined : (await target.store.list(target.snapshotsCap)).get(parentName)?.readCap;
-    await indexNewSnapshot(target.store, target.repoRootCap as string, snapshot, parentCap === undefined ? undefined : { name: parentName as string, cap: parentCap });
+    await indexNewSnapshot(target.store, target.repoRootCap as string, snapshot, parentCap === undefined ? undefined : { name: parentName as string, cap: parentCap }, written);
   } catch (err) {
     events.onWarning?.({ path: snapshot.name, reason: `its metadata index was not stored (${err instanceof Error ? err.message : String(err)}); \`timefs index\` stores it later` });
   }
