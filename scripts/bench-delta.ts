@@ -8,9 +8,9 @@
  * peak RSS from /usr/bin/time, like rdiff's, so Node's start-up is included) and "engine" runs the
  * same command in this process (start-up excluded). Outputs are checked byte-identical to rdiff's.
  *
- * Signature and delta split over worker threads (src/delta/parallel) when the machine has more
- * than one core; the "1 thread" columns run the same CLI with TIMEFS_RDIFF_THREADS=0, the
- * sequential engine (rdiff itself always uses one core).
+ * Signature and delta split over threads (src/delta/parallel) when the machine has more than one
+ * core and is not already busy (TIMEFS_RDIFF_THREADS=2 forces it); the "1 thread" columns run the
+ * same CLI with TIMEFS_RDIFF_THREADS=0, the sequential engine (rdiff always uses one core).
  *
  * Env: BENCH_MIB (default 256), BENCH_RUNS (default 3), BENCH_DIR, TIMEFS_RDIFF_THREADS.
  */
@@ -87,6 +87,8 @@ function makeInputs(): void {
 interface Run {
   seconds: number;
   rssMiB: number;
+  /** User + system CPU seconds of all its threads. */
+  cpu: number;
 }
 
 function median(xs: number[]): number {
@@ -98,11 +100,11 @@ function median(xs: number[]): number {
 function timed(cmd: string, args: string[], output: string, env: NodeJS.ProcessEnv = process.env): Run {
   rmSync(output, { force: true });
   const start = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { cwd: ROOT, encoding: 'utf8', env });
+  const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', cmd, ...args], { cwd: ROOT, encoding: 'utf8', env });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
-  const kib = r.stderr.trim().split('\n').pop() as string;
-  return { seconds, rssMiB: Number(kib) / 1024 };
+  const [kib, user, system] = (r.stderr.trim().split('\n').pop() as string).split(' ').map(Number) as [number, number, number];
+  return { seconds, rssMiB: kib / 1024, cpu: user + system };
 }
 
 async function inProcess(args: string[], output: string): Promise<number> {
@@ -139,9 +141,9 @@ async function bench(): Promise<void> {
   const cli = useDist ? ['dist/src/cli/run.js'] : ['--import', 'tsx', 'src/cli/run.ts'];
   process.stdout.write(
     `rdiff: ${execFileSync('rdiff', ['--version'], { encoding: 'utf8' }).split('\n')[0]}; timefs cli: node ${cli.join(' ')}; ` +
-      `${SIZE / MIB} MiB, median of ${RUNS}; worker threads: ${rdiffThreads()} (${availableParallelism()} cores, load ${loadavg()[0]!.toFixed(1)})\n\n`,
+      `${SIZE / MIB} MiB, median of ${RUNS}; threads: ${rdiffThreads()}${process.env.TIMEFS_RDIFF_THREADS === undefined ? ' by default' : ' (TIMEFS_RDIFF_THREADS)'} (${availableParallelism()} cores, load ${loadavg()[0]!.toFixed(1)})\n\n`,
   );
-  const header = ['operation', 'rdiff MiB/s', 'timefs cli MiB/s', 'ratio cli', '1 thread MiB/s', 'ratio 1 thread', 'engine MiB/s', 'ratio engine', 'rdiff RSS', 'timefs RSS', 'same bytes'];
+  const header = ['operation', 'rdiff MiB/s', 'timefs cli MiB/s', 'ratio cli', '1 thread MiB/s', 'ratio 1 thread', 'engine MiB/s', 'ratio engine', 'CPU s rdiff / cli / 1 thread', 'rdiff RSS', 'timefs RSS', 'same bytes'];
   const sequential = { ...process.env, TIMEFS_RDIFF_THREADS: '0' };
   const rows: string[][] = [header];
   for (const op of ops) {
@@ -171,6 +173,7 @@ async function bench(): Promise<void> {
       o === undefined ? '–' : (o / r).toFixed(2),
       e.toFixed(0),
       (e / r).toFixed(2),
+      [rdiffRuns, cliRuns, oneThread].map((runs) => (runs.length ? median(runs.map((x) => x.cpu)).toFixed(2) : '–')).join(' / '),
       `${Math.max(...rdiffRuns.map((x) => x.rssMiB)).toFixed(1)} MiB`,
       `${Math.max(...cliRuns.map((x) => x.rssMiB)).toFixed(1)} MiB`,
       same ? 'yes' : 'NO',
@@ -180,7 +183,10 @@ async function bench(): Promise<void> {
   process.stdout.write('\n');
   const widths = header.map((_, i) => Math.max(...rows.map((row) => (row[i] as string).length)));
   for (const row of rows) process.stdout.write(`${row.map((c, i) => c.padEnd(widths[i] as number)).join('  ')}\n`);
-  process.stdout.write('\nMiB/s is of the file processed (for patch: of the new file). ratio = timefs / rdiff.\n');
+  process.stdout.write(
+    '\nMiB/s is of the file processed (for patch: of the new file). ratio = timefs / rdiff. CPU s = user + system ' +
+      'seconds of all threads (median): on a loaded machine, where extra threads cannot win wall time, it shows the work done.\n',
+  );
 }
 
 await bench();

@@ -11,6 +11,8 @@
  * - random 1 MiB reads on first touch: grid bytes per read (counted by a proxy in front of the
  *   client node) and latency vs a raw 1 MiB ranged GET;
  * - mount start until usable; first `ls -R` of a 10,000-file snapshot cold and warm;
+ * - with two sources: mount start, and a cold `ls -R` of the same 10,000 files through the merged
+ *   `latest/` against their exact snapshot name;
  * - RSS of the mount after walking all snapshots and reading the 256 MiB file.
  *
  * Env: BENCH_MIB (default 256), BENCH_SNAPSHOTS (default 100), BENCH_RANDOM (default 16), BENCH_FUSE
@@ -77,6 +79,23 @@ async function buildFixture(): Promise<Fixture> {
   const fixture: Fixture = { nodeUrl: NODE_URL, size: SIZE, snapshots: SNAPSHOTS, rootCap, baseCap: chain.baseCap, bigPath: `${snapshotName(SNAPSHOTS - 1)}/big.bin`, listSnapshot: snapshotName(0) };
   writeFileSync(saved, JSON.stringify(fixture), { mode: 0o600 });
   return fixture;
+}
+
+/** The `snapshots/` directory of a repository root. */
+async function snapshotsOf(rootCap: string): Promise<string> {
+  return (await store.list(rootCap)).get(REPO_LAYOUT.snapshots)!.readCap;
+}
+
+/** A repository of two sources: `/home` (the given tree) and, an hour later, a small `/other`. */
+async function twoSourceRepo(homeCap: string): Promise<{ rootCap: string; homeSnapshot: string }> {
+  const snapshotsCap = await store.mkdirMutable();
+  const config = await store.putImmutable(new Uint8Array(Buffer.from(JSON.stringify({ format: FORMAT, created: new Date().toISOString() }))));
+  const rootCap = await store.mkdirMutable({ [REPO_LAYOUT.config]: { cap: config }, [REPO_LAYOUT.snapshots]: { cap: snapshotsCap } });
+  const [home, other] = [snapshotName(0), snapshotName(1)];
+  await store.link(snapshotsCap, home, await store.mkdirImmutable({ home: { cap: homeCap, metadata: meta('dir') } }), { timefs: { time: home, host: 'bench', paths: ['/home'], stats: {} } });
+  const small = await store.mkdirImmutable({ 'note.txt': { cap: `URI:LIT:${base32(Buffer.from('other source'))}`, metadata: meta('file', { size: 12 }) } });
+  await store.link(snapshotsCap, other, await store.mkdirImmutable({ other: { cap: small, metadata: meta('dir') } }), { timefs: { time: other, host: 'bench', paths: ['/other'], stats: {} } });
+  return { rootCap, homeSnapshot: home };
 }
 
 interface Mounted { child: ChildProcess; mountPoint: string; wallMs: number; internalMs: number }
@@ -211,6 +230,19 @@ async function main(): Promise<void> {
   const mem = rss(a.child.pid as number);
   rows.push([`RSS after walking ${SNAPSHOTS} snapshots (${walkS.toFixed(0)} s) + reading ${SIZE / MIB} MiB`, `${mem.rss.toFixed(0)} MiB (peak ${mem.peak.toFixed(0)} MiB)`, 'target ≤ 150 MiB', ratio(mem.peak, 150)]);
   await unmount(a);
+
+  // several sources: a repository whose latest merges two sources (the 10,000-file /home and a
+  // newer push of /other) against the same /home by its exact snapshot name, each in a fresh mount
+  const homeCap = (await store.list((await store.list(await snapshotsOf(fixture.rootCap))).get(fixture.listSnapshot)!.readCap)).get('home')!.readCap;
+  const merged = await twoSourceRepo(homeCap);
+  const c = await mount('mnt-c', merged.rootCap, NODE_URL);
+  const mergedCold = lsR(join(c.mountPoint, 'latest', 'home'));
+  await unmount(c);
+  const d = await mount('mnt-d', merged.rootCap, NODE_URL);
+  const exactCold = lsR(join(d.mountPoint, merged.homeSnapshot, 'home'));
+  await unmount(d);
+  rows.push(['mount start, repository with 2 sources', `${(c.wallMs / 1000).toFixed(2)} s (after start-up ${(c.internalMs / 1000).toFixed(2)} s)`, `1 source ${(a.wallMs / 1000).toFixed(2)} s`, ratio(c.wallMs, a.wallMs)]);
+  rows.push(['ls -R of 10,000 files in merged latest/, cold', `${mergedCold.toFixed(2)} s`, `exact snapshot name ${exactCold.toFixed(2)} s`, ratio(mergedCold, exactCold)]);
 
   const width = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]?.length ?? 0)));
   console.log(`\ntimefs mount benchmark (grid ${NODE_URL}, ${new Date().toISOString()}, mount --fuse ${BACKEND}, NODE_OPTIONS="${process.env.BENCH_NODE_OPTIONS ?? MOUNT_NODE_OPTIONS}")`);

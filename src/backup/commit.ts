@@ -28,8 +28,11 @@ interface OpenDir {
   children: Array<{ cap: string | Promise<string>; meta: EntryMeta }>;
 }
 
+/** Told the body of every directory of the new tree, made or reused (e.g. to index it without listing it). */
+export type DirectorySink = (cap: string, children: Record<string, NewChild>) => void;
+
 /** Builds the tree of the pending snapshot; returns the cap of its root (`/`). */
-export async function buildSnapshotTree(store: Store, catalog: Catalog, stats: PushStats, events: PushEvents = {}): Promise<string> {
+export async function buildSnapshotTree(store: Store, catalog: Catalog, stats: PushStats, events: PushEvents = {}, onDirectory?: DirectorySink): Promise<string> {
   const stack: OpenDir[] = [];
   let emptyCap: string | undefined;
   let rootCap: Promise<string> | undefined;
@@ -41,7 +44,7 @@ export async function buildSnapshotTree(store: Store, catalog: Catalog, stats: P
     const made = (async () => {
       const children = await Promise.all(dir.children.map(async (c) => ({ cap: await c.cap, meta: c.meta })));
       // Children were queued before their parent, so waiting here never holds a slot.
-      return queue.add(() => makeDir(store, catalog, { ...dir, children }, stats));
+      return queue.add(() => makeDir(store, catalog, { ...dir, children }, stats, onDirectory));
     })();
     made.catch((err: unknown) => { failure ??= err; });
     const parent = stack.at(-1);
@@ -110,17 +113,19 @@ export function directoryBody(names: readonly Buffer[], entries: ReadonlyArray<{
   return children;
 }
 
-async function makeDir(store: Store, catalog: Catalog, dir: { names: Buffer[]; children: Array<{ cap: string; meta: EntryMeta }> }, stats: PushStats): Promise<string> {
+async function makeDir(store: Store, catalog: Catalog, dir: { names: Buffer[]; children: Array<{ cap: string; meta: EntryMeta }> }, stats: PushStats, onDirectory?: DirectorySink): Promise<string> {
   const children = directoryBody(dir.names, dir.children);
   const hash = bodyHash(children);
   const known = await catalog.getDir(hash);
   if (known !== undefined) {
     stats.dirsReused++;
+    onDirectory?.(known, children);
     return known;
   }
   const cap = await store.mkdirImmutable(children);
   stats.dirsCreated++;
   await catalog.write([{ put: 'dirs', key: hash, value: cap }]);
+  onDirectory?.(cap, children);
   return cap;
 }
 

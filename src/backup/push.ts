@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import PQueue from 'p-queue';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Session } from '../catalog/records.js';
-import type { SnapshotMeta } from '../model/entry.js';
+import type { EntryMeta, SnapshotMeta } from '../model/entry.js';
 import { isTimefsError, TimefsError } from '../model/errors.js';
 import { choosePushBase, pathCovered } from '../model/source.js';
-import { GridSnapshotCatalogue } from '../view/snapshot-catalogue.js';
-import type { Store } from '../store/store.js';
+import { snapshotFromEntry } from '../view/snapshot-catalogue.js';
+import type { DirEntry, Store } from '../store/store.js';
 import { buildSnapshotTree } from './commit.js';
 import { rdiffEngine, type DeltaEngine } from './delta-engine.js';
 import { emptyStats, type PushEvents, type PushStats } from './events.js';
@@ -26,6 +26,7 @@ import { cleanSpool } from './spool.js';
 import { runJob, type JobContext } from './upload-job.js';
 import { retryUnhappyUploads } from '../store/unhappy-retry.js';
 import { indexNewSnapshot, type IndexedSnapshot } from '../tree-index/index-update.js';
+import type { IndexChild } from '../tree-index/index-build.js';
 
 /** Upload jobs in flight at once: enough to keep the client node busy at 0 ms and to hide latency at 50 ms. */
 export const UPLOAD_JOBS = 8;
@@ -161,15 +162,16 @@ const KNOWN_ROOTS = 'roots';
  */
 async function prepareCatalog(target: PushTarget, host: string, paths: string[], result: PushResult): Promise<string | undefined> {
   const { catalog, store } = target;
+  const listing = await store.list(target.snapshotsCap);
   let known: string[];
-  if (await catalogIsStale(target)) {
+  if (await catalogIsStale(target, listing)) {
     await catalog.clearPaths();
     await catalog.putMeta('rebuilt', '');
     known = [];
   } else {
     known = (await catalog.getMeta<string[]>(KNOWN_ROOTS)) ?? (await catalog.lastSnapshot())?.paths ?? [];
   }
-  const snapshots = await new GridSnapshotCatalogue(store, target.snapshotsCap).list();
+  const snapshots = [...listing.values()].flatMap((entry) => snapshotFromEntry(entry) ?? []);
   const base = choosePushBase(snapshots, { host, paths });
   for (const [path, snapshot] of base.perPath) {
     if (pathCovered(known, path)) continue;
@@ -189,10 +191,10 @@ async function prepareCatalog(target: PushTarget, host: string, paths: string[],
  * last made is gone from `snapshots/` or now points elsewhere (`forget` or `rebase` ran), so its
  * chains and directory caps may name objects no snapshot keeps alive any more.
  */
-async function catalogIsStale(target: PushTarget): Promise<boolean> {
+async function catalogIsStale(target: PushTarget, snapshots: ReadonlyMap<string, DirEntry>): Promise<boolean> {
   const last = await target.catalog.lastSnapshot();
   if (last === undefined) return (await target.catalog.getMeta('rebuilt')) === undefined;
-  const entry = (await target.store.list(target.snapshotsCap)).get(last.name);
+  const entry = snapshots.get(last.name);
   return entry?.readCap !== last.rootCap;
 }
 
@@ -232,7 +234,11 @@ async function drainQueue(target: PushTarget, options: PushOptions, spoolDir: st
 async function commit(target: PushTarget, session: Session, stats: PushStats, events: PushEvents): Promise<string> {
   const { store, catalog } = target;
   if ((await catalog.queueLength()) > 0) throw new TimefsError('internal', 'commit with uploads still queued');
-  const rootCap = await buildSnapshotTree(store, catalog, stats, events);
+  // The index (when there is one to write) takes each new directory's children from here, not from the grid.
+  const written = target.repoRootCap ? new Map<string, IndexChild[]>() : undefined;
+  const rootCap = await buildSnapshotTree(store, catalog, stats, events, written && ((cap, children) => {
+    written.set(cap, Object.entries(children).map(([name, child]) => ({ name, cap: child.cap, meta: (child.metadata as { timefs: EntryMeta }).timefs })));
+  }));
   events.onProgress?.('commit', stats);
   const parent = session.parent;
   const meta: SnapshotMeta = {
@@ -248,15 +254,15 @@ async function commit(target: PushTarget, session: Session, stats: PushStats, ev
   await catalog.clearPending();
   await catalog.logSnapshot({ name, rootCap, paths: session.paths, stats: numericStats(stats) });
   await catalog.deleteSession();
-  if (target.repoRootCap) await indexQuietly(target, { name, cap: rootCap }, parent, events);
+  if (target.repoRootCap) await indexQuietly(target, { name, cap: rootCap }, parent, events, written);
   return name;
 }
 
 /** The index is an optional extension: failing to store it leaves a good snapshot, and a warning. */
-async function indexQuietly(target: PushTarget, snapshot: IndexedSnapshot, parentName: string | undefined, events: PushEvents): Promise<void> {
+async function indexQuietly(target: PushTarget, snapshot: IndexedSnapshot, parentName: string | undefined, events: PushEvents, written?: ReadonlyMap<string, IndexChild[]>): Promise<void> {
   try {
     const parentCap = parentName === undefined ? undefined : (await target.store.list(target.snapshotsCap)).get(parentName)?.readCap;
-    await indexNewSnapshot(target.store, target.repoRootCap as string, snapshot, parentCap === undefined ? undefined : { name: parentName as string, cap: parentCap });
+    await indexNewSnapshot(target.store, target.repoRootCap as string, snapshot, parentCap === undefined ? undefined : { name: parentName as string, cap: parentCap }, written);
   } catch (err) {
     events.onWarning?.({ path: snapshot.name, reason: `its metadata index was not stored (${err instanceof Error ? err.message : String(err)}); \`timefs index\` stores it later` });
   }

@@ -4,8 +4,8 @@
  * A version node of a file stored as a chain needs the signature of its version so the next push
  * can delta against the grid alone. Storing the whole signature with every version costs
  * `size / block × 36` bytes each time, more than the delta itself for sparse edits. So a node
- * that continues a chain stores instead `sigbase` (the full signature of the chain's first
- * version, shared with it) and `s001…sNNN`: rdiff deltas turning each signature into the next.
+ * that continues a chain stores instead `sigbase` (the full signature its chain's first node held
+ * as `sig`, shared with it) and `s001…sNNN`: rdiff deltas turning each signature into the next.
  * Applying them in order gives this version's signature, byte-identical to `rdiff signature`.
  * A node that starts a chain keeps the plain `sig` of DESIGN.md §2. Readers of content never
  * need either; tools that want a signature and find no `sig` may also recompute it.

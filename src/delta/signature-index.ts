@@ -95,6 +95,25 @@ export class SignatureIndex {
   }
 
   /**
+   * The block whose key is `key` and whose strong sum equals `strong(data, start, length)`
+   * (computed at most once, only when the key is present), or -1. Takes the window as arguments
+   * rather than a closure: a bloom filter false hit then allocates nothing.
+   */
+  findWindow(key: number, strong: (data: Uint8Array, start: number, length: number) => Uint8Array, data: Uint8Array, start: number, length: number): number {
+    let slot = Math.imul(key, 0x85ebca77) >>> this.tableShift;
+    let digest: Uint8Array | undefined;
+    for (;;) {
+      const b = this.blocks[slot] as number;
+      if (b < 0) return -1;
+      if (this.keys[slot] === key) {
+        digest ??= strong(data, start, length);
+        if (this.sameStrong(b, digest, 0)) return b;
+      }
+      slot = (slot + 1) & this.tableMask;
+    }
+  }
+
+  /**
    * The block whose key is `key` and whose strong sum equals `strong()` (computed at most once,
    * only when the key is present), or -1.
    */

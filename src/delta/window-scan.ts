@@ -68,14 +68,12 @@ export function scanMatches(data: Uint8Array, from: number, limit: number, atEnd
     const key = rollsum ? lookupKey((roll.s2 << 16) | (roll.s1 & 0xffff), true) : lookupKey(roll.h, false);
     const bit = index.bloomBit(key);
     if (((bloom[bit >>> 5] as number) & (1 << (bit & 31))) !== 0) {
-      const at = pos;
-      const len = count;
-      const block = index.find(key, () => ctx.strong(data, at, len));
+      const block = index.findWindow(key, ctx.strong, data, pos, count);
       if (block >= 0) {
         out.positions.push(pos);
         out.blocks.push(block);
-        out.lengths.push(len);
-        pos += len;
+        out.lengths.push(count);
+        pos += count;
         count = 0;
         continue;
       }

@@ -73,7 +73,7 @@ export interface EdgeMetadata {
  * Layout of a version node (an immutable directory) for a file stored as a chain.
  * Reading: take `base`, apply `d001`, `d002`, … in order; the result must hash to
  * `EntryMeta.hash`. `sig` is the rdiff signature of the resulting version; a node that continues
- * a chain may instead hold a signature chain: `sigbase` (the chain's first signature) and
+ * a chain may instead hold a signature chain: `sigbase` (the first node's `sig`) and
  * `s001…`, rdiff deltas from each signature to the next (docs/format.md §3).
  */
 export const VERSION_NODE = {

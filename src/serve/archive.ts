@@ -32,6 +32,56 @@ async function* walk(view: ServedView, root: ServedNode, rootName: string): Asyn
   }
 }
 
+/** Files up to this size are read ahead of the archive writer, whole. */
+const SMALL_FILE = 1 << 20;
+/**
+ * How far the walk reads ahead: up to 256 entries (several packs of small files, which push
+ * stores 64 or so to an object, fetched in parallel) and 8 MiB of their content.
+ */
+const LOOKAHEAD = 256;
+const LOOKAHEAD_BYTES = 8 << 20;
+
+/** A walk entry whose content, for a small file, is already being read. */
+interface ReadyEntry extends WalkEntry {
+  early?: Promise<Uint8Array>;
+}
+
+/**
+ * The walk, with the content of the next small files read in parallel while earlier entries are
+ * written (at most {@link LOOKAHEAD} entries, so at most LOOKAHEAD MiB, are held).
+ */
+async function* readAhead(view: ServedView, entries: AsyncIterable<WalkEntry>): AsyncGenerator<ReadyEntry> {
+  const window: ReadyEntry[] = [];
+  let held = 0;
+  const start = (entry: WalkEntry): ReadyEntry => {
+    if (entry.node.type !== 'file' || entry.node.size > SMALL_FILE) return entry;
+    held += entry.node.size;
+    const early = view.readWhole(entry.served);
+    early.catch(() => {}); // awaited (and reported) when its turn comes
+    return { ...entry, early };
+  };
+  const next = (): ReadyEntry => {
+    const entry = window.shift() as ReadyEntry;
+    if (entry.early) held -= entry.node.size;
+    return entry;
+  };
+  for await (const entry of entries) {
+    window.push(start(entry));
+    while (window.length >= LOOKAHEAD || held >= LOOKAHEAD_BYTES) yield next();
+  }
+  while (window.length > 0) yield next();
+}
+
+/** The bytes of an entry: read ahead, or streamed in chunks. */
+async function* contentOf(view: ServedView, entry: ReadyEntry): AsyncGenerator<Uint8Array> {
+  if (entry.early) {
+    const bytes = await entry.early;
+    if (bytes.length > 0) yield bytes;
+    return;
+  }
+  yield* fileBytes(view, entry.served);
+}
+
 /** The name an entry gets inside an archive (both formats store UTF-8 names). */
 function archiveName(child: DirChild): string {
   return child.name;
@@ -65,7 +115,8 @@ export function tarStream(view: ServedView, root: ServedNode, rootName: string, 
   const pack = tar.pack();
   const linked = new Map<number, string>();
   (async () => {
-    for await (const { path, node, served } of walk(view, root, rootName)) {
+    for await (const entry of readAhead(view, walk(view, root, rootName))) {
+      const { path, node, served } = entry;
       if (pack.destroyed) return;
       const base = { name: path, mode: node.perm, uid: node.uid, gid: node.gid, mtime: mtimeOf(node) };
       if (node.type === 'dir') pack.entry({ ...base, type: 'directory' });
@@ -75,7 +126,7 @@ export function tarStream(view: ServedView, root: ServedNode, rootName: string, 
       else if (node.type === 'file' && node.nlink > 1 && linked.has(node.ino)) pack.entry({ ...base, type: 'link', linkname: linked.get(node.ino) as string });
       else if (node.type === 'file') {
         if (node.nlink > 1) linked.set(node.ino, path);
-        await writeTarFile(pack, { ...base, type: 'file', size: node.size }, fileBytes(view, served));
+        await writeTarFile(pack, { ...base, type: 'file', size: node.size }, contentOf(view, entry));
       }
       // sockets are not archived (restore skips them too)
     }
@@ -108,17 +159,29 @@ export function zipStream(view: ServedView, root: ServedNode, rootName: string, 
     out.destroy(err instanceof Error ? err : new Error(String(err)));
   };
   zip.on('error', fail);
+  // yazl takes entries without backpressure: wait while more than a few files are queued in it
+  let queued = 0;
+  let wake: (() => void) | undefined;
+  const consumed = (): void => {
+    queued--;
+    wake?.();
+  };
+  out.once('close', () => wake?.());
   (async () => {
-    for await (const { path, node, served } of walk(view, root, rootName)) {
+    for await (const entry of readAhead(view, walk(view, root, rootName))) {
+      const { path, node, served } = entry;
+      while (queued >= 16 && !out.destroyed) await new Promise<void>((resolve) => { wake = resolve; });
       if (out.destroyed) return;
       const name = path.replace(/\\/g, '\uFF3C'); // zip readers take a backslash for a separator
       const options = { mtime: mtimeOf(node), mode: node.perm, compress: false };
       if (node.type === 'dir') zip.addEmptyDirectory(name, { mtime: options.mtime, mode: 0o40000 | node.perm });
       else if (node.type === 'symlink') zip.addBuffer(Buffer.from(await view.readlink(served)), name, { ...options, mode: 0o120000 | node.perm });
       else if (node.type === 'file') {
+        queued++;
         zip.addReadStreamLazy(name, { ...options, mode: 0o100000 | node.perm, size: node.size }, (cb) => {
-          const stream = Readable.from(fileBytes(view, served));
+          const stream = Readable.from(contentOf(view, entry));
           stream.on('error', fail);
+          stream.once('end', consumed);
           cb(null, stream);
         });
       }

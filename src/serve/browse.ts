@@ -101,21 +101,13 @@ async function diffOf(view: ServedView, historyDir: string[], versions: FileVers
   if (va.node.size > MAX_DIFF_BYTES || vb.node.size > MAX_DIFF_BYTES) {
     return { kind: 'refused', a, b, reason: `Only versions up to ${MAX_DIFF_BYTES / 1024 / 1024} MiB are compared here; download both and compare them locally.` };
   }
-  const [oldBytes, newBytes] = await Promise.all([va, vb].map((v) => wholeOf(view, { shown: [...historyDir, v.name], viewPath: [...historyDir, v.name], node: v.node })));
+  const [oldBytes, newBytes] = await Promise.all([va, vb].map((v) => view.readWhole({ shown: [...historyDir, v.name], viewPath: [...historyDir, v.name], node: v.node })));
   const oldText = textOf(oldBytes as Uint8Array);
   const newText = textOf(newBytes as Uint8Array);
   if (oldText === undefined || newText === undefined) return { kind: 'refused', a, b, reason: 'At least one of these versions is not text (UTF-8 without NUL bytes); download both to compare them.' };
   return { kind: 'text', a, b, oldText, newText };
 }
 
-async function wholeOf(view: ServedView, file: ServedNode): Promise<Uint8Array> {
-  const content = await view.open(file);
-  try {
-    return await view.read(content, file.shown, 0, file.node.size);
-  } finally {
-    content.close();
-  }
-}
 
 function sendArchive(req: FastifyRequest, reply: FastifyReply, ctx: BrowseContext, dir: ServedNode, format: 'zip' | 'tar'): void {
   const rootName = dir.shown[dir.shown.length - 1] ?? 'timefs';

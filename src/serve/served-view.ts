@@ -85,6 +85,16 @@ export class ServedView {
     return this.run('readlink', link.shown, (signal) => this.source.readlink(link.viewPath, signal));
   }
 
+  /** The whole content of a (small) file in one read, hash-checked by the view. */
+  async readWhole(file: ServedNode): Promise<Uint8Array> {
+    const content = await this.open(file);
+    try {
+      return await this.read(content, file.shown, 0, file.node.size);
+    } finally {
+      content.close();
+    }
+  }
+
   /** Reads `[offset, offset+length)` of an open file under the deadline. */
   read(content: FileContent, shown: readonly string[], offset: number, length: number): Promise<Uint8Array> {
     return this.run('read', shown, (signal) => content.read(offset, length, signal));

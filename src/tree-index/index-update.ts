@@ -56,9 +56,11 @@ export class Indexer {
    * Builds and stores the index of `snapshot`, as a delta against the index of `basis` when that
    * one is present and intact (else from the tree alone).
    */
-  async index(snapshot: IndexedSnapshot, basis?: IndexedSnapshot): Promise<IndexLink> {
+  async index(snapshot: IndexedSnapshot, basis?: IndexedSnapshot, known?: ReadonlyMap<string, IndexChild[]>): Promise<IndexLink> {
     const prior = basis ? await this.loadValid(basis) : undefined;
-    const text = await buildIndexText(snapshot.cap, gridChildLister(this.store, this.options), prior?.previous);
+    const fromGrid = gridChildLister(this.store, this.options);
+    const list = known ? async (dirCap: string) => known.get(dirCap) ?? fromGrid(dirCap) : fromGrid;
+    const text = await buildIndexText(snapshot.cap, list, prior?.previous);
     const link = await writeIndex(this.store, this.indexDirCap, snapshot.name, snapshot.cap, text, prior ? { loaded: prior.loaded } : undefined, this.options);
     (await this.currentLinks()).set(snapshot.name, link);
     const loaded = { link, text, ...splitIndex(text) };
@@ -80,8 +82,12 @@ export class Indexer {
   }
 }
 
-/** Stores the index of a snapshot push just made, against its parent's index (creates `index/` when needed). */
-export async function indexNewSnapshot(store: Store, repoRootCap: string, snapshot: IndexedSnapshot, parent?: IndexedSnapshot): Promise<IndexLink> {
+/**
+ * Stores the index of a snapshot push just made, against its parent's index (creates `index/` when
+ * needed). `known` holds the children of directories push itself just wrote, by cap: those are not
+ * listed again.
+ */
+export async function indexNewSnapshot(store: Store, repoRootCap: string, snapshot: IndexedSnapshot, parent?: IndexedSnapshot, known?: ReadonlyMap<string, IndexChild[]>): Promise<IndexLink> {
   const dir = await ensureIndexDir(store, repoRootCap);
-  return new Indexer(store, dir).index(snapshot, parent);
+  return new Indexer(store, dir).index(snapshot, parent, known);
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createTestRepo, type TestRepo } from '../helpers/grid.js';
 import { mountForTest, run, type TestMount } from '../helpers/mount-harness.js';
+import { assertCapsQuiet } from '../helpers/cli.js';
 
 const CLI = ['--import', 'tsx', 'src/cli/run.ts'];
 
@@ -38,7 +39,14 @@ describe('several sources and hosts in one repository (CLI and a real mount)', (
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr: err }));
+    child.on('close', (code) => {
+      try {
+        assertCapsQuiet(args, Buffer.concat(out), err);
+        resolve({ code, stdout: Buffer.concat(out), stderr: err });
+      } catch (leak) {
+        reject(leak);
+      }
+    });
   });
   const push = async (key: string, path: string, host: string, machine = host): Promise<Record<string, unknown>> => {
     const r = await timefs(['push', '--json', '--host', host, path], machine);

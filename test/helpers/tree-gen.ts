@@ -23,6 +23,8 @@ export interface TreeOptions {
   seed?: number;
   /** Entries per directory on average (default 14). */
   perDir?: number;
+  /** Mixed into every file's content: the same shape with other bytes (so a grid holds none of it yet). */
+  salt?: string;
 }
 
 function mulberry32(seed: number): () => number {
@@ -92,7 +94,7 @@ export function generateTree(root: string, options: TreeOptions): TreeStats {
         size = Math.min(32 << 20, Math.floor((64 << 10) / Math.pow(1 - rand(), 1 / 1.3)));
         stats.largeFiles++;
       } else size = rand() < 0.01 ? 0 : Math.min(64 << 10, Math.floor(1300 * Math.exp(1.3 * gauss())));
-      writeContent(path, size, i, pool, rand);
+      writeContent(path, size, `${i} ${options.salt ?? ''}`, pool, rand);
       chmodSync(path, rand() < 0.1 ? 0o755 : rand() < 0.05 ? 0o600 : 0o644);
       const t = time();
       utimesSync(path, t, t);
@@ -109,10 +111,10 @@ export function generateTree(root: string, options: TreeOptions): TreeStats {
   return stats;
 }
 
-function writeContent(path: Buffer, size: number, index: number, pool: Buffer, rand: () => number): void {
+function writeContent(path: Buffer, size: number, label: string, pool: Buffer, rand: () => number): void {
   const fd = openSync(path, 'w');
   try {
-    const stamp = Buffer.from(`file ${index}\n`);
+    const stamp = Buffer.from(`file ${label}\n`);
     let done = 0;
     if (size > 0) {
       const head = stamp.subarray(0, Math.min(size, stamp.length));

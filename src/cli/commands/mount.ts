@@ -3,14 +3,13 @@ import { defaultBackend, mountSource, type FuseBackend, type MountedFs } from '.
 import { mountedPoints } from '../../fs/mount-point.js';
 import { isTimefsError } from '../../model/errors.js';
 import { redactCaps } from '../../model/cap.js';
-import { TahoeStore } from '../../store/tahoe/tahoe-store.js';
-import { createBackupView } from '../../view/backup-view-setup.js';
 import { localPathArg } from '../argv-bytes.js';
 import { EXIT } from '../exit-codes.js';
 import { parseByteSize } from '../byte-size-option.js';
 import { integerOption } from '../options.js';
 import { addHostOption } from '../host-option.js';
-import { addRepoOptions, openRepo } from '../repo-options.js';
+import { addRepoOptions } from '../repo-options.js';
+import { openRepoView } from '../repo-view.js';
 import type { CommandModule } from './index.js';
 
 interface MountOptions extends Record<string, unknown> {
@@ -117,20 +116,8 @@ export const mountCommand: CommandModule = {
     addRepoOptions(cmd);
     cmd.action(async (mountPoint: string, opts: MountOptions) => {
       const started = performance.now();
-      // The mount keeps its own byte-bounded block cache (--cache-size) and fetches content ranges
-      // straight from the client node in large requests; the shared in-memory object cache would
-      // only hold the same bytes twice. Listings and deltas keep the disk cache (--disk-cache-size).
-      process.env.TIMEFS_MEMORY_CACHE_BYTES = '0';
       process.env.TIMEFS_DISK_CACHE_BYTES = String(opts.diskCacheSize);
-      const repo = await openRepo(opts);
-      const { view } = createBackupView(repo.store, repo.snapshotsCap, {
-        rangeStore: new TahoeStore({ nodeUrl: repo.nodeUrl }),
-        zone: opts.utc ? 'utc' : 'local',
-        cacheBytes: opts.cacheSize,
-        refreshMs: opts.refresh * 1000,
-        log,
-        ...(opts.host !== undefined ? { host: opts.host } : {}),
-      });
+      const { view } = await openRepoView(opts, log);
       // List once before mounting: an unreachable grid or a wrong cap fails here, not inside the kernel.
       const snapshots = await view.getattr([]).then(() => view.readdir([]));
       const mounted = await mountSource(view, localPathArg(mountPoint, 'mount point'), {

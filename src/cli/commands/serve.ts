@@ -4,13 +4,12 @@ import { TimefsError } from '../../model/errors.js';
 import { isLoopback, readAccessFile, type AccessSecret } from '../../serve/access.js';
 import { createSearch } from '../../serve/search.js';
 import { createServer } from '../../serve/server.js';
-import { TahoeStore } from '../../store/tahoe/tahoe-store.js';
-import { createBackupView } from '../../view/backup-view-setup.js';
 import { GridSnapshotCatalogue } from '../../view/snapshot-catalogue.js';
 import { parseByteSize } from '../byte-size-option.js';
 import { EXIT } from '../exit-codes.js';
 import { integerOption } from '../options.js';
-import { addRepoOptions, openRepo } from '../repo-options.js';
+import { addRepoOptions } from '../repo-options.js';
+import { openRepoView } from '../repo-view.js';
 import type { CommandModule } from './index.js';
 
 interface ServeOptions extends Record<string, unknown> {
@@ -69,15 +68,7 @@ export const serveCommand: CommandModule = {
           hint: 'pass --auth-file FILE holding user:password (chmod 600 FILE), or listen on 127.0.0.1 behind a reverse proxy (see docs/serve.md)',
         });
       }
-      process.env.TIMEFS_MEMORY_CACHE_BYTES = '0';
-      const repo = await openRepo(opts);
-      const { view } = createBackupView(repo.store, repo.snapshotsCap, {
-        rangeStore: new TahoeStore({ nodeUrl: repo.nodeUrl }),
-        zone: opts.utc ? 'utc' : 'local',
-        cacheBytes: opts.cacheSize,
-        refreshMs: opts.refresh * 1000,
-        log,
-      });
+      const { repo, view } = await openRepoView(opts, log);
       const top = await view.readdir([]); // an unreachable grid or a wrong cap fails here, not on the first request
       const catalogue = new GridSnapshotCatalogue(repo.store, repo.snapshotsCap);
       const app = createServer({

@@ -3,30 +3,37 @@
  * threads when the input is large and there is more than one core, and otherwise run the
  * sequential engine on the calling thread. Either way the bytes are the same as `rdiff`'s.
  *
- * `TIMEFS_RDIFF_THREADS` sets the number of worker threads (0 or 1 = sequential; default: the
- * number of cores, at most 2).
+ * `TIMEFS_RDIFF_THREADS` sets the number of threads that compute (0 or 1 = sequential; default:
+ * 2 on a machine with 2 or more cores that is not already busy, see {@link rdiffThreads}). With N of them, N - 1 are workers and the calling thread,
+ * which would otherwise only wait, takes every N-th job.
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { isTimefsError } from '../../model/errors.js';
 import { createDeltaEncoder, type DeltaEncoder } from '../delta-encoder.js';
 import { createSignatureBuilder, type SignatureBuilder } from '../signature-builder.js';
 import { resolveSignatureParams, type SignatureOptions, type SignatureParams } from '../signature-format.js';
 import type { LoadedSignature } from '../signature-index.js';
-import { createStrongHasher } from '../strong-hash.js';
-import { parallelDelta, parallelSignature, type AsyncEncoder } from './parallel-encoders.js';
+import { createJobHandler, scanContext, type JobHandler } from './job-handlers.js';
+import { parallelDelta, parallelSignature, type AsyncEncoder, type JobRunner } from './parallel-encoders.js';
 import { WorkerPool } from './worker-pool.js';
-import type { WorkerSetup } from './worker-protocol.js';
+import type { WorkerJob, WorkerSetup } from './worker-protocol.js';
 
 export type { AsyncEncoder } from './parallel-encoders.js';
 
 /** Inputs smaller than this stay on the calling thread: starting workers would cost more than they save. */
 export const PARALLEL_MIN_BYTES = 24 << 20;
 
-/** Worker threads to use: `TIMEFS_RDIFF_THREADS`, else the number of cores up to 2; below 2 means none. */
+/**
+ * Threads to compute with: `TIMEFS_RDIFF_THREADS`, else the number of cores up to 2, or none when
+ * the machine is already busy (1-minute load average at or above the number of cores): then no
+ * core is idle, and a second thread only adds its start-up and JIT warm-up (~20-50 % more CPU).
+ * Below 2 means none.
+ */
 export function rdiffThreads(): number {
   const configured = process.env.TIMEFS_RDIFF_THREADS;
-  const n = configured !== undefined && /^\d+$/.test(configured) ? Number(configured) : Math.min(2, availableParallelism());
-  return n >= 2 ? Math.min(n, 16) : 0;
+  if (configured !== undefined && /^\d+$/.test(configured)) return Number(configured) >= 2 ? Math.min(Number(configured), 16) : 0;
+  const cores = availableParallelism();
+  return cores >= 2 && loadavg()[0]! < cores ? 2 : 0;
 }
 
 /** Options of the encoders below. */
@@ -46,36 +53,54 @@ export interface ThreadOptions {
 /** A signature encoder (with its parameters), on worker threads when that pays. */
 export async function openSignatureEncoder(options: SignatureOptions, threads: ThreadOptions = {}): Promise<AsyncEncoder & { params: SignatureParams }> {
   const params = resolveSignatureParams(options);
-  const pool = await poolFor(threads, () => ({ mode: 'signature', params }));
-  if (pool) return { params, ...parallelSignature(params, pool) };
+  const runner = await runnerFor(threads, { mode: 'signature', params });
+  if (runner) return { params, ...parallelSignature(params, runner) };
   return { params, ...onThisThread(await createSignatureBuilder(options)) };
 }
 
 /** A delta encoder against `signature` (parsed from `signatureBytes`), on worker threads when that pays. */
 export async function openDeltaEncoder(signatureBytes: Uint8Array, signature: LoadedSignature, threads: ThreadOptions = {}): Promise<AsyncEncoder> {
   const reuseOutput = threads.reuseOutput === true;
-  const pool = signature.blockCount > 0 ? await poolFor(threads, () => ({ mode: 'delta', signature: signatureBytes })) : undefined;
-  if (!pool) return onThisThread(await createDeltaEncoder(signature, { reuseOutput }));
-  const hasher = await createStrongHasher(signature.params.strong);
-  const ctx = {
-    blockLength: signature.params.blockLength,
-    rollsum: signature.params.weak === 'rollsum',
-    index: signature.index,
-    strong: (data: Uint8Array, start: number, length: number) => hasher.digest(data, start, length),
-  };
-  return parallelDelta(ctx, pool, threads.segmentLength === undefined ? { reuseOutput } : { reuseOutput, segmentLength: threads.segmentLength });
+  const runner = signature.blockCount > 0 ? await runnerFor(threads, { mode: 'delta', signature: signatureBytes }, signature) : undefined;
+  if (!runner) return onThisThread(await createDeltaEncoder(signature, { reuseOutput }));
+  const ctx = await scanContext(signature);
+  return parallelDelta(ctx, runner, threads.segmentLength === undefined ? { reuseOutput } : { reuseOutput, segmentLength: threads.segmentLength });
 }
 
-async function poolFor(threads: ThreadOptions, setup: () => WorkerSetup): Promise<WorkerPool | undefined> {
+/**
+ * Where the jobs run: with N >= 2 threads, N - 1 workers plus the calling thread (which would
+ * otherwise wait; one worker fewer to start); with 1, one worker beside other work. Undefined
+ * when the input is small or unknown, or workers cannot start.
+ */
+async function runnerFor(threads: ThreadOptions, setup: WorkerSetup, loaded?: LoadedSignature): Promise<JobRunner | undefined> {
   const count = threads.threads ?? rdiffThreads();
   const size = threads.sizeHint;
   if (count < 1 || size === undefined || size < (threads.minParallelBytes ?? PARALLEL_MIN_BYTES)) return undefined;
+  let pool: WorkerPool;
   try {
-    return await WorkerPool.start(count, setup());
+    pool = await WorkerPool.start(Math.max(1, count - 1), setup);
   } catch (err) {
     if (isTimefsError(err, 'delta.worker')) return undefined; // no threads here: the sequential engine does the same work
     throw err;
   }
+  return count >= 2 ? withCallingThread(pool, await createJobHandler(setup, loaded)) : pool;
+}
+
+/** Runs one job in every `pool.size + 1` on the calling thread (at once, when submitted), the rest on the pool. */
+function withCallingThread(pool: WorkerPool, handle: JobHandler): JobRunner {
+  let turn = 0;
+  return {
+    size: pool.size + 1,
+    run(job, transfer) {
+      if (turn++ % (pool.size + 1) !== pool.size) return pool.run(job, transfer);
+      try {
+        return Promise.resolve(handle({ ...job, id: 0 } as WorkerJob));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
+    close: () => pool.close(),
+  };
 }
 
 function onThisThread(encoder: SignatureBuilder | DeltaEncoder): AsyncEncoder {

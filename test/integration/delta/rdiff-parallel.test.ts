@@ -10,6 +10,7 @@ import { after, test } from 'node:test';
 import { concatBytes, loadSignature } from '../../../src/delta/index.js';
 import { openDeltaEncoder, openSignatureEncoder, PARALLEL_MIN_BYTES, type AsyncEncoder } from '../../../src/delta/parallel/index.js';
 import { WorkerPool } from '../../../src/delta/parallel/worker-pool.js';
+import { assertCapsQuiet } from '../../helpers/cli.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'timefs-rdiff-parallel-'));
@@ -82,7 +83,11 @@ test('the CLI splits a large file over worker threads, gives rdiff’s bytes and
   writeFileSync(file('big.bin'), basis);
   writeFileSync(file('big-new.bin'), Buffer.concat([Buffer.of(1), basis.subarray(0, 10 << 20), noise(300_000, 10), basis.subarray(11 << 20)]));
   const env = { ...process.env, TIMEFS_RDIFF_THREADS: '2' };
-  const timefs = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/run.ts'), 'rdiff', ...args], { cwd: ROOT, env, timeout: 120_000 });
+  const timefs = (args: string[]) => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/run.ts'), 'rdiff', ...args], { cwd: ROOT, env, timeout: 120_000 });
+    assertCapsQuiet(['rdiff'], r.stdout, r.stderr);
+    return r;
+  };
   let r = timefs(['signature', '--json', file('big.bin'), file('big.sig')]);
   assert.equal(r.status, 0, r.stderr?.toString());
   assert.equal(JSON.parse(r.stdout.toString()).threads, 2);

@@ -17,6 +17,9 @@ import { ChainVersionReader } from '../../../src/view/version-reader.js';
 import { defaultGridConfig, nodeDir, tahoeCommand } from '../../../scripts/grid/local-grid.js';
 import { compareTrees } from '../../helpers/tree-compare.js';
 import { generateTree } from '../../helpers/tree-gen.js';
+import { buildIndexText } from '../../../src/tree-index/index-build.js';
+import { findIndexDir, IndexReader, listIndexLinks } from '../../../src/tree-index/index-store.js';
+import { gridChildLister } from '../../../src/tree-index/index-update.js';
 import { freshRepo } from './push-fixture.js';
 
 function resetTally(): void {
@@ -41,7 +44,7 @@ async function contentHashes(root: string): Promise<Map<string, string>> {
 async function pushAndRestore(src: string, fresh: Awaited<ReturnType<typeof freshRepo>>, now: number) {
   const catalog = await Catalog.open(fresh.state);
   resetTally();
-  const pushed = await runPush({ store: fresh.store, catalog, snapshotsCap: fresh.snapshotsCap, stateDir: fresh.state }, { paths: [src], now: () => now });
+  const pushed = await runPush({ store: fresh.store, catalog, snapshotsCap: fresh.snapshotsCap, stateDir: fresh.state, repoRootCap: fresh.rootCap }, { paths: [src], now: () => now });
   await catalog.close();
   const pushRequests = { ...requestTally };
   const snapshot = (await fresh.store.list(fresh.snapshotsCap)).get(pushed.snapshot!)!;
@@ -60,20 +63,23 @@ test('first push and restore of a generated tree (2,500 entries) on the grid: id
   const src = join(fresh.base, 'tree');
   await mkdir(src);
   const made = generateTree(src, { entries: 2500, seed: 17 });
-  const { pushed, pushRequests, report, restoreRequests, target } = await pushAndRestore(src, fresh, 1_700_000_000_000);
+  const { pushed, pushRequests, report, restoreRequests, target, rootCap } = await pushAndRestore(src, fresh, 1_700_000_000_000);
   assert.equal(pushed.stats.warnings, 0);
   assert.deepEqual(await compareTrees(src, target), [], 'names, types, modes, owners, sizes, mtimes, symlink targets, hard links');
   assert.deepEqual(await contentHashes(target), await contentHashes(src), 'contents');
   assert.equal(report.damaged.length, 0);
   assert.equal(report.specials, made.fifos);
   assert.equal(report.hardlinks, made.hardlinks);
+  // The metadata index push stored (from the bodies it wrote, not by listing them again) is the one a walk of the grid gives.
+  const links = await listIndexLinks(fresh.store, await findIndexDir(fresh.store, fresh.rootCap));
+  const stored = await new IndexReader(fresh.store).load(links.get(pushed.snapshot!)!);
+  assert.equal(stored.text, await buildIndexText(rootCap, gridChildLister(fresh.store)));
 
   // Push: one object per pack and per new large file (none per symlink: targets are LIT caps made
   // locally), one mkdir per directory (the source's ancestors included), one link of the snapshot.
   const ancestors = src.split('/').length; // '/', then each component of src
-  assert.equal(pushRequests['POST mkdir-immutable'], made.dirs + ancestors);
-  const longLinks = pushed.stats.uploads - (pushRequests['PUT uri'] ?? 0);
-  assert.equal(longLinks, 0, 'every counted object is one PUT');
+  assert.equal(pushRequests['POST mkdir-immutable'], made.dirs + ancestors + 1, 'one per directory, and the metadata index node');
+  assert.equal(pushRequests['PUT uri'], pushed.stats.uploads + 1, 'every object is one PUT (and one more for the index text)');
   const perFile = Object.values(pushRequests).reduce((a, b) => a + b, 0) / (made.files + made.symlinks + made.hardlinks + made.fifos);
   assert.ok(perFile <= 0.12, `push requests per file ${perFile.toFixed(3)} (${JSON.stringify(pushRequests)})`);
   // Restore: one listing per directory, each pack read once, no request per small file.
@@ -103,20 +109,24 @@ test('first push of a small tree sends exactly the requests the design promises;
   assert.deepEqual(await compareTrees(src, target), []);
   assert.deepEqual(await contentHashes(target), await contentHashes(src));
   const dirs = src.split('/').length + 2; // '/', the components of src, then a and a/b
+  // The metadata index costs a fixed handful per push, never a listing per directory: finding
+  // index/ and its links (4 listings), index/ itself on a repository's first push (mkdir), the
+  // index text (1 PUT), its node (1 mkdir-immutable), linking index/ and the index (2).
   assert.deepEqual(pushRequests, {
     // the repository's snapshots/ (the catalog is new: is there a snapshot to rebuild it from?)
-    'GET json': 1,
-    // one pack (10 small files), one object per large file, the long symlink target
-    'PUT uri': 4,
-    'POST mkdir-immutable': dirs,
+    'GET json': 1 + 4,
+    // one pack (10 small files and the 100 KB one), one object for the large file, the long symlink target
+    'PUT uri': 3 + 1,
+    'POST mkdir-immutable': dirs + 1,
+    'POST mkdir': 1,
     // linking the snapshot into snapshots/
-    'POST set_children': 1,
+    'POST set_children': 1 + 2,
   });
-  assert.equal(pushed.stats.uploads, 4);
+  assert.equal(pushed.stats.uploads, 3);
   assert.deepEqual(restoreRequests, {
     'GET json': dirs,
-    // the pack and the two large files (each one run), the long symlink's target
-    'GET range': 3,
+    // the pack and the large file (each one run), the long symlink's target
+    'GET range': 2,
     'GET uri/CAP': 1,
   });
 

@@ -23,7 +23,7 @@ test('push (grid): every entry type, metadata and byte-exact names survive; ever
   const srcB = Buffer.from(src);
   const at = (name: Buffer) => Buffer.concat([srcB, b('/'), name]);
   for (const [label, name] of Object.entries(names)) await writeFile(at(name), `content of ${label}`);
-  await writeFile(join(src, 'big.bin'), createHash('sha512').update('x').digest().toString('hex').repeat(2000));
+  await writeFile(join(src, 'big.bin'), createHash('sha512').update('x').digest().toString('hex').repeat(2100));
   await writeFile(join(src, 'empty'), '');
   await symlink('nowhere/at/all', join(src, 'dangling'));
   await symlink('big.bin', join(src, 'good-link'));
@@ -72,7 +72,7 @@ test('push (grid): every entry type, metadata and byte-exact names survive; ever
     assert.ok(tree.get(at(names.nonUtf8).toString('latin1'))!.meta.rawName);
     assert.equal(tree.get(at(names.nfc).toString('latin1'))!.meta.rawName, undefined);
 
-    // A second version of the big file: its node gains d001, sigbase and s001.
+    // A second version of the big file (above the 256 KiB pack threshold): its chain starts, {base, d001, sig}.
     const bigPath = join(src, 'big.bin');
     const fs = await import('node:fs/promises');
     const handle = await fs.open(bigPath, 'r+');

@@ -23,7 +23,7 @@ async function makeTree(src: string, seed = randomUUID()): Promise<Map<string, B
   await mkdir(join(src, 'c'), { recursive: true });
   for (let i = 0; i < 24; i++) {
     const dir = ['', 'a', 'a/b', 'c'][i % 4]!;
-    const size = i % 3 === 0 ? 150_000 + i * 1000 : 200 + i * 50;
+    const size = i % 3 === 0 ? 300_000 + i * 1000 : 200 + i * 50;
     const path = join(src, dir, `f${i}`);
     files.set(path, randomBytesSeeded(`${seed}-f${i}`, size));
     await writeFile(path, files.get(path)!);

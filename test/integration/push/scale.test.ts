@@ -6,6 +6,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createTestRepo } from '../../helpers/grid.js';
 import { freshRepo } from './push-fixture.js';
+import { assertCapsQuiet } from '../../helpers/cli.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 
@@ -13,6 +14,7 @@ const root = resolve(import.meta.dirname, '../../..');
 function tracedPush(args: string[], env: Record<string, string>, traceFile: string): { summary: Record<string, number>; rssKiB: number } {
   const r = spawnSync('/usr/bin/time', ['-f', 'RSS_KIB=%M', 'strace', '-f', '-qq', '-e', 'trace=open,openat', '-o', traceFile,
     process.execPath, '--import', 'tsx', join(root, 'src/cli/run.ts'), ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 26 });
+  assertCapsQuiet(args, r.stdout, r.stderr);
   assert.equal(r.status, 0, r.stderr.slice(-3000));
   const summary = JSON.parse(r.stdout.trim().split('\n').find((l) => l.includes('"summary"'))!) as Record<string, number>;
   const rssKiB = Number(/RSS_KIB=(\d+)/.exec(r.stderr)![1]);

@@ -5,6 +5,8 @@ import { mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Store } from '../../../src/store/store.js';
 import { GridSnapshotCatalogue } from '../../../src/view/snapshot-catalogue.js';
+import { openSnapshotView } from '../../../src/view/snapshot-view.js';
+import { GridTreeReader } from '../../../src/view/tree-reader.js';
 import { fileContent, freshRepo, pushOnce, walkSnapshot } from './push-fixture.js';
 
 function bigFile(seed: string): Buffer {
@@ -87,6 +89,37 @@ test('push (grid): two sources in one repository keep their own chains; a lost c
     assert.equal(entry.meta.storage, 'chain');
     assert.equal(entry.meta.chain, 3);
     assert.deepEqual(await fileContent(store, entry), big);
+  } finally {
+    await rm(base, { recursive: true, force: true });
+  }
+});
+
+test('push (grid): nested sources: /x, then /x/y; the merged view takes /x/y from the newer push (a deletion included) and the rest from the older', async () => {
+  const { store, snapshotsCap, base } = await freshRepo();
+  const x = join(base, 'x');
+  await mkdir(join(x, 'y'), { recursive: true });
+  await put(join(x, 'y/keep.txt'), Buffer.from('keep v1'), 1_600_000_000);
+  await put(join(x, 'y/gone.txt'), Buffer.from('to be deleted'), 1_600_000_000);
+  await put(join(x, 'z.txt'), Buffer.from('zed'), 1_600_000_000);
+  const state = join(base, 'state');
+  let clock = Date.now();
+  try {
+    const first = await pushOnce(store, snapshotsCap, state, { paths: [x], host: 'box', now: () => (clock += 2000) });
+    await rm(join(x, 'y/gone.txt'));
+    await put(join(x, 'y/keep.txt'), Buffer.from('keep v2'), 1_600_000_100);
+    await put(join(x, 'z.txt'), Buffer.from('zed, changed but not pushed'), 1_600_000_100);
+    const second = await pushOnce(store, snapshotsCap, state, { paths: [join(x, 'y')], host: 'box', now: () => (clock += 2000) });
+    const { target, store: merging } = await openSnapshotView(store, snapshotsCap, 'latest');
+    assert.equal(target.merged, true);
+    assert.deepEqual(target.members.map((m) => m.name), [second.snapshot, first.snapshot]);
+    const trees = new GridTreeReader(merging);
+    const read = async (path: string) => Buffer.from(await fileContent(store, await trees.lookup(target.cap, path))).toString();
+    assert.deepEqual((await trees.list((await trees.lookup(target.cap, join(x, 'y'))).cap)).map((e) => e.name), ['keep.txt'], 'gone.txt was deleted in the newer /x/y');
+    assert.equal(await read(join(x, 'y/keep.txt')), 'keep v2');
+    assert.equal(await read(join(x, 'z.txt')), 'zed', 'the rest of /x from the older push');
+    const exact = await openSnapshotView(store, snapshotsCap, first.snapshot!);
+    assert.equal(exact.target.merged, false);
+    assert.deepEqual((await trees.list((await trees.lookup(exact.target.cap, join(x, 'y'))).cap)).map((e) => e.name), ['gone.txt', 'keep.txt']);
   } finally {
     await rm(base, { recursive: true, force: true });
   }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { testNodeUrl } from '../../helpers/grid.js';
 import { servedRepo, startServe, stopChild, type ServedRepo } from './serve-fixture.js';
+import { assertCapsQuiet } from '../../helpers/cli.js';
 
 let served: ServedRepo;
 before(async () => { served = await servedRepo(); });
@@ -111,12 +112,14 @@ describe('timefs serve security', () => {
   it('listening off loopback needs an access file; with one, requests need its secret', async () => {
     const common = ['--repo', served.readCap, '--node-url', testNodeUrl()];
     const refused = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'serve', ...common, '--listen', '0.0.0.0', '--port', '0'], { env: served.env, encoding: 'utf8' });
+    assertCapsQuiet(['serve'], refused.stdout, refused.stderr);
     assert.equal(refused.status, 2);
     assert.match(refused.stderr, /needs an access control/);
     const secretFile = join(served.work, 'serve-auth');
     writeFileSync(secretFile, 'me:a long secret\n');
     chmodSync(secretFile, 0o644);
     const loose = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'serve', ...common, '--auth-file', secretFile, '--port', '0'], { env: served.env, encoding: 'utf8' });
+    assertCapsQuiet(['serve'], loose.stdout, loose.stderr);
     assert.notEqual(loose.status, 0);
     assert.match(loose.stderr, /readable by others/);
     chmodSync(secretFile, 0o600);

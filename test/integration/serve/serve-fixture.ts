@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createTestRepo, testNodeUrl } from '../../helpers/grid.js';
+import { assertCapsQuiet } from '../../helpers/cli.js';
 
 /** A served repository and the source it was pushed from. */
 export interface ServedRepo {
@@ -31,6 +32,7 @@ const repoRoot = new URL('../../..', import.meta.url).pathname;
 /** Runs the CLI from source synchronously; throws with its stderr when it fails. */
 export function timefsSync(args: string[], env: NodeJS.ProcessEnv): string {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/run.ts'), ...args], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  assertCapsQuiet(args, r.stdout, r.stderr);
   if (r.status !== 0) throw new Error(`timefs ${args[0]} exited ${r.status}: ${r.stderr}`);
   return r.stdout;
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createTestRepo } from '../../helpers/grid.js';
+import { assertCapsQuiet } from '../../helpers/cli.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const base = mkdtempSync(join(tmpdir(), 'timefs-cli-names-'));
@@ -19,6 +20,7 @@ const srcBytes = (name: Buffer): Buffer => Buffer.concat([Buffer.from(`${src}/`)
 /** Runs a shell line with `timefs` on PATH (the built CLI, as installed) and the repository in $REPO. */
 function sh(line: string, env: Record<string, string>): { status: number | null; stdout: Buffer; stderr: string } {
   const r = spawnSync('bash', ['-c', line], { cwd: base, env: { ...process.env, ...env, PATH: `${join(base, 'bin')}:${process.env.PATH}` } });
+  assertCapsQuiet(['(shell)'], r.stdout, r.stderr);
   return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString() };
 }
 

@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { testNodeUrl } from '../../helpers/grid.js';
 import { describeTree, referenceDiff, referenceFind, referenceLog, type RefState } from '../../helpers/history-reference.js';
 import { TahoeStore } from '../../../src/store/tahoe/tahoe-store.js';
+import { assertCapsQuiet } from '../../helpers/cli.js';
 
 const home = mkdtempSync(join(tmpdir(), 'timefs-history-'));
 after(() => rmSync(home, { recursive: true, force: true }));
@@ -25,6 +26,7 @@ let repoArgs: string[] = [];
 function timefs(...args: string[]): Run {
   const env = { ...process.env, XDG_CACHE_HOME: join(home, 'cache'), XDG_STATE_HOME: join(home, 'state'), HOME: home };
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args, ...repoArgs], { env, encoding: 'utf8' });
+  assertCapsQuiet(args, r.stdout, r.stderr);
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 function json<T>(...args: string[]): T {
@@ -144,6 +146,7 @@ describe('log, find and diff on a generated history (real grid)', () => {
     // The path's bytes go through the shell: Node's spawn would pass text only.
     const script = `exec "$NODE" --import tsx src/cli/run.ts log "$(printf '%s/caf\\351.txt' "$SRC")" --json --repo "$REPO" --node-url "$NODE_URL"`;
     const r = spawnSync('bash', ['-c', script], { env: { ...process.env, NODE: process.execPath, SRC: src, REPO: repoArgs[1], NODE_URL: repoArgs[3], XDG_CACHE_HOME: join(home, 'cache'), HOME: home } });
+    assertCapsQuiet(['log'], r.stdout, r.stderr);
     assert.equal(r.status, 0, r.stderr.toString());
     const out = JSON.parse(r.stdout.toString()) as LogJson;
     assert.deepEqual(out.versions.map((v) => [v.change, v.first, v.last, v.snapshots, v.deletedIn]), referenceLog(states, names, latin1Name.toString('latin1')));

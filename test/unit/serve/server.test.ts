@@ -45,6 +45,7 @@ async function build(extra: Partial<Parameters<typeof createServer>[0]> = {}): P
       'a & <b>.txt': await wholeFile(store, new Uint8Array(Buffer.from('amp\n'))),
       link: await symlink(store, 'notes.txt'),
       sub: await dir(store, { 'deep.txt': await wholeFile(store, new Uint8Array(Buffer.from('deep\n'))) }),
+      many: await dir(store, Object.fromEntries(await Promise.all(Array.from({ length: 150 }, async (_, k) => [`f${k}.txt`, await wholeFile(store, new Uint8Array(Buffer.from(`file ${k}\n`)))])))),
     });
     await addSnapshot(store, snapshotsCap, time, await dir(store, { home: await dir(store, { me }) }));
   }
@@ -83,7 +84,7 @@ describe('timefs serve: WebDAV', () => {
     const r = await app.inject({ method: 'PROPFIND', url: '/latest/home/me/', headers: { depth: '1' } });
     assert.equal(r.statusCode, 207);
     const hrefs = [...r.body.matchAll(/<D:href>([^<]*)<\/D:href>/g)].map((m) => m[1]);
-    assert.deepEqual(hrefs.sort(), ['/latest/home/me/', '/latest/home/me/a%20%26%20%3Cb%3E.txt', '/latest/home/me/big.bin', `/latest/home/me/${encodeURIComponent(escapedName(RAW_NAME))}`, '/latest/home/me/notes.txt', '/latest/home/me/sub/'].sort());
+    assert.deepEqual(hrefs.sort(), ['/latest/home/me/', '/latest/home/me/a%20%26%20%3Cb%3E.txt', '/latest/home/me/big.bin', `/latest/home/me/${encodeURIComponent(escapedName(RAW_NAME))}`, '/latest/home/me/notes.txt', '/latest/home/me/sub/', '/latest/home/me/many/'].sort());
     assert.match(r.body, /<D:getcontentlength>300000<\/D:getcontentlength>/);
     assert.match(r.body, /<D:displayname>a &amp; &lt;b&gt;.txt<\/D:displayname>/);
     assert.doesNotMatch(r.body, /link/, 'symlinks have no WebDAV form');
@@ -226,6 +227,18 @@ describe('timefs serve: pages', () => {
     const unzip = spawnSync('unzip', ['-p', join(work, 'me.zip'), 'me/sub/deep.txt'], { encoding: 'utf8' });
     assert.equal(unzip.status, 0, unzip.stderr);
     assert.equal(unzip.stdout, 'deep\n');
+  });
+
+  it('a directory of many small files streams whole in both formats (read-ahead stays bounded)', async () => {
+    for (const format of ['zip', 'tar']) {
+      const r = await app.inject({ method: 'GET', url: `/latest/home/me/many/?download=${format}` });
+      const file = join(work, `many.${format}`);
+      writeFileSync(file, r.rawPayload);
+      const names = format === 'zip' ? spawnSync('unzip', ['-Z1', file], { encoding: 'utf8' }).stdout : spawnSync('tar', ['-tf', file], { encoding: 'utf8' }).stdout;
+      assert.equal(names.split('\n').filter((n) => /f\d+\.txt$/.test(n)).length, 150, format);
+      const one = format === 'zip' ? spawnSync('unzip', ['-p', file, 'many/f137.txt'], { encoding: 'utf8' }) : spawnSync('tar', ['-xOf', file, 'many/f137.txt'], { encoding: 'utf8' });
+      assert.equal(one.stdout, 'file 137\n', format);
+    }
   });
 });
 
