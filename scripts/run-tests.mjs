@@ -41,8 +41,9 @@ try {
   if (needsGrid && existsSync(gridScript)) {
     // A grid that was already running (e.g. a developer's) is left running afterwards.
     const wasRunning = grid('status', { check: false }).status === 0;
-    const url = grid('start').stdout;
+    // Set before starting: a start that times out has still launched nodes, and they must be stopped.
     gridStarted = !wasRunning;
+    const url = grid('start').stdout;
     process.env.TIMEFS_TEST_NODE_URL = url.split('\n').pop();
     console.error(`run-tests: grid ready at ${process.env.TIMEFS_TEST_NODE_URL}`);
   }

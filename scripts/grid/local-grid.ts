@@ -69,7 +69,7 @@ export function defaultGridConfig(): GridConfig {
   return {
     dir: resolve(process.env.TIMEFS_GRID_DIR ?? join(repoRoot, '.grid')),
     portBase: base,
-    timeoutMs: Number(process.env.TIMEFS_GRID_TIMEOUT_MS ?? 60_000),
+    timeoutMs: Number(process.env.TIMEFS_GRID_TIMEOUT_MS ?? 180_000),
     rttMs: rttFromEnv(),
   };
 }

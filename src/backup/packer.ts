@@ -20,7 +20,7 @@ interface Member {
 }
 
 /** Pack uploads in flight at once. */
-export const PACK_UPLOADS = 3;
+export const PACK_UPLOADS = 2;
 
 /** Collects small files into packs and records them when a pack is uploaded. */
 export class Packer {

@@ -15,7 +15,7 @@ import { pathSegments, type TreeEntry, type TreePath, type TreeReader } from '..
 import type { VersionReader } from '../view/version-reader.js';
 import { makeSpecialFile, TimeSetter } from './local-attrs.js';
 import PQueue from 'p-queue';
-import { walkBreadthFirst } from './breadth-first.js';
+import { walkBreadthFirst } from '../store/listing-window.js';
 import { planPackRuns, type PackMember } from './pack-runs.js';
 import { joinBytes, NameSet, safeComponent } from './restore-names.js';
 import { SparseWriter } from './sparse-writer.js';
@@ -74,7 +74,7 @@ export interface RestoreReport {
 }
 
 /** Listings in flight during the walk, and content reads in flight after it. */
-export const RESTORE_WINDOW = { listings: 8, reads: 6 } as const;
+export const RESTORE_WINDOW = { listings: 8, reads: 4 } as const;
 /** Packed files larger than this are streamed in ranges on their own instead of read within a run. */
 const RUN_MEMBER_MAX = 4 << 20;
 
@@ -179,7 +179,12 @@ export async function restore(source: RestoreSource, from: RestoreFrom, target: 
   if (top.meta.type === 'dir') {
     const segments = pathSegments(from.path).map((s) => (typeof s === 'string' ? s : Buffer.from(s).toString('utf8')));
     const rootDir: WalkDir = { cap: top.cap, dest: rootBytes, where: `/${segments.join('/')}`, ancestors: [top.cap] };
-    await walkBreadthFirst([rootDir], { list: (d) => source.trees.list(d.cap, d.where, call), visit }, RESTORE_WINDOW.listings);
+    // Identical subtrees share a cap, so each directory is known by where it goes, not by its cap.
+    await walkBreadthFirst([rootDir], async (d) => visit(d, await source.trees.list(d.cap, d.where, call)), {
+      concurrency: RESTORE_WINDOW.listings,
+      idOf: (d) => d.dest.toString('base64'),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
   } else {
     await visit({ cap: '', dest: rootBytes, where: '/', ancestors: [] }, [top]);
   }

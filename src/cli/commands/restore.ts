@@ -14,6 +14,7 @@ import { addHostOption, viewOptions } from '../host-option.js';
 import { addRepoOptions, openRepo } from '../repo-options.js';
 import type { CommandModule } from './index.js';
 import { requestTally } from '../../store/tahoe/http.js';
+import { TahoeStore } from '../../store/tahoe/tahoe-store.js';
 
 /** The terminal progress line of a restore: files, bytes of the total, rate and ETA once the walk has sized the work. */
 export function restoreProgressLine(r: RestoreReport, elapsedMs: number): string {
@@ -68,8 +69,11 @@ Examples:
       const { target: snapshot, store: trees } = await openSnapshotView(repo.store, repo.snapshotsCap, parsed.snapshot, viewOptions(flags));
       const progress = new ProgressLine(process.stderr, flags.json ? false : undefined);
       const started = Date.now();
+      // Contents are read once: straight from the node, past the caches (which would only hold
+      // every byte again in memory and on disk); restore bounds its own requests in flight.
+      const direct = new TahoeStore({ nodeUrl: repo.nodeUrl });
       const report = await restore(
-        { store: repo.store, trees: new GridTreeReader(trees), versions: new ChainVersionReader(repo.store) },
+        { store: direct, trees: new GridTreeReader(trees, { maxCachedEntries: 20_000 }), versions: new ChainVersionReader(direct) },
         { snapshot: snapshot.name, rootCap: snapshot.cap, path },
         localPathArg(flags.target!, 'target directory'),
         { verify: flags.verify === true, onProgress: (r: RestoreReport) => progress.update(restoreProgressLine(r, Date.now() - started)) },
