@@ -157,7 +157,7 @@ describe('the kernel session on real mounts (real grid)', () => {
         assert.notEqual(result, 0, `${what} was interrupted`);
         assert.ok(elapsed < 1500, `${what} ended ${elapsed} ms after it started (SIGINT at 500 ms)`);
         if (what === 'cat') continue;
-        for (let i = 0; i < 20 && proxy.abandoned === abandoned; i++) await sleep(50);
+        for (let i = 0; i < 100 && proxy.abandoned === abandoned; i++) await sleep(50); // the socket closes asynchronously, later on a busy machine
         assert.ok(proxy.abandoned > abandoned, `the held grid request was aborted (${proxy.held} held, ${proxy.abandoned} abandoned)`);
       }
     } finally {

@@ -9,17 +9,20 @@ import { describePushThenMount } from '../helpers/push-mount-suite.js';
 const RTT_MS = 20;
 let grid: PrivateGrid | undefined;
 
-/** The median time of several GETs of one small immutable file. */
-async function medianSmallGet(nodeUrl: string, cap: string): Promise<number> {
+/**
+ * The fastest of several GETs of one small immutable file. Load on the machine only ever adds time,
+ * so the minimum is the fixed cost of a GET, where the median moved by tens of ms on a busy machine.
+ */
+async function fastestSmallGet(nodeUrl: string, cap: string): Promise<number> {
   const times: number[] = [];
-  for (let i = 0; i < 9; i++) {
+  for (let i = 0; i < 15; i++) {
     const started = performance.now();
     const res = await fetch(`${nodeUrl}uri/${encodeURIComponent(cap)}`);
     assert.equal(res.status, 200);
     assert.equal((await res.arrayBuffer()).byteLength, 4096);
     times.push(performance.now() - started);
   }
-  return times.sort((a, b) => a - b)[4] as number;
+  return Math.min(...times);
 }
 
 after(async () => {
@@ -32,11 +35,11 @@ describe('latency mode of the local grid', () => {
     const put = await fetch(`${plain.nodeUrl}uri`, { method: 'PUT', body: Buffer.alloc(4096, 7) });
     assert.ok(put.ok, `PUT answered ${put.status}`);
     const cap = await put.text();
-    const without = await medianSmallGet(plain.nodeUrl, cap);
+    const without = await fastestSmallGet(plain.nodeUrl, cap);
     grid = await startPrivateGrid('latency', 60, { rttMs: RTT_MS });
     const status = await (await fetch(`${grid.nodeUrl}?t=json`)).json() as { servers: unknown[] };
     assert.equal(status.servers.length, 3);
-    const withDelay = await medianSmallGet(grid.nodeUrl, cap);
+    const withDelay = await fastestSmallGet(grid.nodeUrl, cap);
     assert.ok(withDelay - without >= 2 * RTT_MS, `a 4 KiB GET took ${withDelay.toFixed(1)} ms at RTT ${RTT_MS} and ${without.toFixed(1)} ms without`);
   });
 });
