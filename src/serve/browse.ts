@@ -4,7 +4,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { SnapshotCatalogue } from '../view/snapshot-catalogue.js';
-import type { DayZone } from '../view/time-tree.js';
+import { parseSnapshotName, type DayZone } from '../view/time-tree.js';
 import { withDeadline } from '../fs/deadline.js';
 import { tarStream, zipStream } from './archive.js';
 import { sendFile } from './content.js';
@@ -86,7 +86,8 @@ async function fileView(view: ServedView, file: ServedNode, query: URLSearchPara
   const versions: FileVersion[] = (await view.children(history))
     .filter(({ node }) => node.type === 'file')
     .map(({ child, node }) => ({ name: child.name, node }))
-    .sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+    // by time, not by name: `…02.995Z` (a second push within one second) sorts before `…02Z` as text
+    .sort((x, y) => (parseSnapshotName(x.name) ?? 0) - (parseSnapshotName(y.name) ?? 0) || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
   const a = query.get('a');
   const b = query.get('b');
   let diff: DiffView | undefined;
