@@ -6,7 +6,8 @@
 import { createReadStream } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { createBLAKE2b } from 'hash-wasm';
-import type { EntryMeta, EntryType } from '../model/entry.js';
+import type { EntryMeta } from '../model/entry.js';
+import { entryMetaOf } from './entry-meta.js';
 import { TimefsError } from '../model/errors.js';
 
 /** A node of the live side: a diff node that knows its path on disk. */
@@ -14,16 +15,6 @@ export interface LiveNode {
   rawName: Uint8Array;
   meta: EntryMeta;
   localPath: Buffer;
-}
-
-function typeOf(stat: import('node:fs').BigIntStats): EntryType {
-  if (stat.isDirectory()) return 'dir';
-  if (stat.isFile()) return 'file';
-  if (stat.isSymbolicLink()) return 'symlink';
-  if (stat.isFIFO()) return 'fifo';
-  if (stat.isSocket()) return 'socket';
-  if (stat.isCharacterDevice()) return 'chardev';
-  return 'blockdev';
 }
 
 /** The node for `localPath` (lstat), or undefined when nothing is there. */
@@ -36,16 +27,7 @@ export async function liveNode(localPath: Buffer, rawName: Uint8Array = new Uint
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw new TimefsError('io', `cannot read ${localPath.toString()}: ${code ?? String(err)}`, { cause: err });
   }
-  const type = typeOf(stat);
-  const meta: EntryMeta = {
-    type,
-    mode: Number(stat.mode & 0o7777n),
-    uid: Number(stat.uid),
-    gid: Number(stat.gid),
-    mtime: stat.mtimeNs.toString(),
-    size: type === 'file' || type === 'symlink' ? Number(stat.size) : 0,
-  };
-  if (type === 'chardev' || type === 'blockdev') meta.rdev = Number(stat.rdev);
+  const meta = entryMetaOf(stat);
   return { rawName, meta, localPath };
 }
 
