@@ -14,8 +14,6 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-
-type CountingProxy = Awaited<ReturnType<typeof countingProxy>>;
 import { join, resolve } from 'node:path';
 import { FORMAT, REPO_LAYOUT } from '../src/model/entry.js';
 import { initRepository } from '../src/store/repository.js';
@@ -23,6 +21,8 @@ import { TahoeStore } from '../src/store/tahoe/tahoe-store.js';
 import { blake2b256Hex } from '../src/view/hash-check.js';
 import { buildChain, countingProxy, keystream } from './bench-fixtures.js';
 import { defaultGridConfig, startGrid, tahoeCommand } from './grid/local-grid.js';
+
+type CountingProxy = Awaited<ReturnType<typeof countingProxy>>;
 
 const MIB = 1 << 20;
 const RTTS = (process.env.BENCH_RTTS ?? '0,50').split(',').map(Number);
