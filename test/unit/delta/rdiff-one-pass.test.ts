@@ -14,20 +14,7 @@ import {
   patchStream,
   signatureOf,
 } from '../../../src/delta/index.js';
-
-function noise(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    out[i] = s & 255;
-  }
-  return out;
-}
+import { noise } from '../../helpers/noise.js';
 
 const old = noise(200_000, 1);
 const next = concatBytes([old.subarray(0, 50_000), noise(70_000, 2), old.subarray(60_000), noise(333, 3)]);

@@ -12,20 +12,7 @@ import { signatureEntries } from '../../../src/delta/signature-builder.js';
 import { resolveSignatureParams } from '../../../src/delta/signature-format.js';
 import { createStrongHasher } from '../../../src/delta/strong-hash.js';
 import { emptyMatches, scanMatches, type ScanContext } from '../../../src/delta/window-scan.js';
-
-function noise(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    out[i] = s & 255;
-  }
-  return out;
-}
+import { noise } from '../../helpers/noise.js';
 
 async function contextOf(sig: Uint8Array): Promise<ScanContext> {
   const loaded = loadSignature(sig);
