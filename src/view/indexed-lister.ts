@@ -35,11 +35,6 @@ export class IndexedLister implements DirectoryLister {
     return this.dirs.has(cap);
   }
 
-  /** The children of the directory `cap` when a registered index describes it (no request). */
-  described(cap: string): readonly TreeEntry[] | undefined {
-    return this.dirs.get(cap);
-  }
-
   /** Adds the directories of one verified index. */
   register(index: Pick<LoadedIndex, 'header' | 'lines'>): void {
     if (this.dirs.has(index.header.root)) return;
