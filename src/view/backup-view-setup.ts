@@ -53,6 +53,8 @@ export interface BackupViewSetup {
   indexDirCap?: string;
   /** Read the metadata indexes (default true). */
   useIndex?: boolean;
+  /** Larger index texts are not loaded (their trees answer); default 64 MiB, about 200,000 entries. */
+  maxIndexBytes?: number;
 }
 
 /** A view ready to mount, plus the counters benchmarks read. */
@@ -61,6 +63,8 @@ export interface BackupViewBundle {
   blockStats: BlockReaderStats;
   /** Directory listings answered by metadata indexes and by the grid. */
   listingStats: IndexedListingStore['stats'];
+  /** The view's metadata indexes (the web UI's search reads through them too). */
+  indexes: SnapshotIndexes;
 }
 
 /** The tree cache as a {@link DirectoryLister} (decoded entries sorted by exact name bytes). */
@@ -94,6 +98,7 @@ export function createBackupView(store: Store, snapshotsCap: string, setup: Back
   const indexes = new SnapshotIndexes(store, treeCacheLister(() => trees), {
     ...(locate === undefined ? {} : { indexDir: locate }),
     refreshMs: setup.refreshMs ?? 30_000,
+    maxIndexBytes: setup.maxIndexBytes ?? 64 << 20,
     onUnusable: (name, reason) => log(`timefs: snapshot ${name} is listed from its tree: ${reason} (\`timefs check\` reports it, \`timefs index --force\` replaces it)`),
   });
   const listings = new IndexedListingStore(store, indexes.lister);
@@ -111,5 +116,5 @@ export function createBackupView(store: Store, snapshotsCap: string, setup: Back
     log,
     ...(setup.host !== undefined ? { host: setup.host } : {}),
   });
-  return { view, blockStats: blocks.stats, listingStats: listings.stats };
+  return { view, blockStats: blocks.stats, listingStats: listings.stats, indexes };
 }

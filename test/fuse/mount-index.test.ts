@@ -1,7 +1,8 @@
 // The mount reading snapshot metadata indexes (docs/format.md §5, docs/mount.md) on the real grid
 // through real FUSE mounts: a cold walk of an indexed snapshot lists no directory on the grid, its
 // names, attributes and contents equal those of a mount that reads the trees, history/ shows the
-// same versions, and a damaged or stale index falls back to the trees.
+// same versions, merged latest/ views read their members' indexes, and a damaged or stale index
+// falls back to the trees.
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -117,6 +118,24 @@ describe('the mount reads snapshot metadata indexes (real grid, real FUSE)', () 
     assert.ok(trees.listingStats.fromGrid > 0);
     const version = (await ls(indexed, note)).trim().split('\n')[0]!.split(' ').at(-1)!;
     assert.equal((await run('cat', [join(indexed.mountPoint, ...note, version)])).stdout, 'note version 0\n');
+  });
+
+  it('a merged latest/ (two sources) reads its members from their indexes and shows what the trees show', async () => {
+    await mkdir(join(base, 'other', 'deep'), { recursive: true });
+    await writeFile(join(base, 'other', 'deep', 'x.txt'), 'another source\n');
+    const catalog = await Catalog.open(join(base, 'state'));
+    try {
+      await runPush({ store, catalog, snapshotsCap, stateDir: join(base, 'state'), repoRootCap: rootCap }, { paths: [join(base, 'other')], now: () => Date.UTC(2010, 4, 9) });
+    } finally {
+      await catalog.close();
+    }
+    const indexed = await mount(true);
+    const trees = await mount(false);
+    const fromIndex = await walk(join(indexed.mountPoint, 'latest'));
+    assert.ok(fromIndex.equals(await walk(join(trees.mountPoint, 'latest'))));
+    assert.ok(fromIndex.includes('x.txt') && fromIndex.includes('note.txt'), 'both sources are in latest/');
+    assert.equal(indexed.listingStats.fromGrid, 0, 'both members answered from their indexes');
+    assert.ok(trees.listingStats.fromGrid > 0);
   });
 
   it('a damaged or stale index is ignored: the trees answer for that snapshot and a notice says why', async () => {
