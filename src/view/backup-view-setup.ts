@@ -18,6 +18,7 @@ import { SnapshotIndexes } from './snapshot-indexes.js';
 import { rawNameBytes } from '../model/names.js';
 import { MergingStore } from './merging-store.js';
 import { asMember } from './view-scope.js';
+import { SEQUENTIAL_MIN_SIZE } from './sequential-reads.js';
 import { ChainVersionReader } from './version-reader.js';
 
 /** Options of {@link createBackupView}. */
@@ -81,8 +82,12 @@ export function createBackupView(store: Store, snapshotsCap: string, setup: Back
   const blocks = new BlockReader(setup.rangeStore ?? store, { cacheBytes: Math.floor(cacheBytes * 0.75), concurrency: setup.concurrency ?? 6 });
   const ranges = new BlockCachedStore(store, blocks);
   const versions = new ChainVersionReader(ranges, {
+    contentStore: setup.rangeStore ?? store,
+    earlyFlowBytes: SEQUENTIAL_MIN_SIZE,
     deltaCacheBytes: Math.floor(cacheBytes / 4),
-    onChainBase: (baseCap) => { ranges.warm(baseCap).catch(() => {}); },
+    // A large file read from its start is served by its in-order flow, started when it is opened
+    // (sequential-reads.ts); warming the block cache too would fetch the same bytes twice.
+    onChainBase: (baseCap, size) => { if (size < SEQUENTIAL_MIN_SIZE) ranges.warm(baseCap).catch(() => {}); },
   });
   const feed = new SnapshotFeed(store, snapshotsCap, {
     refreshMs: setup.refreshMs ?? 30_000,
