@@ -66,7 +66,7 @@ export async function scanContextOf(signature: LoadedSignature, arenaBytes = 0):
     rollsum: signature.params.weak === 'rollsum',
     index: signature.index,
     strong: (data, start, length) => hasher.digest(data, start, length),
-    kernels: arenaBytes > 0 ? loadKernels(arenaBytes) : undefined,
+    kernels: arenaBytes > 0 ? await loadKernels(arenaBytes) : undefined,
     blake2: signature.params.strong === 'blake2',
   };
 }

@@ -31,12 +31,11 @@ export async function createSignatureBuilder(
   onBlockDigest?: BlockDigestListener,
 ): Promise<SignatureBuilder> {
   const params = resolveSignatureParams(options);
-  return new StreamingSignature(params, await createStrongHasher(params.strong), onBlockDigest);
+  return new StreamingSignature(params, await createBlockSummer(params), onBlockDigest);
 }
 
 class StreamingSignature implements SignatureBuilder {
   readonly params: SignatureParams;
-  private readonly hasher: StrongHasher;
   private readonly summer: BlockSummer;
   private partial: Uint8Array;
   private partialLength = 0;
@@ -47,12 +46,11 @@ class StreamingSignature implements SignatureBuilder {
 
   constructor(
     params: SignatureParams,
-    hasher: StrongHasher,
+    summer: BlockSummer,
     private readonly onBlockDigest: BlockDigestListener | undefined,
   ) {
     this.params = params;
-    this.hasher = hasher;
-    this.summer = new BlockSummer(params, hasher);
+    this.summer = summer;
     this.partial = new Uint8Array(Math.min(params.blockLength, 1 << 16)); // grows up to one block
     this.entryLength = 4 + params.strongLength;
   }
@@ -112,7 +110,7 @@ class StreamingSignature implements SignatureBuilder {
   }
 
   private writeEntry(out: Uint8Array, o: number, data: Uint8Array, start: number, length: number): number {
-    const strong = writeSignatureEntry(out, o, data, start, length, this.params, this.hasher);
+    const strong = this.summer.writeOne(out, o, data, start, length);
     this.onBlockDigest?.(this.offset, length, strong);
     this.offset += length;
     return o + this.entryLength;
@@ -158,14 +156,20 @@ export class BlockSummer {
   private arena: Uint8Array | undefined;
   private readonly arenaBytes: number;
 
+  /** Use {@link createBlockSummer}. */
   constructor(
     private readonly params: SignatureParams,
     private readonly hasher: StrongHasher,
+    kernels: RdiffKernels | undefined,
   ) {
-    const B = params.blockLength;
-    this.arenaBytes = Math.max(2, Math.floor(ARENA_BYTES / B)) * B;
-    this.kernels = B <= ARENA_BYTES ? loadKernels(this.arenaBytes) : undefined;
-    this.arena = this.kernels?.arena();
+    this.arenaBytes = arenaBytesFor(params.blockLength);
+    this.kernels = kernels;
+    this.arena = kernels?.arena();
+  }
+
+  /** Writes the entry of one block at `out[o]`; returns its full strong digest. */
+  writeOne(out: Uint8Array, o: number, data: Uint8Array, start: number, length: number): Uint8Array {
+    return writeSignatureEntry(out, o, data, start, length, this.params, this.hasher);
   }
 
   /**
@@ -223,6 +227,17 @@ export class BlockSummer {
     }
     return o;
   }
+}
+
+/** Arena bytes a summer copies at a time: whole pairs of blocks, about 1 MiB. */
+function arenaBytesFor(blockLength: number): number {
+  return Math.max(2, Math.floor(ARENA_BYTES / blockLength)) * blockLength;
+}
+
+/** A {@link BlockSummer} for `params`, with the kernels where they run (blocks up to 1 MiB). */
+export async function createBlockSummer(params: SignatureParams): Promise<BlockSummer> {
+  const kernels = params.blockLength <= ARENA_BYTES ? await loadKernels(arenaBytesFor(params.blockLength)) : undefined;
+  return new BlockSummer(params, await createStrongHasher(params.strong), kernels);
 }
 
 /** Signature entries (no header) of consecutive blocks of `data`; the last block may be short. */

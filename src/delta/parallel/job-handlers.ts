@@ -2,9 +2,8 @@
  * What a job does, wherever it runs (a worker thread, or the calling thread as one more lane):
  * signature entries of a block range, or the speculative match scan of a segment. Pure work.
  */
-import { BlockSummer, signatureEntries } from '../signature-builder.js';
+import { createBlockSummer, signatureEntries } from '../signature-builder.js';
 import { loadSignature, type LoadedSignature } from '../signature-index.js';
-import { createStrongHasher } from '../strong-hash.js';
 import { emptyMatches, scanMatches } from '../window-scan.js';
 import { scanContextOf } from '../delta-encoder.js';
 import { segmentDataLength, segmentLength } from '../segment-stitch.js';
@@ -20,7 +19,7 @@ export type JobHandler = (job: WorkerJob) => WorkerReply;
 export async function createJobHandler(setup: WorkerSetup, loaded?: LoadedSignature): Promise<JobHandler> {
   if (setup.mode === 'signature') {
     const { params } = setup;
-    const summer = new BlockSummer(params, await createStrongHasher(params.strong));
+    const summer = await createBlockSummer(params);
     return (job) => {
       if (job.kind !== 'signature') throw new Error(`unexpected ${job.kind} job`);
       return { id: job.id, kind: 'signature', entries: signatureEntries(job.data, params, summer), data: job.data };

@@ -7,7 +7,8 @@
  * compiled module is shared within a thread. Where WebAssembly SIMD is missing, `loadKernels`
  * returns undefined and the engine uses its JavaScript and hash-wasm paths (same bytes).
  */
-import { kernelModule, SCRATCH_END } from './kernel-code.js';
+import { KERNEL_MODULE_BASE64 } from './kernel-bytes.js';
+import { SCRATCH_END } from './kernel-code.js';
 
 const PAGE = 1 << 16;
 /** Digests are written here: the first block's 32 bytes, then the second's. */
@@ -27,30 +28,29 @@ interface WasmMemory {
 }
 type WasmModule = object;
 interface WasmApi {
-  Module: new (bytes: Uint8Array) => WasmModule;
+  compile(bytes: Uint8Array): Promise<WasmModule>;
   Instance: new (module: WasmModule, imports: object) => { exports: object };
   Memory: new (descriptor: { initial: number }) => WasmMemory;
 }
 const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
-let compiled: WasmModule | null | undefined;
+let compiled: Promise<WasmModule | undefined> | undefined;
 
-function module(): WasmModule | null {
-  if (compiled === undefined) {
-    try {
-      if (!wasm) throw new Error('no WebAssembly');
-      compiled = new wasm.Module(kernelModule());
-    } catch {
-      compiled = null; // no SIMD here
-    }
-  }
+/** The compiled module (compiled once per thread, in the background), or undefined without SIMD. */
+function module(): Promise<WasmModule | undefined> {
+  compiled ??= wasm ? wasm.compile(Buffer.from(KERNEL_MODULE_BASE64, 'base64')).catch(() => undefined) : Promise.resolve(undefined);
   return compiled;
 }
 
-/** Kernels with an arena of at least `capacity` bytes, or undefined where they cannot run. */
-export function loadKernels(capacity: number): RdiffKernels | undefined {
+/** Starts compiling the kernels now, so that they are ready when an encoder asks for them. */
+export function prepareKernels(): void {
+  void module();
+}
+
+/** Kernels with an arena of at least `capacity` bytes, or undefined where they cannot run (or TIMEFS_RDIFF_WASM=0). */
+export async function loadKernels(capacity: number): Promise<RdiffKernels | undefined> {
   if (process.env.TIMEFS_RDIFF_WASM === '0') return undefined;
-  const m = module();
+  const m = await module();
   return m ? new RdiffKernels(m, capacity) : undefined;
 }
 

@@ -9,20 +9,37 @@ export const I32 = 0x7f;
 export const I64 = 0x7e;
 export const V128 = 0x7b;
 
-function uleb(n: number | bigint): number[] {
-  let v = BigInt(n);
+/** Unsigned LEB128 of a non-negative integer below 2^32. */
+function uleb(n: number): number[] {
+  let v = n >>> 0;
   const out: number[] = [];
   do {
-    let byte = Number(v & 0x7fn);
-    v >>= 7n;
-    if (v !== 0n) byte |= 0x80;
+    let byte = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) byte |= 0x80;
     out.push(byte);
-  } while (v !== 0n);
+  } while (v !== 0);
   return out;
 }
 
-function sleb(n: number | bigint): number[] {
-  let v = BigInt(n);
+/** Signed LEB128 of a 32-bit integer. */
+function sleb32(n: number): number[] {
+  let v = n | 0;
+  const out: number[] = [];
+  for (;;) {
+    const byte = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+/** Signed LEB128 of a 64-bit integer. */
+function sleb64(n: bigint): number[] {
+  let v = BigInt.asIntN(64, n);
   const out: number[] = [];
   for (;;) {
     const byte = Number(v & 0x7fn);
@@ -40,8 +57,14 @@ function name(s: string): number[] {
   return [...uleb(bytes.length), ...bytes];
 }
 
+function concat(parts: number[][]): number[] {
+  const out: number[] = [];
+  for (const part of parts) for (const x of part) out.push(x);
+  return out;
+}
+
 function vec(items: number[][]): number[] {
-  return [...uleb(items.length), ...items.flat()];
+  return concat([uleb(items.length), ...items]);
 }
 
 /** The body of one function: call the instruction methods in order. */
@@ -58,7 +81,7 @@ export class FunctionBody {
   }
 
   private op(...b: number[]): this {
-    this.bytes.push(...b);
+    for (const x of b) this.bytes.push(x);
     return this;
   }
 
@@ -69,8 +92,8 @@ export class FunctionBody {
   get(i: number): this { return this.op(0x20, ...uleb(i)); }
   set(i: number): this { return this.op(0x21, ...uleb(i)); }
   tee(i: number): this { return this.op(0x22, ...uleb(i)); }
-  i32(n: number): this { return this.op(0x41, ...sleb(n | 0)); }
-  i64(n: bigint): this { return this.op(0x42, ...sleb(BigInt.asIntN(64, n))); }
+  i32(n: number): this { return this.op(0x41, ...sleb32(n)); }
+  i64(n: bigint): this { return this.op(0x42, ...sleb64(n)); }
   i32Add(): this { return this.op(0x6a); }
   i32Sub(): this { return this.op(0x6b); }
   i32Mul(): this { return this.op(0x6c); }
@@ -97,8 +120,10 @@ export class FunctionBody {
   v128Store(offset = 0): this { return this.simd(0x0b, 0, ...uleb(offset)); }
   /** A v128 constant from two 64-bit lanes. */
   v128I64(lo: bigint, hi: bigint): this {
-    const out: number[] = [];
-    for (const v of [lo, hi]) for (let i = 0n; i < 64n; i += 8n) out.push(Number((BigInt.asUintN(64, v) >> i) & 0xffn));
+    const out = new Uint8Array(16);
+    const view = new DataView(out.buffer);
+    view.setBigUint64(0, BigInt.asUintN(64, lo), true);
+    view.setBigUint64(8, BigInt.asUintN(64, hi), true);
     return this.simd(0x0c, ...out);
   }
   /** A v128 constant from four 32-bit lanes. */
@@ -131,26 +156,21 @@ export class FunctionBody {
       if (last && last[1] === type) last[0]!++;
       else groups.push([1, type]);
     }
-    const body = [...vec(groups.map(([count, type]) => [...uleb(count!), type!])), ...this.bytes, 0x0b];
-    return [...uleb(body.length), ...body];
+    const locals = vec(groups.map(([count, type]) => [...uleb(count!), type!]));
+    return concat([uleb(locals.length + this.bytes.length + 1), locals, this.bytes, [0x0b]]);
   }
 }
 
 /** A module importing one memory (`env.memory`) and exporting `functions` by name. */
 export function assembleModule(functions: Record<string, FunctionBody>): Uint8Array {
   const entries = Object.entries(functions);
-  const section = (id: number, content: number[]) => [id, ...uleb(content.length), ...content];
+  const section = (id: number, content: number[]) => concat([[id], uleb(content.length), content]);
   const types = vec(entries.map(([, f]) => [0x60, ...vec(f.params.map((t) => [t])), ...vec(f.results.map((t) => [t]))]));
   const imports = vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x01]]);
   const funcs = vec(entries.map((_, i) => uleb(i)));
   const exports = vec(entries.map(([n], i) => [...name(n), 0x00, ...uleb(i)]));
   const code = vec(entries.map(([, f]) => f.encode()));
-  return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, types),
-    ...section(2, imports),
-    ...section(3, funcs),
-    ...section(7, exports),
-    ...section(10, code),
-  ]);
+  return Uint8Array.from(
+    concat([[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00], section(1, types), section(2, imports), section(3, funcs), section(7, exports), section(10, code)]),
+  );
 }

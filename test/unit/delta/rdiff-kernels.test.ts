@@ -6,19 +6,25 @@ import { test } from 'node:test';
 import { concatBytes, deltaOf, loadSignature, signatureOf, type SignatureOptions } from '../../../src/delta/index.js';
 import { rabinKarpBlock } from '../../../src/delta/checksums.js';
 import { createStrongHasher } from '../../../src/delta/strong-hash.js';
+import { KERNEL_MODULE_BASE64 } from '../../../src/delta/wasm/kernel-bytes.js';
+import { kernelModule } from '../../../src/delta/wasm/kernel-code.js';
 import { loadKernels } from '../../../src/delta/wasm/kernels.js';
 import { noise } from '../../helpers/noise.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
-function kernels() {
-  const k = loadKernels(1 << 20);
+async function kernels() {
+  const k = await loadKernels(1 << 20);
   assert.ok(k, 'the kernels run on Node 20 (WebAssembly SIMD)');
   return k;
 }
 
+test('the module bytes the engine loads are the ones kernel-code.ts assembles (scripts/gen-rdiff-kernels.ts)', () => {
+  assert.equal(Buffer.from(kernelModule()).toString('base64'), KERNEL_MODULE_BASE64);
+});
+
 test('BLAKE2b pairs equal BLAKE2b-256 for every length up to 300, block lengths and unaligned starts', async () => {
-  const k = kernels();
+  const k = await kernels();
   const hasher = await createStrongHasher('blake2');
   const data = noise(70_000, 11);
   const arena = k.arena();
@@ -36,8 +42,8 @@ test('BLAKE2b pairs equal BLAKE2b-256 for every length up to 300, block lengths 
   assert.equal(hex(k.blake2bPair(arena, 0, 0, 0).subarray(32, 64)), '0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8');
 });
 
-test('RabinKarp sums equal the JavaScript ones for every length up to 100, long blocks and unaligned starts', () => {
-  const k = kernels();
+test('RabinKarp sums equal the JavaScript ones for every length up to 100, long blocks and unaligned starts', async () => {
+  const k = await kernels();
   const data = noise(70_000, 12);
   const arena = k.arena();
   arena.set(data);
