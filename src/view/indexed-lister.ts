@@ -4,11 +4,10 @@
  * subtree whose directory cap is already known, so a hundred snapshots that share most of their
  * tree cost about as much memory as one.
  */
-import { rawNameBytes } from '../model/names.js';
 import type { CallOptions } from '../store/store.js';
 import { linePath, parseRecord } from '../tree-index/index-format.js';
 import type { LoadedIndex } from '../tree-index/index-store.js';
-import type { TreeEntry } from './entry-decode.js';
+import { decodeEntry, type TreeEntry } from './entry-decode.js';
 import type { DirectoryLister } from './path-states.js';
 
 interface Parsed {
@@ -36,6 +35,11 @@ export class IndexedLister implements DirectoryLister {
     return this.dirs.has(cap);
   }
 
+  /** The children of the directory `cap` when a registered index describes it (no request). */
+  described(cap: string): readonly TreeEntry[] | undefined {
+    return this.dirs.get(cap);
+  }
+
   /** Adds the directories of one verified index. */
   register(index: Pick<LoadedIndex, 'header' | 'lines'>): void {
     if (this.dirs.has(index.header.root)) return;
@@ -54,6 +58,11 @@ export class IndexedLister implements DirectoryLister {
       else stack.push({ path, cap: entry.cap, children: [] });
     }
     while (stack.length > 0) this.close(stack.pop()!);
+  }
+
+  /** The children of the directory `cap` when a registered index describes it (sorted by name bytes). */
+  entries(cap: string): readonly TreeEntry[] | undefined {
+    return this.dirs.get(cap);
   }
 
   async list(dirCap: string, options?: CallOptions): Promise<readonly TreeEntry[]> {
@@ -76,7 +85,10 @@ export class IndexedLister implements DirectoryLister {
     if (known) return known;
     const record = parseRecord(line);
     const name = record.path.at(-1) as string;
-    const parsed = { path: linePath(line), entry: { name, rawName: new Uint8Array(rawNameBytes(name, record.meta.rawName)), cap: record.cap, meta: record.meta } };
+    const path = linePath(line);
+    // The same checks as a listing from the grid: an index is verified against its link, not trusted further.
+    const entry = decodeEntry({ name, kind: record.meta.type === 'dir' ? 'dir' : 'file', cap: record.cap, readCap: record.cap, mutable: false, metadata: { timefs: record.meta } }, `/${path.slice(0, Math.max(0, path.lastIndexOf('/')))}`);
+    const parsed = { path, entry };
     this.lines.set(line, parsed);
     return parsed;
   }
