@@ -5,7 +5,9 @@
  * answer in its place.
  */
 import type { CallOptions, Store } from '../store/store.js';
-import { IndexReader, IndexUnusable, listIndexLinks } from '../tree-index/index-store.js';
+import type { HistoryCache } from '../tree-index/history-cache.js';
+import { followIndexes } from '../tree-index/index-sequence.js';
+import { listIndexLinks, type IndexLink } from '../tree-index/index-store.js';
 import { IndexedLister } from './indexed-lister.js';
 import type { DirectoryLister, SnapshotRoot } from './path-states.js';
 import { GridTreeReader } from './tree-reader.js';
@@ -26,6 +28,8 @@ export interface HistorySource {
 export interface HistoryOptions extends CallOptions {
   /** Read indexes (default true); false reads only trees. */
   useIndex?: boolean;
+  /** Verified indexes kept on local disk between runs. */
+  cache?: HistoryCache;
 }
 
 /** A {@link DirectoryLister} over the grid's listings. */
@@ -38,31 +42,24 @@ export function gridLister(store: Store): DirectoryLister {
 export async function openHistory(store: Store, indexDirCap: string | undefined, snapshots: readonly SnapshotRoot[], options: HistoryOptions = {}): Promise<HistorySource> {
   const lister = new IndexedLister(gridLister(store));
   const source: HistorySource = { lister, indexed: [], fromTrees: [] };
-  const links = options.useIndex === false ? new Map() : await listIndexLinks(store, indexDirCap, options);
-  const usable = snapshots.map((s) => {
-    const link = links.get(s.name);
-    if (!link) return undefined;
-    if (link.root !== s.cap) {
-      source.fromTrees.push({ name: s.name, reason: 'its index is stale (it describes an earlier tree of this snapshot)' });
-      return undefined;
-    }
-    return link;
-  });
-  const reader = new IndexReader(store);
-  reader.prefetch(usable.filter((l) => l !== undefined), options);
-  for (const [i, snapshot] of snapshots.entries()) {
-    const link = usable[i];
-    if (!link) {
-      if (!source.fromTrees.some((f) => f.name === snapshot.name)) source.fromTrees.push({ name: snapshot.name, reason: NO_INDEX });
-      continue;
-    }
-    try {
-      lister.register(await reader.load(link, options));
-      source.indexed.push(snapshot.name);
-    } catch (err) {
-      if (!(err instanceof IndexUnusable)) throw err;
-      source.fromTrees.push({ name: snapshot.name, reason: err.message });
-    }
+  const links = options.useIndex === false ? new Map<string, IndexLink>() : await listIndexLinks(store, indexDirCap, options);
+  const reasons = new Map<string, string>();
+  const usable: IndexLink[] = [];
+  for (const snapshot of snapshots) {
+    const link = links.get(snapshot.name);
+    if (!link) reasons.set(snapshot.name, NO_INDEX);
+    else if (link.root !== snapshot.cap) reasons.set(snapshot.name, 'its index is stale (it describes an earlier tree of this snapshot)');
+    else usable.push(link);
+  }
+  const { signal, cache } = options;
+  for await (const followed of followIndexes(store, usable, { ...(signal ? { signal } : {}), ...(cache ? { cache } : {}), known: (cap) => lister.knows(cap) })) {
+    if (followed.listings) lister.addListings(followed.listings);
+    else reasons.set(followed.link.name, followed.reason);
+  }
+  for (const snapshot of snapshots) {
+    const reason = reasons.get(snapshot.name);
+    if (reason === undefined) source.indexed.push(snapshot.name);
+    else source.fromTrees.push({ name: snapshot.name, reason });
   }
   return source;
 }
