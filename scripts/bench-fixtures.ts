@@ -61,11 +61,13 @@ export async function buildChain(store: Store, size: number, depth: number, work
 }
 
 /** A proxy in front of the client node that counts the requests it forwards and the body bytes the grid sends. */
-export function countingProxy(target: string): Promise<{ server: Server; url: string; bytes: () => number; requests: () => number; reset: () => void }> {
+export function countingProxy(target: string): Promise<{ server: Server; url: string; bytes: () => number; requests: () => number; listings: () => number; reset: () => void }> {
   let bytes = 0;
   let requests = 0;
+  let listings = 0;
   const server = createServer((req, res) => {
     requests++;
+    if (req.method === 'GET' && /[?&]t=json(&|$)/.test(req.url ?? '')) listings++;
     const upstream = request(new URL(req.url ?? '/', target), { method: req.method, headers: { ...req.headers, host: new URL(target).host } }, (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
       up.on('data', (chunk: Buffer) => { bytes += chunk.length; });
@@ -76,7 +78,7 @@ export function countingProxy(target: string): Promise<{ server: Server; url: st
   });
   return new Promise((done) => server.listen(0, '127.0.0.1', () => {
     const port = (server.address() as { port: number }).port;
-    done({ server, url: `http://127.0.0.1:${port}/`, bytes: () => bytes, requests: () => requests, reset: () => { bytes = 0; requests = 0; } });
+    done({ server, url: `http://127.0.0.1:${port}/`, bytes: () => bytes, requests: () => requests, listings: () => listings, reset: () => { bytes = 0; requests = 0; listings = 0; } });
   }));
 }
 

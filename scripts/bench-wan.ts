@@ -10,7 +10,7 @@
  * tree also `tahoe backup`-ed).
  *
  * Env: BENCH_RTTS (default "0,50"), BENCH_WAN_MIB (64), BENCH_WAN_FILES (2000), BENCH_WAN_DIRS
- * (200), BENCH_DIR (bench-out/wan). Quick run: BENCH_RTTS=0,20 BENCH_WAN_MIB=16 BENCH_WAN_FILES=200 BENCH_WAN_DIRS=20.
+ * (200), BENCH_DIR (bench-out/wan), BENCH_WAN_ONLY (`read`: only cat, restore and the mount's first dd). Quick run: BENCH_RTTS=0,20 BENCH_WAN_MIB=16 BENCH_WAN_FILES=200 BENCH_WAN_DIRS=20.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +30,8 @@ const SIZE = Number(process.env.BENCH_WAN_MIB ?? 64) * MIB;
 const FILES = Number(process.env.BENCH_WAN_FILES ?? 2000);
 const DIRS = Number(process.env.BENCH_WAN_DIRS ?? 200);
 const DEPTH = 16;
+/** `read` runs only the whole-read rows (cat, restore, the mount's first dd): for work on the read path. */
+const ONLY = process.env.BENCH_WAN_ONLY ?? '';
 const DIR = resolve(process.env.BENCH_DIR ?? 'bench-out/wan');
 const TIMEFS = ['bin/timefs.js'];
 const SNAPSHOT = '2020-01-01T00:00:00Z';
@@ -186,6 +188,7 @@ async function round(rtt: number, fixture: Fixture, nodeUrl: string, store: Taho
     const getMiBs = SIZE / MIB / curl.s;
     rows.push([`mount, first dd bs=4M at depth ${DEPTH}`, `${fmt(dd)} (${ddMiBs.toFixed(0)} MiB/s)`, `plain GET ${fmt(curl)} (${getMiBs.toFixed(0)} MiB/s); tahoe get ${fmt(tahoeBase)}`,
       rtt === 0 ? `${(ddMiBs / getMiBs).toFixed(2)} of GET throughput (≥ 0.8)` : `${(dd.s / tahoeBase.s).toFixed(2)} of tahoe get time (≤ 0.8)`, `${dd.requests} / ${curl.requests}`]);
+    if (ONLY === 'read') return rows;
 
     const treeSnapshots = await store.list((await store.list(fixture.treeRoot)).get(REPO_LAYOUT.snapshots)!.readCap);
     const latest = [...treeSnapshots.values()].sort((x, y) => (x.name < y.name ? -1 : 1)).pop()!;

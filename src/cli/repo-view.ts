@@ -16,6 +16,8 @@ export interface RepoViewOptions extends Record<string, unknown> {
   refresh: number;
   /** Show only this host's snapshots (`--host`). */
   host?: string;
+  /** False with `--no-index`: list the snapshot trees only, not the metadata indexes. */
+  index?: boolean;
 }
 
 /** Opens the repository and builds its view; notices go to `log` (never a cap). */
@@ -31,6 +33,9 @@ export async function openRepoView(opts: RepoViewOptions, log: (line: string) =>
     cacheBytes: opts.cacheSize,
     refreshMs: opts.refresh * 1000,
     log,
+    repoRootCap: repo.readCap,
+    ...(repo.indexCap === undefined ? {} : { indexDirCap: repo.indexCap }),
+    useIndex: opts.index !== false,
     ...(opts.host !== undefined ? { host: opts.host } : {}),
   });
   return { repo, view };

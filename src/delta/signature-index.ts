@@ -83,17 +83,6 @@ export class SignatureIndex {
     return true;
   }
 
-  /** True when some block has this key (strong sums not checked). */
-  hasKey(key: number): boolean {
-    let slot = Math.imul(key, 0x85ebca77) >>> this.tableShift;
-    for (;;) {
-      const b = this.blocks[slot] as number;
-      if (b < 0) return false;
-      if (this.keys[slot] === key) return true;
-      slot = (slot + 1) & this.tableMask;
-    }
-  }
-
   /**
    * The block whose key is `key` and whose strong sum equals `strong(data, start, length)`
    * (computed at most once, only when the key is present), or -1. Takes the window as arguments
@@ -107,24 +96,6 @@ export class SignatureIndex {
       if (b < 0) return -1;
       if (this.keys[slot] === key) {
         digest ??= strong(data, start, length);
-        if (this.sameStrong(b, digest, 0)) return b;
-      }
-      slot = (slot + 1) & this.tableMask;
-    }
-  }
-
-  /**
-   * The block whose key is `key` and whose strong sum equals `strong()` (computed at most once,
-   * only when the key is present), or -1.
-   */
-  find(key: number, strong: () => Uint8Array): number {
-    let slot = Math.imul(key, 0x85ebca77) >>> this.tableShift;
-    let digest: Uint8Array | undefined;
-    for (;;) {
-      const b = this.blocks[slot] as number;
-      if (b < 0) return -1;
-      if (this.keys[slot] === key) {
-        digest ??= strong();
         if (this.sameStrong(b, digest, 0)) return b;
       }
       slot = (slot + 1) & this.tableMask;

@@ -14,6 +14,10 @@ import { DeltaCache, type ObjectCache } from './delta-cache.js';
 import type { TreeEntry } from './entry-decode.js';
 import { SequentialHashCheck, integrityError, type VersionPlace } from './hash-check.js';
 import { assembleRange } from './range-assembly.js';
+import { quickestGridAnswer } from '../store/answer-times.js';
+import { baseFlow, Prefetch } from './base-flow.js';
+import { assembleInOrder, inOrderSpan } from './in-order-assembly.js';
+import { planWholeRead } from './read-planner.js';
 
 export type { VersionPlace } from './hash-check.js';
 
@@ -66,6 +70,11 @@ export interface VersionReaderOptions {
    * being fetched: the mount starts fetching the base's first range then, not after the deltas.
    */
   onChainBase?: (baseCap: string) => void;
+  /**
+   * Where whole reads fetch content (default: the reader's store). Commands that read a file once
+   * pass the bare grid client: caches would only copy and keep every byte again.
+   */
+  contentStore?: Store;
 }
 
 /**
@@ -86,11 +95,15 @@ export interface WholeReadOptions extends CallOptions {
   readAhead?: number;
 }
 
+/** Base bytes a whole read pulls ahead of its assembly (while the deltas arrive, for a chain). */
+const PREFETCH_BYTES = 32 * 1024 * 1024;
+
 /** Rough memory of one extent piece, for the chain cache's bound. */
 const PIECE_BYTES = 80;
 
 interface Chain {
   baseCap: string;
+  baseSize: number;
   deltas: Uint8Array[];
   extents: ExtentList;
 }
@@ -101,9 +114,11 @@ export class ChainVersionReader implements VersionReader {
   private readonly chains: LRUCache<string, Chain>;
   private readonly loading = new Map<string, Promise<Chain>>();
   private readonly onChainBase: ((baseCap: string) => void) | undefined;
+  private readonly content: Store;
 
   constructor(private readonly store: Store, options: VersionReaderOptions = {}) {
     this.onChainBase = options.onChainBase;
+    this.content = options.contentStore ?? store;
     this.deltas = options.deltaCache ?? new DeltaCache(store, options.deltaCacheBytes);
     this.chains = new LRUCache<string, Chain>({
       maxSize: Math.max(1, options.chainCacheBytes ?? 64 * 1024 * 1024),
@@ -125,11 +140,7 @@ export class ChainVersionReader implements VersionReader {
         read: (offset, length, opts) => assembleRange(this.store, chain.baseCap, chain.extents, chain.deltas, offset, length, place, opts),
       };
     }
-    const start = storage === 'packed' ? (meta.pack?.offset ?? 0) : 0;
-    const stored = await this.store.size(entry.cap, options);
-    if (stored < start + meta.size) {
-      throw integrityError(place, `the stored object holds ${stored - start} bytes but ${meta.size} are recorded`);
-    }
+    const { start } = await this.storedObject(entry, place, options);
     const extents = baseExtents(meta.size);
     return {
       ...common, storage, chainLength: 0,
@@ -137,7 +148,61 @@ export class ChainVersionReader implements VersionReader {
     };
   }
 
+  /**
+   * Reads in order: the base (or the whole object) flows in as one stream or as ranges in flight,
+   * whichever the measured grid latency favours, starting as soon as its cap is known; the content
+   * is assembled from it with one copy and hashed once. Chains that copy from far back, or use
+   * little of their base, are read by {@link readRanged}.
+   */
   async *readVerified(entry: TreeEntry, place: VersionPlace, options: WholeReadOptions = {}): AsyncIterable<Uint8Array> {
+    const { meta } = entry;
+    const storage = meta.type === 'symlink' ? 'whole' : (meta.storage ?? 'whole');
+    if (meta.type !== 'file' && meta.type !== 'symlink') {
+      yield* this.readRanged(entry, place, options); // open() explains the error
+      return;
+    }
+    let flow: Prefetch | undefined;
+    const startFlow = (cap: string, from: number, to: number, objectSize: number): void => {
+      const abort = new AbortController();
+      const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
+      const plan = planWholeRead(to - from, quickestGridAnswer());
+      flow = new Prefetch(baseFlow(this.content, cap, from, to, objectSize, plan, { signal }), PREFETCH_BYTES, abort);
+    };
+    try {
+      let extents: ExtentList;
+      let deltas: Uint8Array[] = [];
+      if (storage === 'chain') {
+        const chain = await this.loadChain(entry, place, options, (baseCap, baseSize) => startFlow(baseCap, 0, baseSize, baseSize));
+        ({ extents, deltas } = chain);
+        const span = inOrderSpan(extents);
+        if (!span) {
+          await flow?.return();
+          flow = undefined;
+          yield* this.readRanged(entry, place, options);
+          return;
+        }
+        if (!flow) startFlow(chain.baseCap, 0, chain.baseSize, chain.baseSize);
+      } else {
+        const { start, stored } = await this.storedObject(entry, place, options);
+        extents = baseExtents(meta.size);
+        startFlow(entry.cap, start, start + meta.size, stored);
+      }
+      const check = new SequentialHashCheck(meta.size, meta.type === 'file' ? meta.hash : undefined, place);
+      let offset = 0;
+      for await (const bytes of assembleInOrder(extents, deltas, flow!, Math.max(1, options.chunkSize ?? DEFAULT_CHUNK), place)) {
+        await check.update(offset, bytes);
+        offset += bytes.length;
+        yield bytes;
+      }
+      if (offset !== meta.size) throw integrityError(place, `short read at byte ${offset}`);
+      await check.finish();
+    } finally {
+      await flow?.return();
+    }
+  }
+
+  /** The whole read of {@link readVerified} through range reads of the open version. */
+  private async *readRanged(entry: TreeEntry, place: VersionPlace, options: WholeReadOptions): AsyncIterable<Uint8Array> {
     const handle = await this.open(entry, place, options);
     const check = new SequentialHashCheck(handle.size, handle.hash, place);
     const chunk = Math.max(1, options.chunkSize ?? DEFAULT_CHUNK);
@@ -166,19 +231,30 @@ export class ChainVersionReader implements VersionReader {
     await check.finish();
   }
 
-  private async loadChain(entry: TreeEntry, place: VersionPlace, options?: CallOptions): Promise<Chain> {
+  /** Where a whole or packed version's bytes start in its stored object, and that object's size (checked). */
+  private async storedObject(entry: TreeEntry, place: VersionPlace, options?: CallOptions): Promise<{ start: number; stored: number }> {
+    const start = entry.meta.storage === 'packed' ? (entry.meta.pack?.offset ?? 0) : 0;
+    const stored = await this.store.size(entry.cap, options);
+    if (stored < start + entry.meta.size) {
+      throw integrityError(place, `the stored object holds ${stored - start} bytes but ${entry.meta.size} are recorded`);
+    }
+    return { start, stored };
+  }
+
+  /** `onBase` is told the base as soon as the version node is listed (not for a chain already loaded). */
+  private async loadChain(entry: TreeEntry, place: VersionPlace, options?: CallOptions, onBase?: (baseCap: string, baseSize: number) => void): Promise<Chain> {
     const cached = this.chains.get(entry.cap);
     if (cached && cached.extents.size === entry.meta.size && (entry.meta.chain ?? cached.deltas.length) === cached.deltas.length) return cached;
     // Concurrent opens of one version (parallel FUSE opens, several readers) share one load.
     const key = `${entry.cap}\n${entry.meta.size}\n${entry.meta.chain ?? ''}`;
     const pending = this.loading.get(key);
     if (pending) return pending;
-    const loading = this.buildChain(entry, place, options).finally(() => this.loading.delete(key));
+    const loading = this.buildChain(entry, place, options, onBase).finally(() => this.loading.delete(key));
     this.loading.set(key, loading);
     return loading;
   }
 
-  private async buildChain(entry: TreeEntry, place: VersionPlace, options?: CallOptions): Promise<Chain> {
+  private async buildChain(entry: TreeEntry, place: VersionPlace, options?: CallOptions, onBase?: (baseCap: string, baseSize: number) => void): Promise<Chain> {
     const badFormat = (why: string): TimefsError =>
       new TimefsError('repo.bad-format', `${place.path} in snapshot ${place.snapshot}: its version node ${why}`, {
         hint: 'run `timefs check` on this repository',
@@ -192,9 +268,12 @@ export class ChainVersionReader implements VersionReader {
       throw badFormat(`has ${deltaCaps.length} deltas but ${entry.meta.chain} are recorded`);
     }
     this.onChainBase?.(base.readCap);
+    const sizing = base.size !== undefined ? Promise.resolve(base.size) : this.store.size(base.readCap, options);
+    const started = onBase ? sizing.then((size) => onBase(base.readCap, size)) : undefined;
     const [baseSize, deltas] = await Promise.all([
-      base.size ?? this.store.size(base.readCap, options),
+      sizing,
       Promise.all(deltaCaps.map((cap) => this.deltas.get(cap, options))),
+      started,
     ]);
     let extents: ExtentList;
     try {
@@ -208,7 +287,7 @@ export class ChainVersionReader implements VersionReader {
     if (extents.size !== entry.meta.size) {
       throw integrityError(place, `its chain rebuilds ${extents.size} bytes but ${entry.meta.size} are recorded`);
     }
-    const chain = { baseCap: base.readCap, deltas, extents };
+    const chain = { baseCap: base.readCap, baseSize, deltas, extents };
     this.chains.set(entry.cap, chain);
     return chain;
   }

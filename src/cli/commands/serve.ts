@@ -43,6 +43,7 @@ export const serveCommand: CommandModule = {
       .option('--timeout <SECONDS>', 'a grid request slower than this fails the HTTP request with 504', integerOption('--timeout', 1, 3600), 30)
       .option('--refresh <SECONDS>', 'how often the snapshot list is re-read, so new pushes appear', integerOption('--refresh', 1, 3600), 30)
       .option('--max-requests <N>', 'requests handled at once; more get 503 Retry-After', integerOption('--max-requests', 1, 10_000), 64)
+      .option('--no-index', 'list directories and history/ from the snapshot trees only, not from the metadata indexes')
       .option('--access-log', 'print one line per request on stderr (method, path, status, time)')
       .option('--json', 'print one JSON line {"url", "snapshots"} on stdout once it listens')
       .addHelpText('after', [

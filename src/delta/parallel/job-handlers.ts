@@ -5,7 +5,8 @@
 import { signatureEntries } from '../signature-builder.js';
 import { loadSignature, type LoadedSignature } from '../signature-index.js';
 import { createStrongHasher } from '../strong-hash.js';
-import { emptyMatches, scanMatches, type ScanContext } from '../window-scan.js';
+import { emptyMatches, scanMatches } from '../window-scan.js';
+import { scanContextOf } from '../delta-encoder.js';
 import type { WorkerJob, WorkerReply, WorkerSetup } from './worker-protocol.js';
 
 /** Runs one job and returns its reply (the job's buffer goes back with it). */
@@ -21,22 +22,11 @@ export async function createJobHandler(setup: WorkerSetup, loaded?: LoadedSignat
       return { id: job.id, kind: 'signature', entries: signatureEntries(job.data, params, hasher), data: job.data };
     };
   }
-  const ctx = await scanContext(loaded ?? loadSignature(setup.signature));
+  const ctx = await scanContextOf(loaded ?? loadSignature(setup.signature));
   return (job) => {
     if (job.kind !== 'scan') throw new Error(`unexpected ${job.kind} job`);
     const matches = emptyMatches();
     const next = scanMatches(job.data, 0, job.limit, job.atEnd, ctx, matches);
     return { id: job.id, kind: 'scan', ...matches, next, data: job.data };
-  };
-}
-
-/** The {@link ScanContext} of a loaded signature. */
-export async function scanContext(signature: LoadedSignature): Promise<ScanContext> {
-  const hasher = await createStrongHasher(signature.params.strong);
-  return {
-    blockLength: signature.params.blockLength,
-    rollsum: signature.params.weak === 'rollsum',
-    index: signature.index,
-    strong: (data, start, length) => hasher.digest(data, start, length),
   };
 }

@@ -11,18 +11,12 @@ import { locate, segmentDataLength, stitchSegment } from '../../../src/delta/seg
 import { signatureEntries } from '../../../src/delta/signature-builder.js';
 import { resolveSignatureParams } from '../../../src/delta/signature-format.js';
 import { createStrongHasher } from '../../../src/delta/strong-hash.js';
+import { scanContextOf } from '../../../src/delta/delta-encoder.js';
 import { emptyMatches, scanMatches, type ScanContext } from '../../../src/delta/window-scan.js';
 import { noise } from '../../helpers/noise.js';
 
-async function contextOf(sig: Uint8Array): Promise<ScanContext> {
-  const loaded = loadSignature(sig);
-  const hasher = await createStrongHasher(loaded.params.strong);
-  return {
-    blockLength: loaded.params.blockLength,
-    rollsum: loaded.params.weak === 'rollsum',
-    index: loaded.index,
-    strong: (data, start, length) => hasher.digest(data, start, length),
-  };
+function contextOf(sig: Uint8Array): Promise<ScanContext> {
+  return scanContextOf(loadSignature(sig));
 }
 
 /** Runs worker jobs in this thread, answering in a shuffled order as real workers may. */
