@@ -4,12 +4,11 @@
  * subtree whose directory cap is already known, so a hundred snapshots that share most of their
  * tree cost about as much memory as one.
  */
-import { rawNameBytes } from '../model/names.js';
 import type { CallOptions } from '../store/store.js';
 import { linePath, parseRecord } from '../tree-index/index-format.js';
 import type { LoadedIndex } from '../tree-index/index-store.js';
 import type { DirectoryLines } from '../tree-index/index-timeline.js';
-import type { TreeEntry } from './entry-decode.js';
+import { decodeEntry, type TreeEntry } from './entry-decode.js';
 import type { DirectoryLister } from './path-states.js';
 
 interface Parsed {
@@ -69,6 +68,11 @@ export class IndexedLister implements DirectoryLister {
     while (stack.length > 0) this.close(stack.pop()!);
   }
 
+  /** The children of the directory `cap` when a registered index describes it (sorted by name bytes). */
+  entries(cap: string): readonly TreeEntry[] | undefined {
+    return this.dirs.get(cap) ?? this.decode(cap);
+  }
+
   async list(dirCap: string, options?: CallOptions): Promise<readonly TreeEntry[]> {
     const known = this.dirs.get(dirCap) ?? this.decode(dirCap);
     if (known) {
@@ -98,7 +102,10 @@ export class IndexedLister implements DirectoryLister {
     if (known) return known;
     const record = parseRecord(line);
     const name = record.path.at(-1) as string;
-    const parsed = { path: linePath(line), entry: { name, rawName: new Uint8Array(rawNameBytes(name, record.meta.rawName)), cap: record.cap, meta: record.meta } };
+    const path = linePath(line);
+    // The same checks as a listing from the grid: an index is verified against its link, not trusted further.
+    const entry = decodeEntry({ name, kind: record.meta.type === 'dir' ? 'dir' : 'file', cap: record.cap, readCap: record.cap, mutable: false, metadata: { timefs: record.meta } }, `/${path.slice(0, Math.max(0, path.lastIndexOf('/')))}`);
+    const parsed = { path, entry };
     this.lines.set(line, parsed);
     return parsed;
   }
