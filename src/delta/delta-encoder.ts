@@ -11,12 +11,15 @@ import { ByteSink, growBuffer } from './byte-sink.js';
 import { DeltaCommandWriter } from './command-writer.js';
 import type { LoadedSignature } from './signature-index.js';
 import { createStrongHasher } from './strong-hash.js';
+import { loadKernels } from './wasm/kernels.js';
 import { emptyMatches, scanMatches, type ScanContext } from './window-scan.js';
 
 export { MAX_LITERAL_RUN } from './command-writer.js';
 
 /** Chunks are consumed in pieces of at most this size, which bounds the window buffer. */
 const PIECE = 1 << 20;
+/** The window buffer's first size, besides one block. */
+const INITIAL_BUFFER = (1 << 16) + PIECE;
 
 /** Computes a delta over a stream of chunks of the new file. */
 export interface DeltaEncoder {
@@ -48,17 +51,23 @@ export async function createDeltaEncoder(signature: LoadedSignature, options: De
     // An empty basis: rdiff emits one LITERAL per block-length piece of input.
     return new LiteralDelta(new DeltaCommandWriter(sink, signature.params.blockLength), sink);
   }
-  return new RollingDelta(await scanContextOf(signature), sink, options.knownDigest);
+  const B = signature.params.blockLength;
+  return new RollingDelta(await scanContextOf(signature, B <= PIECE ? INITIAL_BUFFER + B : 0), sink, options.knownDigest);
 }
 
-/** The {@link ScanContext} of a loaded signature. */
-export async function scanContextOf(signature: LoadedSignature): Promise<ScanContext> {
+/**
+ * The {@link ScanContext} of a loaded signature, with WebAssembly kernels (where they run) whose
+ * arena of `arenaBytes` (it may grow) is the caller's to hold the data it scans.
+ */
+export async function scanContextOf(signature: LoadedSignature, arenaBytes = 0): Promise<ScanContext> {
   const hasher = await createStrongHasher(signature.params.strong);
   return {
     blockLength: signature.params.blockLength,
     rollsum: signature.params.weak === 'rollsum',
     index: signature.index,
     strong: (data, start, length) => hasher.digest(data, start, length),
+    kernels: arenaBytes > 0 ? await loadKernels(arenaBytes) : undefined,
+    blake2: signature.params.strong === 'blake2',
   };
 }
 
@@ -98,10 +107,11 @@ class RollingDelta implements DeltaEncoder {
   ) {
     this.B = ctx.blockLength;
     this.ctx = knownDigest
-      ? { ...ctx, strong: (data, start, length) => knownDigest(this.base + start, length) ?? ctx.strong(data, start, length) }
+      ? { ...ctx, blake2: false, strong: (data, start, length) => knownDigest(this.base + start, length) ?? ctx.strong(data, start, length) }
       : ctx;
     this.writer = new DeltaCommandWriter(sink);
-    this.buf = new Uint8Array((1 << 16) + Math.min(this.B, 1 << 20)); // grows in append() if needed
+    // In the kernels' arena when they run, so that the scan sums blocks there without copies.
+    this.buf = ctx.kernels?.arena() ?? new Uint8Array((1 << 16) + Math.min(this.B, 1 << 20)); // grows in append() if needed
   }
 
   update(chunk: Uint8Array): Uint8Array {
@@ -130,7 +140,8 @@ class RollingDelta implements DeltaEncoder {
       this.n -= keep;
       this.pos = 0;
     }
-    this.buf = growBuffer(this.buf, this.n + piece.length, this.n);
+    const need = this.n + piece.length;
+    if (need > this.buf.length) this.buf = this.ctx.kernels ? this.ctx.kernels.grow(Math.max(need, 2 * this.buf.length)) : growBuffer(this.buf, need, this.n);
     this.buf.set(piece, this.n);
     this.n += piece.length;
   }

@@ -83,6 +83,19 @@ export class SignatureIndex {
     return true;
   }
 
+  /** True when some block may have this key (bloom filter and table; strong sums not checked). */
+  hasKey(key: number): boolean {
+    const bit = this.bloomBit(key);
+    if (((this.bloom[bit >>> 5] as number) & (1 << (bit & 31))) === 0) return false;
+    let slot = Math.imul(key, 0x85ebca77) >>> this.tableShift;
+    for (;;) {
+      const b = this.blocks[slot] as number;
+      if (b < 0) return false;
+      if (this.keys[slot] === key) return true;
+      slot = (slot + 1) & this.tableMask;
+    }
+  }
+
   /**
    * The block whose key is `key` and whose strong sum equals `strong(data, start, length)`
    * (computed at most once, only when the key is present), or -1. Takes the window as arguments

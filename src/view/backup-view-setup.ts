@@ -18,10 +18,13 @@ import { SnapshotIndexes } from './snapshot-indexes.js';
 import { rawNameBytes } from '../model/names.js';
 import { MergingStore } from './merging-store.js';
 import { asMember } from './view-scope.js';
+import { SEQUENTIAL_MIN_SIZE } from './sequential-reads.js';
 import { ChainVersionReader } from './version-reader.js';
 
 /** Options of {@link createBackupView}. */
 export interface BackupViewSetup {
+  /** Files at least this large read from their start come from one in-order flow (default 32 MiB). */
+  sequentialMinBytes?: number;
   /** Day names in local time (default) or UTC. */
   zone?: DayZone;
   /** Memory budget for cached content in bytes (default 64 MiB): blocks get 3/4, deltas 1/4. */
@@ -52,6 +55,8 @@ export interface BackupViewSetup {
   indexDirCap?: string;
   /** Read the metadata indexes (default true). */
   useIndex?: boolean;
+  /** Larger index texts are not loaded (their trees answer); default 64 MiB, about 200,000 entries. */
+  maxIndexBytes?: number;
 }
 
 /** A view ready to mount, plus the counters benchmarks read. */
@@ -60,6 +65,8 @@ export interface BackupViewBundle {
   blockStats: BlockReaderStats;
   /** Directory listings answered by metadata indexes and by the grid. */
   listingStats: IndexedListingStore['stats'];
+  /** The view's metadata indexes (the web UI's search reads through them too). */
+  indexes: SnapshotIndexes;
 }
 
 /** The tree cache as a {@link DirectoryLister} (decoded entries sorted by exact name bytes). */
@@ -76,9 +83,14 @@ export function createBackupView(store: Store, snapshotsCap: string, setup: Back
   const cacheBytes = setup.cacheBytes ?? 64 << 20;
   const blocks = new BlockReader(setup.rangeStore ?? store, { cacheBytes: Math.floor(cacheBytes * 0.75), concurrency: setup.concurrency ?? 6 });
   const ranges = new BlockCachedStore(store, blocks);
+  const sequentialMin = setup.sequentialMinBytes ?? SEQUENTIAL_MIN_SIZE;
   const versions = new ChainVersionReader(ranges, {
+    contentStore: setup.rangeStore ?? store,
+    earlyFlowBytes: sequentialMin,
     deltaCacheBytes: Math.floor(cacheBytes / 4),
-    onChainBase: (baseCap) => { ranges.warm(baseCap).catch(() => {}); },
+    // A large file read from its start is served by its in-order flow, started when it is opened
+    // (sequential-reads.ts); warming the block cache too would fetch the same bytes twice.
+    onChainBase: (baseCap, size) => { if (size < sequentialMin) ranges.warm(baseCap).catch(() => {}); },
   });
   const feed = new SnapshotFeed(store, snapshotsCap, {
     refreshMs: setup.refreshMs ?? 30_000,
@@ -89,6 +101,7 @@ export function createBackupView(store: Store, snapshotsCap: string, setup: Back
   const indexes = new SnapshotIndexes(store, treeCacheLister(() => trees), {
     ...(locate === undefined ? {} : { indexDir: locate }),
     refreshMs: setup.refreshMs ?? 30_000,
+    maxIndexBytes: setup.maxIndexBytes ?? 64 << 20,
     onUnusable: (name, reason) => log(`timefs: snapshot ${name} is listed from its tree: ${reason} (\`timefs check\` reports it, \`timefs index --force\` replaces it)`),
   });
   const listings = new IndexedListingStore(store, indexes.lister);
@@ -105,6 +118,7 @@ export function createBackupView(store: Store, snapshotsCap: string, setup: Back
     owner: setup.owner ?? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
     log,
     ...(setup.host !== undefined ? { host: setup.host } : {}),
+    sequentialMinBytes: sequentialMin,
   });
-  return { view, blockStats: blocks.stats, listingStats: listings.stats };
+  return { view, blockStats: blocks.stats, listingStats: listings.stats, indexes };
 }

@@ -4,8 +4,14 @@
  * flow ahead of its reader (up to a byte bound), so a chain's base is already arriving while its
  * deltas are still being fetched.
  */
+import { gridLatency } from '../store/answer-times.js';
 import type { CallOptions, Store } from '../store/store.js';
-import type { WholeReadPlan } from './read-planner.js';
+import { planWholeRead, type WholeReadPlan } from './read-planner.js';
+
+/** Bytes a flow pulls ahead of its reader (for a chain: while the deltas arrive). */
+export const PREFETCH_BYTES = 32 * 1024 * 1024;
+/** How long an early flow waits for its reader once its version is open. */
+export const EARLY_FLOW_MS = 2000;
 
 /**
  * Bytes `[start, end)` of `cap` (whose stored size is `objectSize`) in order. A stream of a part
@@ -112,5 +118,52 @@ export class Prefetch implements AsyncIterator<Uint8Array> {
     this.wakePump?.();
     await this.pumping;
     return { done: true, value: undefined };
+  }
+}
+
+/**
+ * Starts base flows from `store`, each fetched as {@link planWholeRead} chooses for the grid
+ * latency measured so far, and keeps early ones (started when a version is opened) until a
+ * reader takes them.
+ */
+export class BaseFlows {
+  private readonly early = new Map<string, Prefetch>();
+
+  constructor(private readonly store: Store, private readonly prefetchBytes = PREFETCH_BYTES) {}
+
+  /** Bytes `[from, to)` of `cap` (stored size `objectSize`) in order, pulled ahead. */
+  start(cap: string, from: number, to: number, objectSize: number, outer?: AbortSignal): Prefetch {
+    const abort = new AbortController();
+    const signal = outer ? AbortSignal.any([outer, abort.signal]) : abort.signal;
+    const plan = planWholeRead(to - from, gridLatency());
+    return new Prefetch(baseFlow(this.store, cap, from, to, objectSize, plan, { signal }), this.prefetchBytes, abort);
+  }
+
+  /** Starts the whole base `baseCap` for the version `key` before anyone reads it. */
+  startEarly(key: string, baseCap: string, baseSize: number): void {
+    this.early.set(key, this.start(baseCap, 0, baseSize, baseSize));
+  }
+
+  /** Whether an early flow of `key` waits for its reader. */
+  waiting(key: string): boolean {
+    return this.early.has(key);
+  }
+
+  /** The early flow of `key`, now the caller's. */
+  take(key: string): Prefetch | undefined {
+    const flow = this.early.get(key);
+    this.early.delete(key);
+    return flow;
+  }
+
+  /** Cancels the early flow of `key` unless a reader takes it within `ms`. */
+  expire(key: string, ms = EARLY_FLOW_MS): void {
+    const flow = this.early.get(key);
+    if (!flow) return;
+    setTimeout(() => {
+      if (this.early.get(key) !== flow) return;
+      this.early.delete(key);
+      void flow.return();
+    }, ms).unref();
   }
 }

@@ -120,21 +120,21 @@ export class ReadPlanner {
 export type WholeReadPlan = { kind: 'stream' } | { kind: 'ranges'; rangeBytes: number; inFlight: number };
 
 /**
- * Quickest grid answer (time to first byte, ms) below which latency is too small to be worth
- * hiding: one streamed GET then costs the client node least (no ~20 new storage connections per
- * range) and timefs least (no buffering of whole ranges). An answer costs about 2 round trips plus
- * the node's own work, so this is an RTT of well under 10 ms.
+ * Grid latency (the grid's part of the quickest answer, ms; store/answer-times.ts) below which it
+ * is too small to be worth hiding: one streamed GET then costs the client node least (no ~20 new
+ * storage connections per range) and timefs least (no buffering of whole ranges). An answer costs
+ * about 2 round trips, so this is an RTT of about 10 ms.
  */
 export const LOW_LATENCY_MS = 20;
 
 /**
- * How to fetch `bytes` of a file read whole and in order, given the quickest grid answer measured
- * so far (undefined when nothing was measured yet: ranges, which never lose much). At low latency
+ * How to fetch `bytes` of a file read whole and in order, given the grid latency measured so far
+ * (undefined when nothing was measured yet: ranges, which never lose much). At low latency
  * one stream; otherwise `rangeBytes` ranges (16 MiB), `inFlight` (3) at a time, which hide the
  * latency (on loopback they match one GET; at 50 ms RTT they beat it by about 2×, docs/wan.md).
  */
-export function planWholeRead(bytes: number, quickestAnswerMs: number | undefined, rangeBytes = 16 << 20, inFlight = 3): WholeReadPlan {
+export function planWholeRead(bytes: number, latencyMs: number | undefined, rangeBytes = 16 << 20, inFlight = 3): WholeReadPlan {
   if (bytes <= rangeBytes) return { kind: 'stream' };
-  if (quickestAnswerMs !== undefined && quickestAnswerMs < LOW_LATENCY_MS) return { kind: 'stream' };
+  if (latencyMs !== undefined && latencyMs < LOW_LATENCY_MS) return { kind: 'stream' };
   return { kind: 'ranges', rangeBytes, inFlight };
 }

@@ -14,10 +14,8 @@ import { DeltaCache, type ObjectCache } from './delta-cache.js';
 import type { TreeEntry } from './entry-decode.js';
 import { SequentialHashCheck, integrityError, type VersionPlace } from './hash-check.js';
 import { assembleRange } from './range-assembly.js';
-import { quickestGridAnswer } from '../store/answer-times.js';
-import { baseFlow, Prefetch } from './base-flow.js';
+import { BaseFlows, type Prefetch } from './base-flow.js';
 import { assembleInOrder, inOrderSpan } from './in-order-assembly.js';
-import { planWholeRead } from './read-planner.js';
 
 export type { VersionPlace } from './hash-check.js';
 
@@ -37,6 +35,12 @@ export interface VersionHandle {
    * bytes. Fetches only what the range needs.
    */
   read(offset: number, length: number, options?: CallOptions): Promise<Uint8Array>;
+  /**
+   * The whole content from byte 0, in order, in chunks of about `chunkBytes`, not hash checked
+   * (the caller checks): the way {@link VersionReader.readVerified} fetches, for a reader that
+   * goes through the file from its start.
+   */
+  stream(chunkBytes: number, options?: CallOptions): AsyncIterable<Uint8Array>;
 }
 
 /** Opens versions of files and reads them whole with their hash checked. */
@@ -69,13 +73,21 @@ export interface VersionReaderOptions {
    * Told a chain's base cap as soon as its version node is listed, while the deltas are still
    * being fetched: the mount starts fetching the base's first range then, not after the deltas.
    */
-  onChainBase?: (baseCap: string) => void;
+  onChainBase?: (baseCap: string, versionSize: number) => void;
   /**
    * Where whole reads fetch content (default: the reader's store). Commands that read a file once
    * pass the bare grid client: caches would only copy and keep every byte again.
    */
   contentStore?: Store;
+  /**
+   * Chains at least this large start their in-order flow (the base) as soon as they are opened,
+   * while their deltas are fetched: the first {@link VersionHandle.stream} of that version within
+   * {@link EARLY_FLOW_MS} (base-flow.ts) takes it over, else it is cancelled. Off by default; the mount, where a
+   * large file is mostly read from its start, turns it on.
+   */
+  earlyFlowBytes?: number;
 }
+
 
 /**
  * Default chunk of {@link VersionReader.readVerified}: 16 MiB. Each ranged GET costs the grid a
@@ -95,11 +107,15 @@ export interface WholeReadOptions extends CallOptions {
   readAhead?: number;
 }
 
-/** Base bytes a whole read pulls ahead of its assembly (while the deltas arrive, for a chain). */
-const PREFETCH_BYTES = 32 * 1024 * 1024;
-
 /** Rough memory of one extent piece, for the chain cache's bound. */
 const PIECE_BYTES = 80;
+
+/** A chain being loaded: who wants its base as soon as the version node is listed. */
+interface ChainLoad {
+  chain: Promise<Chain>;
+  base?: { cap: string; size: number };
+  onBase: Array<(baseCap: string, baseSize: number) => void>;
+}
 
 interface Chain {
   baseCap: string;
@@ -112,13 +128,15 @@ interface Chain {
 export class ChainVersionReader implements VersionReader {
   private readonly deltas: ObjectCache;
   private readonly chains: LRUCache<string, Chain>;
-  private readonly loading = new Map<string, Promise<Chain>>();
-  private readonly onChainBase: ((baseCap: string) => void) | undefined;
-  private readonly content: Store;
+  private readonly loading = new Map<string, ChainLoad>();
+  private readonly onChainBase: ((baseCap: string, versionSize: number) => void) | undefined;
+  private readonly flows: BaseFlows;
+  private readonly earlyFlowBytes: number;
 
   constructor(private readonly store: Store, options: VersionReaderOptions = {}) {
     this.onChainBase = options.onChainBase;
-    this.content = options.contentStore ?? store;
+    this.flows = new BaseFlows(options.contentStore ?? store);
+    this.earlyFlowBytes = options.earlyFlowBytes ?? Number.POSITIVE_INFINITY;
     this.deltas = options.deltaCache ?? new DeltaCache(store, options.deltaCacheBytes);
     this.chains = new LRUCache<string, Chain>({
       maxSize: Math.max(1, options.chainCacheBytes ?? 64 * 1024 * 1024),
@@ -134,10 +152,17 @@ export class ChainVersionReader implements VersionReader {
     const storage = meta.type === 'symlink' ? 'whole' : (meta.storage ?? 'whole');
     const common = { size: meta.size, hash: meta.type === 'file' ? meta.hash : undefined, place };
     if (storage === 'chain') {
-      const chain = await this.loadChain(entry, place, options);
+      const early = meta.size >= this.earlyFlowBytes && !this.flows.waiting(entry.cap);
+      let chain: Chain;
+      try {
+        chain = await this.loadChain(entry, place, options, early ? (baseCap, baseSize) => this.flows.startEarly(entry.cap, baseCap, baseSize) : undefined);
+      } finally {
+        if (early) this.flows.expire(entry.cap);
+      }
       return {
         ...common, storage, chainLength: chain.deltas.length,
         read: (offset, length, opts) => assembleRange(this.store, chain.baseCap, chain.extents, chain.deltas, offset, length, place, opts),
+        stream: (chunkBytes, opts) => this.readInOrder(entry, place, chunkBytes, opts ?? {}),
       };
     }
     const { start } = await this.storedObject(entry, place, options);
@@ -145,6 +170,7 @@ export class ChainVersionReader implements VersionReader {
     return {
       ...common, storage, chainLength: 0,
       read: (offset, length, opts) => assembleRange(this.store, entry.cap, extents, [], offset, length, place, opts, start),
+      stream: (chunkBytes, opts) => this.readInOrder(entry, place, chunkBytes, opts ?? {}),
     };
   }
 
@@ -156,26 +182,36 @@ export class ChainVersionReader implements VersionReader {
    */
   async *readVerified(entry: TreeEntry, place: VersionPlace, options: WholeReadOptions = {}): AsyncIterable<Uint8Array> {
     const { meta } = entry;
+    const check = new SequentialHashCheck(meta.size, meta.type === 'file' ? meta.hash : undefined, place);
+    let offset = 0;
+    for await (const bytes of this.readInOrder(entry, place, Math.max(1, options.chunkSize ?? DEFAULT_CHUNK), options)) {
+      await check.update(offset, bytes);
+      offset += bytes.length;
+      yield bytes;
+    }
+    if (offset !== meta.size) throw integrityError(place, `short read at byte ${offset}`);
+    await check.finish();
+  }
+
+  /** {@link readVerified} without the hash check. */
+  private async *readInOrder(entry: TreeEntry, place: VersionPlace, chunkBytes: number, options: WholeReadOptions): AsyncGenerator<Uint8Array> {
+    const { meta } = entry;
     const storage = meta.type === 'symlink' ? 'whole' : (meta.storage ?? 'whole');
     if (meta.type !== 'file' && meta.type !== 'symlink') {
       yield* this.readRanged(entry, place, options); // open() explains the error
       return;
     }
-    let flow: Prefetch | undefined;
+    let flow = this.flows.take(entry.cap);
     const startFlow = (cap: string, from: number, to: number, objectSize: number): void => {
-      const abort = new AbortController();
-      const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
-      const plan = planWholeRead(to - from, quickestGridAnswer());
-      flow = new Prefetch(baseFlow(this.content, cap, from, to, objectSize, plan, { signal }), PREFETCH_BYTES, abort);
+      flow = this.flows.start(cap, from, to, objectSize, options.signal);
     };
     try {
       let extents: ExtentList;
       let deltas: Uint8Array[] = [];
       if (storage === 'chain') {
-        const chain = await this.loadChain(entry, place, options, (baseCap, baseSize) => startFlow(baseCap, 0, baseSize, baseSize));
+        const chain = await this.loadChain(entry, place, options, flow ? undefined : (baseCap, baseSize) => startFlow(baseCap, 0, baseSize, baseSize));
         ({ extents, deltas } = chain);
-        const span = inOrderSpan(extents);
-        if (!span) {
+        if (!inOrderSpan(extents)) {
           await flow?.return();
           flow = undefined;
           yield* this.readRanged(entry, place, options);
@@ -187,24 +223,15 @@ export class ChainVersionReader implements VersionReader {
         extents = baseExtents(meta.size);
         startFlow(entry.cap, start, start + meta.size, stored);
       }
-      const check = new SequentialHashCheck(meta.size, meta.type === 'file' ? meta.hash : undefined, place);
-      let offset = 0;
-      for await (const bytes of assembleInOrder(extents, deltas, flow!, Math.max(1, options.chunkSize ?? DEFAULT_CHUNK), place)) {
-        await check.update(offset, bytes);
-        offset += bytes.length;
-        yield bytes;
-      }
-      if (offset !== meta.size) throw integrityError(place, `short read at byte ${offset}`);
-      await check.finish();
+      yield* assembleInOrder(extents, deltas, flow!, chunkBytes, place);
     } finally {
       await flow?.return();
     }
   }
 
-  /** The whole read of {@link readVerified} through range reads of the open version. */
+  /** The whole content in order through range reads of the open version (not hash checked). */
   private async *readRanged(entry: TreeEntry, place: VersionPlace, options: WholeReadOptions): AsyncIterable<Uint8Array> {
     const handle = await this.open(entry, place, options);
-    const check = new SequentialHashCheck(handle.size, handle.hash, place);
     const chunk = Math.max(1, options.chunkSize ?? DEFAULT_CHUNK);
     // The next chunk is fetched while the caller consumes this one, hiding the request latency.
     const depth = Math.max(1, options.readAhead ?? DEFAULT_READ_AHEAD);
@@ -225,10 +252,8 @@ export class ChainVersionReader implements VersionReader {
       if (bytes.length !== Math.min(chunk, handle.size - offset)) {
         throw integrityError(place, `short read at byte ${offset}`);
       }
-      await check.update(offset, bytes);
       yield bytes;
     }
-    await check.finish();
   }
 
   /** Where a whole or packed version's bytes start in its stored object, and that object's size (checked). */
@@ -241,17 +266,25 @@ export class ChainVersionReader implements VersionReader {
     return { start, stored };
   }
 
-  /** `onBase` is told the base as soon as the version node is listed (not for a chain already loaded). */
+  /** `onBase` is told the base as soon as the version node is listed (not for a chain already loaded), also when it joins a load under way. */
   private async loadChain(entry: TreeEntry, place: VersionPlace, options?: CallOptions, onBase?: (baseCap: string, baseSize: number) => void): Promise<Chain> {
     const cached = this.chains.get(entry.cap);
     if (cached && cached.extents.size === entry.meta.size && (entry.meta.chain ?? cached.deltas.length) === cached.deltas.length) return cached;
     // Concurrent opens of one version (parallel FUSE opens, several readers) share one load.
     const key = `${entry.cap}\n${entry.meta.size}\n${entry.meta.chain ?? ''}`;
     const pending = this.loading.get(key);
-    if (pending) return pending;
-    const loading = this.buildChain(entry, place, options, onBase).finally(() => this.loading.delete(key));
-    this.loading.set(key, loading);
-    return loading;
+    if (pending) {
+      if (onBase && pending.base) onBase(pending.base.cap, pending.base.size);
+      else if (onBase) pending.onBase.push(onBase);
+      return pending.chain;
+    }
+    const load = { onBase: onBase ? [onBase] : [] } as Partial<ChainLoad> as ChainLoad; // its chain is set just below
+    load.chain = this.buildChain(entry, place, options, (cap, size) => {
+      load.base = { cap, size };
+      for (const listener of load.onBase.splice(0)) listener(cap, size);
+    }).finally(() => this.loading.delete(key));
+    this.loading.set(key, load);
+    return load.chain;
   }
 
   private async buildChain(entry: TreeEntry, place: VersionPlace, options?: CallOptions, onBase?: (baseCap: string, baseSize: number) => void): Promise<Chain> {
@@ -267,7 +300,7 @@ export class ChainVersionReader implements VersionReader {
     if (entry.meta.chain !== undefined && entry.meta.chain !== deltaCaps.length) {
       throw badFormat(`has ${deltaCaps.length} deltas but ${entry.meta.chain} are recorded`);
     }
-    this.onChainBase?.(base.readCap);
+    this.onChainBase?.(base.readCap, entry.meta.size);
     const sizing = base.size !== undefined ? Promise.resolve(base.size) : this.store.size(base.readCap, options);
     const started = onBase ? sizing.then((size) => onBase(base.readCap, size)) : undefined;
     const [baseSize, deltas] = await Promise.all([

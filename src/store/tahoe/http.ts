@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
 import got, { type Headers } from 'got';
 import { TimefsError } from '../../model/errors.js';
-import { noteGridAnswer } from '../answer-times.js';
+import { noteAnswer as noteAnswerTime } from '../answer-times.js';
 import { errorFromNetwork, errorFromResponse, isRetryable } from './errors.js';
 
 /** Settings of the HTTP layer. */
@@ -60,13 +60,13 @@ function tally(req: TahoeRequest): void {
   requestTally[kind] = (requestTally[kind] ?? 0) + 1;
 }
 
-/** Records how quickly a grid read answered (not node-local calls, nor uploads that wait for their body). */
+/** Records how quickly a read answered, and whether the node needed the grid for it. */
 function noteAnswer(req: TahoeRequest, timings: { phases?: { firstByte?: number | undefined } } | undefined): void {
-  // t=readonly-uri and literal caps (data inside the cap) are answered inside the node; a PUT or
-  // POST waits for the upload itself.
   const ms = timings?.phases?.firstByte;
-  if (req.method !== 'GET' || req.query?.t === 'readonly-uri' || /LIT(%3A|:)/.test(req.path) || ms === undefined) return;
-  noteGridAnswer(ms);
+  // A PUT or POST waits for its upload; t=readonly-uri and literal caps (data inside the cap) are
+  // answered from the node's memory.
+  if (req.method !== 'GET' || ms === undefined) return;
+  noteAnswerTime(ms, req.query?.t === 'readonly-uri' || /LIT(%3A|:)/.test(req.path));
 }
 
 /** Sends requests to one Tahoe client node. */
