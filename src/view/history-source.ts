@@ -5,6 +5,7 @@
  * answer in its place. The loading itself is {@link SnapshotIndexes}, which the mount shares.
  */
 import type { CallOptions, Store } from '../store/store.js';
+import type { HistoryCache } from '../tree-index/history-cache.js';
 import type { DirectoryLister, SnapshotRoot } from './path-states.js';
 import { SnapshotIndexes, type HistorySource } from './snapshot-indexes.js';
 import { GridTreeReader } from './tree-reader.js';
@@ -15,6 +16,8 @@ export { NO_INDEX, type HistorySource } from './snapshot-indexes.js';
 export interface HistoryOptions extends CallOptions {
   /** Read indexes (default true); false reads only trees. */
   useIndex?: boolean;
+  /** Verified indexes kept on local disk between runs. */
+  cache?: HistoryCache;
 }
 
 /** A {@link DirectoryLister} over the grid's listings. */
@@ -25,6 +28,9 @@ export function gridLister(store: Store): DirectoryLister {
 
 /** Loads the indexes of `snapshots` (from `ROOT/index/`, when there is one) into one lister. */
 export function openHistory(store: Store, indexDirCap: string | undefined, snapshots: readonly SnapshotRoot[], options: HistoryOptions = {}): Promise<HistorySource> {
-  const indexes = new SnapshotIndexes(store, gridLister(store), options.useIndex === false ? {} : { ...(indexDirCap === undefined ? {} : { indexDir: indexDirCap }) });
+  const indexes = new SnapshotIndexes(store, gridLister(store), options.useIndex === false ? {} : {
+    ...(indexDirCap === undefined ? {} : { indexDir: indexDirCap }),
+    ...(options.cache ? { cache: options.cache } : {}),
+  });
   return indexes.openAll(snapshots, options);
 }

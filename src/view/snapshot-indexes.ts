@@ -8,6 +8,8 @@
  */
 import type { CallOptions, Store } from '../store/store.js';
 import { IndexReader, IndexUnusable, listIndexLinks, type IndexLink } from '../tree-index/index-store.js';
+import type { HistoryCache } from '../tree-index/history-cache.js';
+import { followIndexes } from '../tree-index/index-sequence.js';
 import { IndexedLister } from './indexed-lister.js';
 import type { DirectoryLister, SnapshotRoot } from './path-states.js';
 
@@ -41,6 +43,13 @@ export interface SnapshotIndexesOptions {
   now?: () => number;
   /** Told once per snapshot and reason when an index exists but cannot be used (stale, damaged). */
   onUnusable?: (snapshot: string, reason: string) => void;
+  /** Verified indexes kept on local disk between runs (used by {@link SnapshotIndexes.openAll}). */
+  cache?: HistoryCache;
+}
+
+/** The key of one index load: the snapshot and its link. */
+function loadKey(link: IndexLink): string {
+  return `${link.name}\0${link.cap}\0${link.root}`;
 }
 
 /** Loads snapshot indexes into one lister, each at most once. */
@@ -51,11 +60,13 @@ export class SnapshotIndexes {
   private links: { at: number; map: Promise<Map<string, IndexLink>> } | undefined;
   private readonly now: () => number;
   private readonly noted = new Set<string>();
+  private readonly maxIndexBytes: number;
 
   constructor(private readonly store: Store, fallback: DirectoryLister, private readonly options: SnapshotIndexesOptions = {}) {
     this.lister = new IndexedLister(fallback);
     this.reader = new IndexReader(store);
     this.now = options.now ?? Date.now;
+    this.maxIndexBytes = options.maxIndexBytes ?? 256 << 20;
   }
 
   /**
@@ -77,8 +88,8 @@ export class SnapshotIndexes {
     const link = await this.linkOf(snapshot.name, options);
     if (!link) return { used: false, reason: NO_INDEX };
     if (link.root !== snapshot.cap) return { used: false, reason: 'its index is stale (it describes an earlier tree of this snapshot)' };
-    if (link.size > (this.options.maxIndexBytes ?? 256 << 20)) return { used: false, reason: `its index is larger than ${this.options.maxIndexBytes ?? 256 << 20} bytes` };
-    const key = `${snapshot.name}\0${link.cap}\0${link.root}`;
+    if (link.size > this.maxIndexBytes) return { used: false, reason: `its index is larger than ${this.maxIndexBytes} bytes` };
+    const key = loadKey(link);
     let pending = this.loads.get(key);
     if (!pending) {
       // No caller's abort signal: the load is shared by every later caller.
@@ -102,7 +113,14 @@ export class SnapshotIndexes {
   async openAll(snapshots: readonly SnapshotRoot[], options?: CallOptions): Promise<HistorySource> {
     const source: HistorySource = { lister: this.lister, indexed: [], fromTrees: [] };
     const links = await Promise.all(snapshots.map((s) => this.linkOf(s.name, options)));
-    this.reader.prefetch(links.filter((l, i): l is IndexLink => l !== undefined && l.root === snapshots[i]!.cap && !this.loads.has(`${l.name}\0${l.cap}\0${l.root}`)));
+    // Indexes not loaded yet are followed in snapshot order: each costs what changed since the one
+    // before, and the local cache spares the grid altogether.
+    const toFollow = links.filter((l, i): l is IndexLink => l !== undefined && l.root === snapshots[i]!.cap && l.size <= this.maxIndexBytes && !this.loads.has(loadKey(l)));
+    const { cache } = this.options;
+    for await (const followed of followIndexes(this.store, toFollow, { ...(cache ? { cache } : {}), known: (cap) => this.lister.knows(cap) })) {
+      if (followed.listings) this.lister.addListings(followed.listings);
+      this.loads.set(loadKey(followed.link), Promise.resolve(followed.listings ? { used: true } : { used: false, reason: followed.reason }));
+    }
     for (const snapshot of snapshots) {
       const use = await this.use(snapshot, options);
       if (use.used) source.indexed.push(snapshot.name);
