@@ -23,6 +23,8 @@ import { ChainVersionReader } from './version-reader.js';
 
 /** Options of {@link createBackupView}. */
 export interface BackupViewSetup {
+  /** Files at least this large read from their start come from one in-order flow (default 32 MiB). */
+  sequentialMinBytes?: number;
   /** Day names in local time (default) or UTC. */
   zone?: DayZone;
   /** Memory budget for cached content in bytes (default 64 MiB): blocks get 3/4, deltas 1/4. */
@@ -81,13 +83,14 @@ export function createBackupView(store: Store, snapshotsCap: string, setup: Back
   const cacheBytes = setup.cacheBytes ?? 64 << 20;
   const blocks = new BlockReader(setup.rangeStore ?? store, { cacheBytes: Math.floor(cacheBytes * 0.75), concurrency: setup.concurrency ?? 6 });
   const ranges = new BlockCachedStore(store, blocks);
+  const sequentialMin = setup.sequentialMinBytes ?? SEQUENTIAL_MIN_SIZE;
   const versions = new ChainVersionReader(ranges, {
     contentStore: setup.rangeStore ?? store,
-    earlyFlowBytes: SEQUENTIAL_MIN_SIZE,
+    earlyFlowBytes: sequentialMin,
     deltaCacheBytes: Math.floor(cacheBytes / 4),
     // A large file read from its start is served by its in-order flow, started when it is opened
     // (sequential-reads.ts); warming the block cache too would fetch the same bytes twice.
-    onChainBase: (baseCap, size) => { if (size < SEQUENTIAL_MIN_SIZE) ranges.warm(baseCap).catch(() => {}); },
+    onChainBase: (baseCap, size) => { if (size < sequentialMin) ranges.warm(baseCap).catch(() => {}); },
   });
   const feed = new SnapshotFeed(store, snapshotsCap, {
     refreshMs: setup.refreshMs ?? 30_000,
@@ -115,6 +118,7 @@ export function createBackupView(store: Store, snapshotsCap: string, setup: Back
     owner: setup.owner ?? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
     log,
     ...(setup.host !== undefined ? { host: setup.host } : {}),
+    sequentialMinBytes: sequentialMin,
   });
   return { view, blockStats: blocks.stats, listingStats: listings.stats, indexes };
 }

@@ -40,6 +40,8 @@ export interface BackupViewParts {
   host?: string;
   /** Most paths whose history is kept in memory (default 1,000). */
   historyPaths?: number;
+  /** Files at least this large read from their start come from one in-order flow (default 32 MiB, sequential-reads.ts). */
+  sequentialMinBytes?: number;
 }
 
 /** A resolved path. */
@@ -140,7 +142,7 @@ export class BackupView implements MountSource {
     return verifiedContent(handle, (err) => {
       if (this.damaged.size < 10_000) this.damaged.set(key, err);
       this.parts.log(`timefs: ${err.message} (EIO)`);
-    });
+    }, this.parts.sequentialMinBytes);
   }
 
   private openVersion(node: Extract<Resolved, { kind: 'entry' }>, signal?: AbortSignal): Promise<VersionHandle> {

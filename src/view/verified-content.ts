@@ -11,12 +11,12 @@ import { SequentialReads } from './sequential-reads.js';
 import type { VersionHandle } from './version-reader.js';
 
 /** Wraps `handle` so that a complete sequential read is checked against its recorded hash. */
-export function verifiedContent(handle: VersionHandle, onMismatch: (err: Error) => void): FileContent {
+export function verifiedContent(handle: VersionHandle, onMismatch: (err: Error) => void, sequentialMinBytes?: number): FileContent {
   const check = new SequentialHashCheck(handle.size, handle.hash, handle.place);
   // Once the content is known to be bad every later read fails too: the kernel retries a failed
   // read-ahead page by page, and a retry that succeeded would put bad bytes into its page cache.
   let failure: Error | undefined;
-  const reads = new SequentialReads(handle);
+  const reads = new SequentialReads(handle, sequentialMinBytes === undefined ? {} : { minSize: sequentialMinBytes });
   return {
     size: handle.size,
     async read(offset, length, signal) {
