@@ -1,8 +1,9 @@
 /**
  * BLAKE2b-256 hashers for content hashes, reused: creating one instantiates WebAssembly (0.2–0.6
- * ms), which dominated pushing and restoring many small files (one hasher per file).
+ * ms), which dominated pushing and restoring many small files (one hasher per file). hash-wasm
+ * itself is loaded on first use.
  */
-import { createBLAKE2b, type IHasher } from 'hash-wasm';
+import type { IHasher } from 'hash-wasm';
 
 const spare: IHasher[] = [];
 /** Spare hashers kept at most (one per concurrent reader is plenty). */
@@ -10,7 +11,8 @@ const MAX_SPARE = 64;
 
 /** A BLAKE2b-256 hasher, initialised; give it back with {@link releaseHasher} after its digest. */
 export async function takeHasher(): Promise<IHasher> {
-  const hasher = spare.pop() ?? (await createBLAKE2b(256));
+  // hash-wasm is loaded on first use: commands that read history from the local cache need no hashing.
+  const hasher = spare.pop() ?? (await (await import('hash-wasm')).createBLAKE2b(256));
   hasher.init();
   return hasher;
 }

@@ -10,7 +10,6 @@ import PQueue from 'p-queue';
 import { redactCap } from '../model/cap.js';
 import { REPO_LAYOUT, VERSION_NODE } from '../model/entry.js';
 import { isTimefsError, TimefsError } from '../model/errors.js';
-import { deltaOf, patchBytes, signatureOf } from '../delta/index.js';
 import type { CallOptions, NewChild, Store } from '../store/store.js';
 import { INDEX_FORMAT, splitIndex, type IndexHeader } from './index-format.js';
 
@@ -140,7 +139,7 @@ export class IndexReader {
       start = Math.max(start, 1);
       const deltas = await Promise.all(parts.slice(start).map((cap) => this.object(cap, options)));
       for (const [i, delta] of deltas.entries()) {
-        bytes = await patchBytes(bytes, delta);
+        bytes = await (await import('../delta/index.js')).patchBytes(bytes, delta);
         this.remember(parts.slice(0, start + i + 1).join('\n'), bytes);
       }
       this.remember(parts.join('\n'), bytes);
@@ -212,6 +211,7 @@ export async function writeIndex(store: Store, indexDirCap: string, name: string
       if (child !== VERSION_NODE.base) deltaBytes += entry.size ?? 0;
     }
     const old = new Uint8Array(Buffer.from(basis.loaded.text, 'utf8'));
+    const { deltaOf, signatureOf } = await import('../delta/index.js');
     const delta = await deltaOf(await signatureOf(old, DELTA_SIGNATURE), bytes);
     if (deltaBytes + delta.length <= bytes.length / 2) {
       chain = basis.loaded.link.chain + 1;
