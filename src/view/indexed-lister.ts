@@ -43,11 +43,6 @@ export class IndexedLister implements DirectoryLister {
     for (const [cap, lines] of listings) if (!this.knows(cap)) this.raw.set(cap, lines);
   }
 
-  /** The children of the directory `cap` when a registered index describes it (no request). */
-  described(cap: string): readonly TreeEntry[] | undefined {
-    return this.dirs.get(cap) ?? this.decode(cap);
-  }
-
   /** Adds the directories of one verified index. */
   register(index: Pick<LoadedIndex, 'header' | 'lines'>): void {
     if (this.knows(index.header.root)) return;
@@ -68,7 +63,7 @@ export class IndexedLister implements DirectoryLister {
     while (stack.length > 0) this.close(stack.pop()!);
   }
 
-  /** The children of the directory `cap` when a registered index describes it (sorted by name bytes). */
+  /** The children of the directory `cap` when a registered index describes it (sorted by name bytes; no request). */
   entries(cap: string): readonly TreeEntry[] | undefined {
     return this.dirs.get(cap) ?? this.decode(cap);
   }
