@@ -78,11 +78,17 @@ export const RESTORE_WINDOW = { listings: 8, reads: 4 } as const;
 /** Packed files larger than this are streamed in ranges on their own instead of read within a run. */
 const RUN_MEMBER_MAX = 4 << 20;
 /**
- * Bytes one read holds: pack runs and the ranges of large files are at most 4 MiB, and a large
+ * Bytes one read holds: pack runs and the ranges of streamed files are at most 4 MiB, and such a
  * file keeps 2 ranges in flight while one is written, so the {@link RESTORE_WINDOW} reads hold at
- * most 4 × 12 MiB, whatever the tree's size.
+ * most 4 × 12 MiB, whatever the tree's size (one of them may be a {@link LARGE_FILE} read of 48 MiB).
  */
 const READ_LIMITS = { runBytes: 4 << 20, rangeBytes: 4 << 20, rangesAhead: 2 } as const;
+/**
+ * Files larger than this are read one at a time, in 16 MiB ranges with 2 in flight (about 48 MiB
+ * held with the chunk being written): far fewer requests, which is what a remote grid needs, while
+ * the other reads keep {@link READ_LIMITS}.
+ */
+const LARGE_FILE = { minBytes: 16 << 20, rangeBytes: 16 << 20, rangesAhead: 2 } as const;
 
 interface Place {
   dest: Buffer;
@@ -231,7 +237,13 @@ export async function restore(source: RestoreSource, from: RestoreFrom, target: 
       options.onProgress?.(report);
     });
   };
-  const streamFile = (place: Place): Promise<void> => writeFile(place, readWholeVersion(source.store, source.versions, place.entry, { path: place.shown, snapshot: from.snapshot }, { ...call, chunkSize: READ_LIMITS.rangeBytes, readAhead: READ_LIMITS.rangesAhead }));
+  const largeReads = new PQueue({ concurrency: 1 });
+  const streamFile = (place: Place): Promise<void> => {
+    const large = place.entry.meta.size > LARGE_FILE.minBytes;
+    const limits = large ? { chunkSize: LARGE_FILE.rangeBytes, readAhead: LARGE_FILE.rangesAhead } : { chunkSize: READ_LIMITS.rangeBytes, readAhead: READ_LIMITS.rangesAhead };
+    const read = () => writeFile(place, readWholeVersion(source.store, source.versions, place.entry, { path: place.shown, snapshot: from.snapshot }, { ...call, ...limits }));
+    return large ? largeReads.add(read) : read();
+  };
   const makeSymlink = (place: Place): Promise<void> => guarded(place, async () => {
     await symlink(Buffer.from(await source.store.get(place.entry.cap, call)), place.dest);
     report.symlinks++;
