@@ -175,6 +175,7 @@ async function buildHistory(): Promise<BuiltHistory> {
 async function measure(built: BuiltHistory): Promise<void> {
   const { indexBytes, indexObjects, changedPaths, pushSeconds, resticSeconds } = built;
   const repo = { rootCap: built.rootCap };
+  repoRoot = built.rootCap;
   for (const cache of ['c0', 'c1', 'c2', 'c3', 'c4', 'cli-state']) rmSync(join(DIR, cache), { recursive: true, force: true });
   const rows: string[][] = [];
   let proxy = await countingProxy(NODE_URL);
