@@ -161,6 +161,19 @@ function isCreated(config: GridConfig): boolean {
   return existsSync(join(config.dir, 'created'));
 }
 
+/**
+ * True when the grid in `config.dir` was made for another TIMEFS_GRID_PORT_BASE: its nodes would
+ * listen on ports another worktree's grid may own, so it is made again on this base's ports.
+ */
+function madeForOtherPorts(config: GridConfig): boolean {
+  try {
+    const cfg = readFileSync(join(nodeDir(config, 'client'), 'tahoe.cfg'), 'utf8');
+    return !cfg.includes(`web.port = tcp:${config.portBase + 6}:`);
+  } catch {
+    return true;
+  }
+}
+
 async function createGrid(config: GridConfig): Promise<void> {
   log(`creating a new grid in ${config.dir}`);
   for (const name of NODE_NAMES) rmSync(nodeDir(config, name), { recursive: true, force: true });
@@ -330,6 +343,13 @@ function logTail(config: GridConfig, name: NodeName): string {
 export async function startGrid(config: GridConfig): Promise<string> {
   mkdirSync(config.dir, { recursive: true });
   await withLock(join(config.dir, 'grid.lock'), config.timeoutMs * 3, async () => {
+    if (isCreated(config) && madeForOtherPorts(config)) {
+      log(`the grid in ${config.dir} was made for other ports than TIMEFS_GRID_PORT_BASE=${config.portBase}: making it again`);
+      for (const name of [...NODE_NAMES].reverse()) await stopNode(config, name);
+      await stopProxy(config);
+      rmSync(join(config.dir, 'created'), { force: true });
+      rmSync(rttFile(config), { force: true });
+    }
     if (!isCreated(config)) await createGrid(config);
     const running = NODE_NAMES.some((n) => livePid(config, n) !== null);
     const current = configuredRtt(config);

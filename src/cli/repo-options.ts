@@ -94,14 +94,16 @@ export async function openRepo(opts: RepoOptionValues | Record<string, unknown>)
   const { nodeDirectory, nodeUrl } = await resolveNode(values);
   const tahoe = new TahoeStore({ nodeUrl });
   const rootCap = await resolveRepoSpec(tahoe, spec, nodeDirectory);
-  // The read-only cap of a directory is computed by the node itself (no grid round trip).
-  const cacheDir = join(defaultCacheRoot(), repoIdOf(await tahoe.readOnlyCap(rootCap)));
   const primed = new PrimedListingStore(tahoe);
+  // The root listing starts at once; the read-only cap (which names the cache directory) is
+  // computed by the node itself meanwhile, with no grid round trip.
+  primed.prime(rootCap);
+  const cacheDir = join(defaultCacheRoot(), repoIdOf(await tahoe.readOnlyCap(rootCap)));
   const store = wrapStore(primed, cacheDir);
   // snapshots/ never moves once a repository exists: list it while the root is being validated.
   const layout = await readLayout(cacheDir, rootCap);
   if (layout) primed.prime(layout.snapshotsCap);
-  const opened = await openRepository(tahoe, rootCap, { configStore: store });
+  const opened = await openRepository(primed, rootCap, { configStore: store });
   if (layout?.snapshotsCap !== opened.snapshotsCap) await writeLayout(cacheDir, rootCap, opened.snapshotsCap);
   return {
     store,
@@ -147,13 +149,19 @@ async function writeLayout(cacheDir: string, rootCap: string, snapshotsCap: stri
 }
 
 /**
+ * Grid requests one command keeps in flight at most: room for a push commit's widest level of
+ * directories, or the mount's listing window beside its content reads, without flooding the node.
+ */
+export const GRID_REQUESTS = 16;
+
+/**
  * The store commands use: memory cache → disk cache → concurrency limit → Tahoe.
  * `TIMEFS_DISK_CACHE_BYTES` (default 1 GiB, 0 disables) and `TIMEFS_MEMORY_CACHE_BYTES` (default 64 MiB) bound the caches.
  */
 export function wrapStore(tahoe: Store, cacheDir: string): Store {
   const diskBytes = byteEnv('TIMEFS_DISK_CACHE_BYTES', 1024 ** 3);
   const memoryBytes = byteEnv('TIMEFS_MEMORY_CACHE_BYTES', 64 * 1024 * 1024);
-  let store: Store = new ConcurrencyLimitedStore(tahoe, 8);
+  let store: Store = new ConcurrencyLimitedStore(tahoe, GRID_REQUESTS);
   if (diskBytes > 0) store = new DiskCachedStore(store, { dir: cacheDir, maxBytes: diskBytes });
   if (memoryBytes > 0) store = new MemoryCachedStore(store, { maxBytes: memoryBytes });
   return store;
