@@ -130,7 +130,6 @@ export const mountCommand: CommandModule = {
       const count = snapshots.filter((child) => child.name.includes('T')).length;
       if (opts.json) process.stdout.write(`${JSON.stringify({ mountPoint: mounted.mountPoint, snapshots: count, startMs: Math.round(performance.now() - started) })}\n`);
       log(`timefs: mounted ${count} snapshot${count === 1 ? '' : 's'} at ${mounted.mountPoint} (Ctrl-C to unmount)`);
-      if (process.env.TIMEFS_DEBUG_MEMORY) setInterval(() => { const m = process.memoryUsage(); log(`mem rss ${(m.rss / 1048576).toFixed(0)} heap ${(m.heapUsed / 1048576).toFixed(0)}/${(m.heapTotal / 1048576).toFixed(0)} ext ${(m.external / 1048576).toFixed(0)} ab ${(m.arrayBuffers / 1048576).toFixed(0)}`); }, 3000).unref();
       await unmountOnSignal(mounted);
       process.exitCode = EXIT.ok;
     });
