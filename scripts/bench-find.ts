@@ -13,14 +13,18 @@
  * - cold `timefs find '*.txt'` across all snapshots, vs `restic find '*.txt'`;
  * - `timefs diff` of two snapshots SNAPSHOTS/2 apart, vs `restic diff`;
  * - bytes and grid objects the index adds per push, per changed path;
+ * - `timefs mount` (a new mount process each, cold caches): `ls -R` of the newest snapshot and
+ *   `ls history/PATH/`, with the metadata indexes against `--no-index` (the trees);
  * - with BENCH_RTT_MS (default 50; 0 skips), cold `timefs find` again with the grid restarted in
  *   latency mode (TIMEFS_GRID_RTT_MS), then restored to RTT 0.
  * restic runs with --no-cache for its cold figures (its repository is on the local disk).
  *
- * Env: BENCH_FILES (10000), BENCH_SNAPSHOTS (100), BENCH_RTT_MS (50), BENCH_DIR (bench-out/find).
+ * Env: BENCH_FILES (10000), BENCH_SNAPSHOTS (100), BENCH_RTT_MS (50), BENCH_DIR (bench-out/find),
+ * BENCH_REUSE=1 (measure again on the history an earlier run left in BENCH_DIR, when it has the
+ * same size and the grid still holds it: building it is most of the run's time).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadavg } from 'node:os';
 import { runPush } from '../src/backup/push.js';
@@ -52,6 +56,7 @@ const filePath = (i: number): string => join(src, `d${String(Math.floor(i / 100)
 const content = (i: number, v: number): string => `file ${i} version ${v}\n${'x'.repeat(200 + (i % 800))}\n`;
 
 const timesFile = join(DIR, 'time.txt');
+let repoRoot = '';
 /** CPU seconds (user + system) of the last command run under `/usr/bin/time`. */
 function cpuOfLast(): number {
   const [user, sys] = readFileSync(timesFile, 'utf8').trim().split(/\s+/).slice(-2).map(Number);
@@ -65,12 +70,40 @@ function restic(...args: string[]): { seconds: number; cpu: number; out: string 
   return { seconds: Number(process.hrtime.bigint() - t) / 1e9, cpu: cpuOfLast(), out: r.stdout };
 }
 
+/** What building the history leaves for the measurements (kept in BENCH_DIR for BENCH_REUSE). */
+interface BuiltHistory {
+  files: number;
+  snapshots: number;
+  /** Write cap of the bench repository (a throwaway repository on the local grid). */
+  rootCap: string;
+  indexBytes: number[];
+  indexObjects: number[];
+  changedPaths: number[];
+  pushSeconds: number;
+  resticSeconds: number;
+}
+const historyFile = join(DIR, 'history.json');
+// The file `log` follows: changed every 10th push.
+const followed = 0;
+
+function reusable(): BuiltHistory | undefined {
+  if (process.env.BENCH_REUSE !== '1' || !existsSync(historyFile)) return undefined;
+  const built = JSON.parse(readFileSync(historyFile, 'utf8')) as BuiltHistory;
+  return built.files === FILES && built.snapshots === SNAPSHOTS ? built : undefined;
+}
+
 async function main(): Promise<void> {
+  const built = reusable() ?? await buildHistory();
+  await measure(built);
+}
+
+async function buildHistory(): Promise<BuiltHistory> {
   rmSync(DIR, { recursive: true, force: true });
   mkdirSync(DIR, { recursive: true });
   // Pushes go through the caches the CLI uses (the parent's index is read back from the disk cache).
   const store = wrapStore(new TahoeStore({ nodeUrl: NODE_URL }), join(DIR, 'push-cache'));
   const repo = await initRepository(store, await store.mkdirMutable());
+  repoRoot = repo.rootCap;
   restic('init');
   const live = new Set<number>();
   const versions = new Map<number, number>();
@@ -80,8 +113,6 @@ async function main(): Promise<void> {
     writeFileSync(filePath(next), content(next, 0));
     live.add(next);
   }
-  // The file `log` follows: changed every 10th push.
-  const followed = 0;
   const indexBytes: number[] = [];
   const indexObjects: number[] = [];
   const changedPaths: number[] = [];
@@ -136,6 +167,15 @@ async function main(): Promise<void> {
     await catalog.close();
   }
   process.stderr.write('\n');
+  const built: BuiltHistory = { files: FILES, snapshots: SNAPSHOTS, rootCap: repo.rootCap, indexBytes, indexObjects, changedPaths, pushSeconds, resticSeconds };
+  writeFileSync(historyFile, `${JSON.stringify(built)}\n`, { mode: 0o600 });
+  return built;
+}
+
+async function measure(built: BuiltHistory): Promise<void> {
+  const { indexBytes, indexObjects, changedPaths, pushSeconds, resticSeconds } = built;
+  const repo = { rootCap: built.rootCap };
+  for (const cache of ['c0', 'c1', 'c2', 'c3', 'c4', 'cli-state']) rmSync(join(DIR, cache), { recursive: true, force: true });
   const rows: string[][] = [];
   let proxy = await countingProxy(NODE_URL);
   // Asynchronous on purpose: the counting proxy answers from this process's event loop.
@@ -174,6 +214,15 @@ async function main(): Promise<void> {
   const perPath = indexBytes.reduce((x, y) => x + y, 0) / changedPaths.reduce((x, y) => x + y, 0);
   const maxObjects = Math.max(...indexObjects);
   rows.push(['index added per push', `${(indexBytes.reduce((x, y) => x + y, 0) / indexBytes.length / 1024).toFixed(1)} KiB`, `${(changedPaths.reduce((x, y) => x + y, 0) / changedPaths.length).toFixed(0)} changed paths per push`, verdict(perPath <= 2048 && maxObjects <= 2, `${perPath.toFixed(0)} B per changed path, ≤ ${maxObjects} objects per push`), '', '']);
+  const last = snapshotNames[snapshotNames.length - 1] as string;
+  const lsR = (mnt: string) => command('find', [join(mnt, last), '-printf', '.']);
+  const lsHistory = (mnt: string) => command('ls', ['-l', join(mnt, 'history', path)]);
+  for (const [what, action] of [[`\`ls -R\` of the newest snapshot (${FILES} files)`, lsR], ['`ls -l history/PATH/`', lsHistory]] as const) {
+    const indexed = await mounted(proxy, 'm1', [], action);
+    const trees = await mounted(proxy, 'm2', ['--no-index'], action);
+    if (indexed.out !== trees.out) throw new Error(`the mount shows other output with the index than without: ${what}`);
+    rows.push([`mount, cold ${what}`, secs(indexed.seconds), `--no-index ${secs(trees.seconds)}, ${trees.listings} listings of ${trees.requests} requests`, `${(indexed.seconds / trees.seconds).toFixed(2)}×`, String(indexed.requests), `${indexed.listings} listings`]);
+  }
   await new Promise((done) => proxy.server.close(done));
   if (RTT > 0 && process.env.TIMEFS_NODE_URL === undefined) {
     gridStart(RTT);
@@ -197,6 +246,38 @@ async function main(): Promise<void> {
   ].join('\n');
   writeFileSync(join(DIR, 'results.md'), `${table}\n`);
   process.stdout.write(`${table}\n`);
+}
+
+/** Runs a command asynchronously (the counting proxy answers from this process's event loop). */
+function command(file: string, args: string[]): Promise<string> {
+  return new Promise((done, fail) => {
+    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const out: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.on('close', (code) => (code === 0 ? done(Buffer.concat(out).toString()) : fail(new Error(`${file} exited with ${code}`))));
+  });
+}
+
+/** Starts `timefs mount` (fresh caches) through the proxy, times `action` on it, then unmounts. */
+async function mounted(proxy: Awaited<ReturnType<typeof countingProxy>>, cache: string, extra: string[], action: (mnt: string) => Promise<string>): Promise<{ seconds: number; requests: number; listings: number; out: string }> {
+  const mnt = join(DIR, `mnt-${cache}`);
+  rmSync(join(DIR, cache), { recursive: true, force: true });
+  mkdirSync(mnt, { recursive: true });
+  const child = spawn(process.execPath, ['bin/timefs.js', 'mount', mnt, '--json', '--utc', '--repo', repoRoot, '--node-url', proxy.url, ...extra], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, XDG_CACHE_HOME: join(DIR, cache), XDG_STATE_HOME: join(DIR, 'cli-state'), HOME: DIR } });
+  await new Promise<void>((ready, fail) => {
+    child.stdout.once('data', () => ready());
+    child.once('close', (code) => fail(new Error(`timefs mount exited with ${code}`)));
+  });
+  try {
+    proxy.reset();
+    const t = process.hrtime.bigint();
+    const out = await action(mnt);
+    return { seconds: Number(process.hrtime.bigint() - t) / 1e9, requests: proxy.requests(), listings: proxy.listings(), out };
+  } finally {
+    const closed = new Promise((done) => child.once('close', done));
+    child.kill('SIGTERM');
+    await closed;
+  }
 }
 
 const counted = new Set<string>();

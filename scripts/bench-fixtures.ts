@@ -61,17 +61,20 @@ export async function buildChain(store: Store, size: number, depth: number, work
 }
 
 /**
- * A proxy in front of the client node that counts the requests it forwards and the body bytes the
- * grid sends. With BENCH_TRACE=FILE it appends one line per request: start and end in ms since the
- * last reset, method, URL (caps cut to their kind and a short digest) and status.
+ * A proxy in front of the client node that counts the requests it forwards, the listings among
+ * them and the body bytes the grid sends. With BENCH_TRACE=FILE it appends one line per request:
+ * start and end in ms since the last reset, method, URL (caps cut to their kind and a short
+ * digest) and status.
  */
-export function countingProxy(target: string): Promise<{ server: Server; url: string; bytes: () => number; requests: () => number; reset: () => void }> {
+export function countingProxy(target: string): Promise<{ server: Server; url: string; bytes: () => number; requests: () => number; listings: () => number; reset: () => void }> {
   let bytes = 0;
   let requests = 0;
+  let listings = 0;
   let since = performance.now();
   const trace = process.env.BENCH_TRACE;
   const server = createServer((req, res) => {
     requests++;
+    if (req.method === 'GET' && /[?&]t=json(&|$)/.test(req.url ?? '')) listings++;
     const started = performance.now();
     const upstream = request(new URL(req.url ?? '/', target), { method: req.method, headers: { ...req.headers, host: new URL(target).host } }, (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
@@ -84,7 +87,7 @@ export function countingProxy(target: string): Promise<{ server: Server; url: st
   });
   return new Promise((done) => server.listen(0, '127.0.0.1', () => {
     const port = (server.address() as { port: number }).port;
-    done({ server, url: `http://127.0.0.1:${port}/`, bytes: () => bytes, requests: () => requests, reset: () => { bytes = 0; requests = 0; since = performance.now(); if (trace) appendFileSync(trace, '--- reset\n'); } });
+    done({ server, url: `http://127.0.0.1:${port}/`, bytes: () => bytes, requests: () => requests, listings: () => listings, reset: () => { bytes = 0; requests = 0; listings = 0; since = performance.now(); if (trace) appendFileSync(trace, '--- reset\n'); } });
   }));
 }
 

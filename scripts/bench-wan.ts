@@ -11,8 +11,11 @@
  *
  * Env: BENCH_RTTS (default "0,50"), BENCH_WAN_MIB (64), BENCH_WAN_FILES (2000), BENCH_WAN_DIRS
  * (200), BENCH_WAN_ONLY (measures to run, comma-separated from cat, restore, dd, ls, push,
- * snapshots, renew; `read` = cat,restore,dd; default all), BENCH_DIR (bench-out/wan). Quick run: BENCH_RTTS=0,20 BENCH_WAN_MIB=16
- * BENCH_WAN_FILES=200 BENCH_WAN_DIRS=20; the tree measures alone: BENCH_WAN_ONLY=ls,push.
+ * snapshots, renew; `read` = cat,restore,dd, which always run together; default all),
+ * BENCH_WAN_REPEAT (3: runs of each whole read and its references, interleaved; medians shown),
+ * BENCH_TRACE (a file: every web request with its times), BENCH_DIR (bench-out/wan). Quick run:
+ * BENCH_RTTS=0,20 BENCH_WAN_MIB=16 BENCH_WAN_FILES=200 BENCH_WAN_DIRS=20; the tree measures alone:
+ * BENCH_WAN_ONLY=ls,push.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,6 +40,8 @@ const MEASURES = ['cat', 'restore', 'dd', 'ls', 'push', 'snapshots', 'renew'] as
 const ONLY = new Set((process.env.BENCH_WAN_ONLY ?? MEASURES.join(',')).replace(/\bread\b/, 'cat,restore,dd').split(',').map((m) => m.trim()));
 for (const m of ONLY) if (!(MEASURES as readonly string[]).includes(m)) throw new Error(`BENCH_WAN_ONLY: unknown measure ${m} (choose from ${MEASURES.join(', ')})`);
 const runs = (m: typeof MEASURES[number]): boolean => ONLY.has(m);
+/** Runs of each whole read (and its references), interleaved; the tables show medians. */
+const REPEAT = Math.max(1, Number(process.env.BENCH_WAN_REPEAT ?? 3));
 const DIR = resolve(process.env.BENCH_DIR ?? 'bench-out/wan');
 const TIMEFS = ['bin/timefs.js'];
 const SNAPSHOT = '2020-01-01T00:00:00Z';
@@ -175,26 +180,36 @@ async function round(rtt: number, fixture: Fixture, nodeUrl: string, store: Taho
   try {
     await timed(proxy, process.execPath, [...TIMEFS, '--version']); // warms the page cache
     const startup = await timed(proxy, process.execPath, [...TIMEFS, '--version']);
-    const reads = runs('cat') || runs('restore') || runs('dd');
-    const tahoeWhole = runs('cat') ? await tahoe(['get', '-u', proxy.url, fixture.wholeCap, '-']) : undefined;
-    const tahoeBase = reads ? await tahoe(['get', '-u', proxy.url, fixture.baseCap, '-']) : undefined;
-
-    if (runs('cat')) {
-      add(`timefs cat, ${SIZE / MIB} MiB stored whole`, await timed(proxy, process.execPath, [...TIMEFS, 'cat', SNAPSHOT, '/whole.bin'], timefsEnv(proxy.url, A, 'cat')), tahoeWhole, 'tahoe get', ' (≤ 0.8)');
-      add(`timefs cat, ${SIZE / MIB} MiB at chain depth ${DEPTH}`, await timed(proxy, process.execPath, [...TIMEFS, 'cat', SNAPSHOT, '/chain.bin'], timefsEnv(proxy.url, A, 'cat')), tahoeBase, 'tahoe get (base)', ' (≤ 0.8)');
-    }
-    if (runs('restore')) {
-      const target = join(DIR, 'restored');
-      rmSync(target, { recursive: true, force: true });
-      add(`restore of the ${SIZE / MIB} MiB chained file`, await timed(proxy, process.execPath, [...TIMEFS, 'restore', `${SNAPSHOT}:/chain.bin`, '--target', target], timefsEnv(proxy.url, A, 'restore')), tahoeBase, 'tahoe get (base)', ' (≤ 0.8)');
-      rmSync(target, { recursive: true, force: true });
-    }
-
-    if (runs('dd') && tahoeBase) {
-      const curl = await plainGet(proxy, fixture.baseCap);
-      const m = await mount(proxy, A, 'read');
-      const dd = await sh(proxy, 'dd', [`if=${join(m.point, SNAPSHOT, 'chain.bin')}`, 'of=/dev/null', 'bs=4M']);
-      await unmount(m);
+    if (runs('cat') || runs('restore') || runs('dd')) {
+      // The whole reads run REPEAT times, interleaved with their references; each figure is the median.
+      type Timing = { s: number; requests: number };
+      const timings: Array<Record<'tahoeWhole' | 'tahoeBase' | 'curl' | 'catWhole' | 'catChain' | 'restore' | 'dd', Timing>> = [];
+      for (let r = 0; r < REPEAT; r++) {
+        const tahoeWhole = await tahoe(['get', '-u', proxy.url, fixture.wholeCap, '-']);
+        const tahoeBase = await tahoe(['get', '-u', proxy.url, fixture.baseCap, '-']);
+        const curl = await plainGet(proxy, fixture.baseCap);
+        const catWhole = await timed(proxy, process.execPath, [...TIMEFS, 'cat', SNAPSHOT, '/whole.bin'], timefsEnv(proxy.url, A, 'cat'));
+        const catChain = await timed(proxy, process.execPath, [...TIMEFS, 'cat', SNAPSHOT, '/chain.bin'], timefsEnv(proxy.url, A, 'cat'));
+        const target = join(DIR, 'restored');
+        rmSync(target, { recursive: true, force: true });
+        const restored = await timed(proxy, process.execPath, [...TIMEFS, 'restore', `${SNAPSHOT}:/chain.bin`, '--target', target], timefsEnv(proxy.url, A, 'restore'));
+        rmSync(target, { recursive: true, force: true });
+        const m = await mount(proxy, A, 'read');
+        const dd = await sh(proxy, 'dd', [`if=${join(m.point, SNAPSHOT, 'chain.bin')}`, 'of=/dev/null', 'bs=4M']);
+        await unmount(m);
+        timings.push({ tahoeWhole, tahoeBase, curl, catWhole, catChain, restore: restored, dd });
+      }
+      const med = (key: keyof (typeof timings)[number]): Timing => {
+        const sorted = timings.map((run) => run[key]).sort((a, b) => a.s - b.s);
+        return sorted[Math.floor(sorted.length / 2)]!;
+      };
+      const tahoeWhole = med('tahoeWhole');
+      const tahoeBase = med('tahoeBase');
+      const curl = med('curl');
+      const dd = med('dd');
+      add(`timefs cat, ${SIZE / MIB} MiB stored whole`, med('catWhole'), tahoeWhole, 'tahoe get', ' (≤ 0.8)');
+      add(`timefs cat, ${SIZE / MIB} MiB at chain depth ${DEPTH}`, med('catChain'), tahoeBase, 'tahoe get (base)', ' (≤ 0.8)');
+      add(`restore of the ${SIZE / MIB} MiB chained file`, med('restore'), tahoeBase, 'tahoe get (base)', ' (≤ 0.8)');
       const ddMiBs = SIZE / MIB / dd.s;
       const getMiBs = SIZE / MIB / curl.s;
       rows.push([`mount, first dd bs=4M at depth ${DEPTH}`, `${fmt(dd)} (${ddMiBs.toFixed(0)} MiB/s)`, `plain GET ${fmt(curl)} (${getMiBs.toFixed(0)} MiB/s); tahoe get ${fmt(tahoeBase)}`,

@@ -10,110 +10,17 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { join } from 'node:path';
+import { type GridConfig, type GridStatus, NODE_NAMES, type NodeName, STORAGE_NODES, nodeDir, nodeUrlOf, tahoeCommand } from './grid-config.js';
+import { configureLatency, configuredRtt, liveProxyPid, rttFile, startProxy, stopProxy } from './latency.js';
 import { withLock } from './lock.js';
+import { liveRecordedPid, log, waitFor } from './process-records.js';
 
-/** Where a grid lives and which ports it uses. */
-export interface GridConfig {
-  /** Folder holding the node directories, logs and pid records. */
-  dir: string;
-  /** Introducer at base, storage i at base+i, client web API at base+6. */
-  portBase: number;
-  /** Readiness timeout in milliseconds. */
-  timeoutMs: number;
-  /**
-   * Round-trip time the delay proxy adds between the client and each storage server (0: none).
-   * Undefined keeps whatever a running grid has (0 for a stopped one).
-   */
-  rttMs?: number;
-}
-
-/** Number of storage nodes in the grid. */
-export const STORAGE_NODES = 3;
-
-/** Names of the grid's nodes, in start order. */
-export const NODE_NAMES = ['introducer', 'storage1', 'storage2', 'storage3', 'client'] as const;
-
-/** One of {@link NODE_NAMES}. */
-export type NodeName = (typeof NODE_NAMES)[number];
-
-/** State of one node process. */
-export interface NodeState {
-  name: NodeName;
-  pid: number | null;
-  running: boolean;
-}
-
-/** What `status` reports. */
-export interface GridStatus {
-  dir: string;
-  created: boolean;
-  nodeUrl: string;
-  nodes: NodeState[];
-  /** Storage servers the client sees connected (null when the client does not answer). */
-  connectedServers: number | null;
-  /** The round-trip time the grid was configured with (0: no delay proxy). */
-  rttMs: number;
-  /** Whether the delay proxy runs (always false at RTT 0). */
-  proxyRunning: boolean;
-  healthy: boolean;
-}
-
-const repoRoot = resolve(new URL('../..', import.meta.url).pathname);
-
-/** The shared grid's configuration from the environment (`TIMEFS_GRID_DIR`, `TIMEFS_GRID_PORT_BASE`). */
-export function defaultGridConfig(): GridConfig {
-  const base = Number(process.env.TIMEFS_GRID_PORT_BASE ?? 47000);
-  if (!Number.isInteger(base) || base < 1024 || base > 65000) throw new Error(`TIMEFS_GRID_PORT_BASE must be a port number, got ${process.env.TIMEFS_GRID_PORT_BASE}`);
-  return {
-    dir: resolve(process.env.TIMEFS_GRID_DIR ?? join(repoRoot, '.grid')),
-    portBase: base,
-    timeoutMs: Number(process.env.TIMEFS_GRID_TIMEOUT_MS ?? 180_000),
-    rttMs: rttFromEnv(),
-  };
-}
-
-/** `TIMEFS_GRID_RTT_MS` as milliseconds, or undefined when unset. */
-export function rttFromEnv(): number | undefined {
-  const raw = process.env.TIMEFS_GRID_RTT_MS;
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const rtt = Number(raw);
-  if (!Number.isFinite(rtt) || rtt < 0 || rtt > 10_000) throw new Error(`TIMEFS_GRID_RTT_MS must be a round-trip time in milliseconds (0..10000), got ${raw}`);
-  return rtt;
-}
-
-/** The port the delay proxy listens on for storage node `index` (1-based): base+6+index. */
-export function proxyPortOf(config: GridConfig, index: number): number {
-  return config.portBase + 6 + index;
-}
-
-/** The client node's web API URL (with a trailing slash, as Tahoe writes `node.url`). */
-export function nodeUrlOf(config: GridConfig): string {
-  return `http://127.0.0.1:${config.portBase + 6}/`;
-}
-
-/** The `tahoe` executable: `TIMEFS_TAHOE`, then `tahoe` on PATH, then the project's `.venv`. */
-export function tahoeCommand(): string {
-  if (process.env.TIMEFS_TAHOE) return process.env.TIMEFS_TAHOE;
-  const which = spawnSync('sh', ['-c', 'command -v tahoe'], { encoding: 'utf8' });
-  if (which.status === 0 && which.stdout.trim()) return which.stdout.trim();
-  const venv = join(repoRoot, '.venv', 'bin', 'tahoe');
-  if (existsSync(venv)) return venv;
-  throw new Error('tahoe not found: run `bash scripts/setup.sh` (installs tahoe-lafs 1.20.0 into .venv)');
-}
-
-/** Node directory of one node; the client's is what `tahoe --node-directory` wants. */
-export function nodeDir(config: GridConfig, name: NodeName): string {
-  return join(config.dir, name);
-}
+export * from './grid-config.js';
+export { configuredRtt } from './latency.js';
 
 function pidFile(config: GridConfig, name: NodeName): string {
   return join(config.dir, 'pids', `${name}.pid`);
-}
-
-function log(message: string): void {
-  process.stderr.write(`grid: ${message}\n`);
 }
 
 function tahoe(args: string[]): void {
@@ -136,26 +43,6 @@ function livePid(config: GridConfig, name: NodeName): number | null {
   return liveRecordedPid(pidFile(config, name), nodeDir(config, name));
 }
 
-/** The pid in `file`, if alive and its command line carries `marker` (a recycled pid never does). */
-function liveRecordedPid(file: string, marker: string): number | null {
-  let pid: number;
-  try {
-    pid = Number(readFileSync(file, 'utf8').trim());
-  } catch {
-    return null;
-  }
-  if (!Number.isInteger(pid) || pid <= 1) return null;
-  try {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    // A recycled pid must never be signalled: require our node directory on its command line.
-    if (!cmdline.includes(marker)) return null;
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    if (/\) [ZX] /.test(stat)) return null;
-    return pid;
-  } catch {
-    return null;
-  }
-}
 
 function isCreated(config: GridConfig): boolean {
   return existsSync(join(config.dir, 'created'));
@@ -201,70 +88,6 @@ async function createGrid(config: GridConfig): Promise<void> {
   writeFileSync(join(config.dir, 'created'), `${new Date().toISOString()}\n`);
 }
 
-function rttFile(config: GridConfig): string {
-  return join(config.dir, 'rtt-ms');
-}
-
-/** The RTT the grid's nodes are configured for (0 when never set). */
-export function configuredRtt(config: GridConfig): number {
-  try {
-    const rtt = Number(readFileSync(rttFile(config), 'utf8').trim());
-    return Number.isFinite(rtt) && rtt >= 0 ? rtt : 0;
-  } catch {
-    return 0;
-  }
-}
-
-/**
- * Point each storage node's advertised location at its delay proxy (or back at its own port for
- * RTT 0), and drop the client's cached announcements so it learns only the new locations.
- */
-function configureLatency(config: GridConfig, rttMs: number): void {
-  for (let i = 1; i <= STORAGE_NODES; i++) {
-    const cfgPath = join(nodeDir(config, `storage${i}` as NodeName), 'tahoe.cfg');
-    const port = rttMs > 0 ? proxyPortOf(config, i) : config.portBase + i;
-    const cfg = readFileSync(cfgPath, 'utf8');
-    if (!/^tub\.location = .*$/m.test(cfg)) throw new Error(`${cfgPath} has no tub.location line`);
-    writeFileSync(cfgPath, cfg.replace(/^tub\.location = .*$/m, `tub.location = tcp:127.0.0.1:${port}`));
-  }
-  rmSync(join(nodeDir(config, 'client'), 'private', 'introducer_default_cache.yaml'), { force: true });
-  writeFileSync(rttFile(config), `${rttMs}\n`);
-}
-
-function proxyPidFile(config: GridConfig): string {
-  return join(config.dir, 'pids', 'delay-proxy.pid');
-}
-
-function liveProxyPid(config: GridConfig): number | null {
-  return liveRecordedPid(proxyPidFile(config), config.dir);
-}
-
-async function startProxy(config: GridConfig, rttMs: number): Promise<void> {
-  if (liveProxyPid(config) !== null) return;
-  const links = [1, 2, 3].flatMap((i) => ['--link', `${proxyPortOf(config, i)}:${config.portBase + i}`]);
-  const out = openSync(join(config.dir, 'logs', 'delay-proxy.log'), 'w');
-  const script = join(repoRoot, 'scripts', 'grid', 'delay-proxy.ts');
-  const child = spawn(process.execPath, ['--import', 'tsx', script, '--rtt-ms', String(rttMs), ...links, '--tag', config.dir], { cwd: repoRoot, detached: true, stdio: ['ignore', out, out] });
-  closeSync(out);
-  if (child.pid === undefined) throw new Error('could not start the delay proxy');
-  writeFileSync(proxyPidFile(config), `${child.pid}\n`);
-  child.unref();
-  const logPath = join(config.dir, 'logs', 'delay-proxy.log');
-  await waitFor(() => {
-    if (liveProxyPid(config) === null) throw new Error(`the delay proxy exited during start-up: ${readFileSync(logPath, 'utf8').trim().slice(-500)}`);
-    return readFileSync(logPath, 'utf8').includes('delay-proxy: RTT');
-  }, config.timeoutMs, 'the delay proxy to listen');
-}
-
-async function stopProxy(config: GridConfig): Promise<void> {
-  const pid = liveProxyPid(config);
-  if (pid !== null) {
-    process.kill(pid, 'SIGTERM');
-    await waitFor(() => liveProxyPid(config) === null, 10_000, 'the delay proxy to stop');
-  }
-  rmSync(proxyPidFile(config), { force: true });
-}
-
 async function startNode(config: GridConfig, name: NodeName): Promise<void> {
   if (livePid(config, name) !== null) return;
   const dir = nodeDir(config, name);
@@ -293,18 +116,6 @@ async function stopNode(config: GridConfig, name: NodeName): Promise<void> {
     }
   }
   rmSync(pidFile(config, name), { force: true });
-}
-
-async function waitFor(ok: () => boolean | Promise<boolean>, timeoutMs: number, what: string, raise = true): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await ok()) return true;
-    if (Date.now() > deadline) {
-      if (raise) throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}`);
-      return false;
-    }
-    await sleep(150);
-  }
 }
 
 /** Storage servers the client node reports as connected, or null when it does not answer. */

@@ -2,14 +2,16 @@
  * What `timefs log`, `find` and `diff` share: `--since`/`--until` snapshot ranges, opening the
  * repository's history (indexes where present, trees elsewhere), and paths as exact bytes.
  */
+import { join } from 'node:path';
 import type { Command } from 'commander';
+import { HistoryCache } from '../tree-index/history-cache.js';
 import { TimefsError } from '../model/errors.js';
 import { parseSnapshotSpec } from '../view/as-of.js';
 import { NO_INDEX, openHistory, type HistorySource } from '../view/history-source.js';
 import { GridSnapshotCatalogue, type SnapshotInfo } from '../view/snapshot-catalogue.js';
 import { pathSegments } from '../view/tree-reader.js';
 import { argBytes, snapshotPathOfBytes } from './argv-bytes.js';
-import { openRepo, type RepoHandle } from './repo-options.js';
+import { byteEnv, openRepo, type RepoHandle } from './repo-options.js';
 
 /** Option values of {@link addRangeOptions}. */
 export interface RangeFlags {
@@ -70,19 +72,29 @@ export interface RepoHistory {
 
 /** Opens the repository and lists its snapshots. */
 export async function openSnapshots(flags: Record<string, unknown>): Promise<RepoHistory> {
-  const repo = await openRepo(flags);
+  const repo = await openRepo(flags, { index: flags.index !== false });
   const catalogue = new GridSnapshotCatalogue(repo.store, repo.snapshotsCap);
   return { repo, catalogue, all: await catalogue.list() };
 }
 
 /** The history source for `snapshots`: their indexes unless `--no-index`. */
 export async function historyOf(repo: RepoHandle, snapshots: readonly SnapshotInfo[], flags: RangeFlags): Promise<HistorySource> {
-  const source = await openHistory(repo.store, repo.indexCap, snapshots, { useIndex: flags.index !== false });
+  const cache = historyCache(repo);
+  const source = await openHistory(repo.store, repo.indexCap, snapshots, { useIndex: flags.index !== false, ...(cache ? { cache } : {}) });
   // A missing index is normal (older snapshots); a stale or damaged one is worth a word.
   for (const { name, reason } of source.fromTrees) {
     if (reason !== NO_INDEX) process.stderr.write(`timefs: snapshot ${name} is read from its tree: ${reason} (\`timefs check\` reports it, \`timefs index --force\` replaces it)\n`);
   }
   return source;
+}
+
+/**
+ * The local cache of verified indexes (`<repo cache>/index-history`), bounded by
+ * `TIMEFS_HISTORY_CACHE_BYTES` (default 256 MiB; 0 turns it off).
+ */
+export function historyCache(repo: Pick<RepoHandle, 'cacheDir'>): HistoryCache | undefined {
+  const bytes = byteEnv('TIMEFS_HISTORY_CACHE_BYTES', 256 * 1024 * 1024);
+  return bytes > 0 ? new HistoryCache(join(repo.cacheDir, 'index-history'), bytes) : undefined;
 }
 
 /** JSON for scripts and tests: how many snapshots were answered by indexes, how many by trees. */

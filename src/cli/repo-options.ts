@@ -3,7 +3,7 @@
  * {@link openRepo}, which turns them into a ready, cached, validated repository handle.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -14,7 +14,8 @@ import { MemoryCachedStore } from '../store/memory-cache-store.js';
 import { parseRepoSpec, resolveRepoSpec, type RepoSpec } from '../store/repo-location.js';
 import { openRepository, repoIdOf } from '../store/repository.js';
 import { PrimedListingStore } from '../store/primed-listings.js';
-import type { Store } from '../store/store.js';
+import type { CallOptions, Store } from '../store/store.js';
+import { ForwardingStore } from '../store/forwarding-store.js';
 import { DEFAULT_NODE_URL, defaultNodeDirectory, readNodeUrl } from '../store/tahoe/node-directory.js';
 import { TahoeStore } from '../store/tahoe/tahoe-store.js';
 
@@ -87,24 +88,40 @@ export async function resolveRepoName(opts: RepoOptionValues): Promise<RepoSpec>
   return parseRepoSpec(name);
 }
 
+/** What a command will read right after opening, so that it is asked for together with the root. */
+export interface OpenWants {
+  /** The metadata indexes (`index/`). */
+  index?: boolean;
+}
+
 /** Open the repository the options name, validated and wrapped with caches. */
-export async function openRepo(opts: RepoOptionValues | Record<string, unknown>): Promise<RepoHandle> {
+export async function openRepo(opts: RepoOptionValues | Record<string, unknown>, wants: OpenWants = {}): Promise<RepoHandle> {
   const values = opts as RepoOptionValues;
   const spec = await resolveRepoName(values);
   const { nodeDirectory, nodeUrl } = await resolveNode(values);
   const tahoe = new TahoeStore({ nodeUrl });
   const rootCap = await resolveRepoSpec(tahoe, spec, nodeDirectory);
   const primed = new PrimedListingStore(tahoe);
-  // The root listing starts at once; the read-only cap (which names the cache directory) is
-  // computed by the node itself meanwhile, with no grid round trip.
-  primed.prime(rootCap);
-  const cacheDir = join(defaultCacheRoot(), repoIdOf(await tahoe.readOnlyCap(rootCap)));
+  // What the last open learnt (snapshots/, index/ and timefs.json never change once they exist):
+  // with it, the root, snapshots/ and index/ are listed at once, in one round trip.
+  const layout = await readLayout(rootCap);
+  const prime = (caps: ReadonlyArray<string | undefined>): void => { for (const cap of caps) if (cap !== undefined) primed.prime(cap); };
+  if (layout) prime([rootCap, layout.snapshotsCap, wants.index ? layout.indexCap : undefined]);
+  // The read-only cap of a directory is computed by the node itself (no grid round trip).
+  const readCap = tahoe.readOnlyCap(rootCap);
+  const cacheDir = join(defaultCacheRoot(), repoIdOf(await readCap));
   const store = wrapStore(primed, cacheDir);
-  // snapshots/ never moves once a repository exists: list it while the root is being validated.
-  const layout = await readLayout(cacheDir, rootCap);
-  if (layout) primed.prime(layout.snapshotsCap);
-  const opened = await openRepository(primed, rootCap, { configStore: store });
-  if (layout?.snapshotsCap !== opened.snapshotsCap) await writeLayout(cacheDir, rootCap, opened.snapshotsCap);
+  const configStore = layout?.config ? new PinnedObjectStore(store, layout.config.cap, Buffer.from(layout.config.base64, 'base64')) : store;
+  const opened = await openRepository(primed, rootCap, {
+    configStore,
+    readCap,
+    // The first open: list snapshots/ (and index/) while timefs.json is fetched.
+    ...(layout ? {} : { onLayout: (caps: string[]) => prime(wants.index ? caps : caps.slice(0, 1)) }),
+  });
+  if (layout?.snapshotsCap !== opened.snapshotsCap || layout.indexCap !== opened.indexCap || layout.config?.cap !== opened.configCap) {
+    const config = { cap: opened.configCap, base64: Buffer.from(await configStore.get(opened.configCap)).toString('base64') };
+    await writeLayout(rootCap, { snapshotsCap: opened.snapshotsCap, ...(opened.indexCap ? { indexCap: opened.indexCap } : {}), config });
+  }
   return {
     store,
     rootCap: opened.rootCap,
@@ -123,28 +140,46 @@ export async function openRepo(opts: RepoOptionValues | Record<string, unknown>)
 /** What {@link openRepo} remembers of a repository root between runs. */
 interface RepoLayout {
   snapshotsCap: string;
+  indexCap?: string;
+  /** `timefs.json`: its cap and content (immutable). */
+  config?: { cap: string; base64: string };
 }
 
-function layoutPath(cacheDir: string, rootCap: string): string {
+function layoutPath(rootCap: string): string {
   // Named by a hash: the write cap and the read cap of one root have different layouts (and caps never appear in file names).
-  return join(cacheDir, `layout-${createHash('sha256').update(rootCap).digest('hex').slice(0, 24)}.json`);
+  return join(defaultCacheRoot(), `layout-${createHash('sha256').update(rootCap).digest('hex').slice(0, 24)}.json`);
 }
 
-async function readLayout(cacheDir: string, rootCap: string): Promise<RepoLayout | undefined> {
+async function readLayout(rootCap: string): Promise<RepoLayout | undefined> {
   try {
-    const parsed = JSON.parse(await readFile(layoutPath(cacheDir, rootCap), 'utf8')) as Partial<RepoLayout>;
-    return typeof parsed.snapshotsCap === 'string' ? { snapshotsCap: parsed.snapshotsCap } : undefined;
+    const parsed = JSON.parse(await readFile(layoutPath(rootCap), 'utf8')) as Partial<RepoLayout>;
+    if (typeof parsed.snapshotsCap !== 'string') return undefined;
+    const config = parsed.config && typeof parsed.config.cap === 'string' && typeof parsed.config.base64 === 'string' ? parsed.config : undefined;
+    return { snapshotsCap: parsed.snapshotsCap, ...(typeof parsed.indexCap === 'string' ? { indexCap: parsed.indexCap } : {}), ...(config ? { config } : {}) };
   } catch {
     return undefined; // no layout yet, or a damaged one: open the slow way
   }
 }
 
-async function writeLayout(cacheDir: string, rootCap: string, snapshotsCap: string): Promise<void> {
+async function writeLayout(rootCap: string, layout: RepoLayout): Promise<void> {
   try {
-    await mkdir(cacheDir, { recursive: true, mode: 0o700 });
-    await writeFile(layoutPath(cacheDir, rootCap), JSON.stringify({ snapshotsCap }), { mode: 0o600 });
+    await mkdir(defaultCacheRoot(), { recursive: true, mode: 0o700 });
+    const tmp = `${layoutPath(rootCap)}.${process.pid}`;
+    await writeFile(tmp, JSON.stringify(layout), { mode: 0o600 });
+    await rename(tmp, layoutPath(rootCap));
   } catch {
     // a cache that cannot be written only makes the next open slower
+  }
+}
+
+/** A store that answers one immutable object from memory (a cap names its content forever). */
+class PinnedObjectStore extends ForwardingStore {
+  constructor(inner: Store, private readonly cap: string, private readonly bytes: Uint8Array) {
+    super(inner);
+  }
+
+  override get(cap: string, options?: CallOptions): Promise<Uint8Array> {
+    return cap === this.cap ? Promise.resolve(this.bytes) : super.get(cap, options);
   }
 }
 
@@ -167,7 +202,8 @@ export function wrapStore(tahoe: Store, cacheDir: string): Store {
   return store;
 }
 
-function byteEnv(name: string, fallback: number): number {
+/** A byte count from the environment variable `name` (`fallback` when unset). */
+export function byteEnv(name: string, fallback: number): number {
   const text = process.env[name];
   if (text === undefined || text === '') return fallback;
   const n = Number(text);

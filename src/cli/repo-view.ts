@@ -4,6 +4,7 @@
  */
 import { TahoeStore } from '../store/tahoe/tahoe-store.js';
 import type { BackupView } from '../view/backup-view.js';
+import type { SnapshotIndexes } from '../view/snapshot-indexes.js';
 import { createBackupView } from '../view/backup-view-setup.js';
 import { openRepo, type RepoHandle } from './repo-options.js';
 
@@ -16,22 +17,27 @@ export interface RepoViewOptions extends Record<string, unknown> {
   refresh: number;
   /** Show only this host's snapshots (`--host`). */
   host?: string;
+  /** False with `--no-index`: list the snapshot trees only, not the metadata indexes. */
+  index?: boolean;
 }
 
 /** Opens the repository and builds its view; notices go to `log` (never a cap). */
-export async function openRepoView(opts: RepoViewOptions, log: (line: string) => void): Promise<{ repo: RepoHandle; view: BackupView }> {
+export async function openRepoView(opts: RepoViewOptions, log: (line: string) => void): Promise<{ repo: RepoHandle; view: BackupView; indexes: SnapshotIndexes }> {
   // The view keeps its own byte-bounded block cache (--cache-size) and fetches content ranges
   // straight from the client node in large requests; the shared in-memory object cache would
   // only hold the same bytes twice. Listings and deltas keep the disk cache.
   process.env.TIMEFS_MEMORY_CACHE_BYTES = '0';
   const repo = await openRepo(opts);
-  const { view } = createBackupView(repo.store, repo.snapshotsCap, {
+  const { view, indexes } = createBackupView(repo.store, repo.snapshotsCap, {
     rangeStore: new TahoeStore({ nodeUrl: repo.nodeUrl }),
     zone: opts.utc ? 'utc' : 'local',
     cacheBytes: opts.cacheSize,
     refreshMs: opts.refresh * 1000,
     log,
+    repoRootCap: repo.readCap,
+    ...(repo.indexCap === undefined ? {} : { indexDirCap: repo.indexCap }),
+    useIndex: opts.index !== false,
     ...(opts.host !== undefined ? { host: opts.host } : {}),
   });
-  return { repo, view };
+  return { repo, view, indexes };
 }

@@ -83,8 +83,10 @@ export class SignatureIndex {
     return true;
   }
 
-  /** True when some block has this key (strong sums not checked). */
+  /** True when some block may have this key (bloom filter and table; strong sums not checked). */
   hasKey(key: number): boolean {
+    const bit = this.bloomBit(key);
+    if (((this.bloom[bit >>> 5] as number) & (1 << (bit & 31))) === 0) return false;
     let slot = Math.imul(key, 0x85ebca77) >>> this.tableShift;
     for (;;) {
       const b = this.blocks[slot] as number;
@@ -107,24 +109,6 @@ export class SignatureIndex {
       if (b < 0) return -1;
       if (this.keys[slot] === key) {
         digest ??= strong(data, start, length);
-        if (this.sameStrong(b, digest, 0)) return b;
-      }
-      slot = (slot + 1) & this.tableMask;
-    }
-  }
-
-  /**
-   * The block whose key is `key` and whose strong sum equals `strong()` (computed at most once,
-   * only when the key is present), or -1.
-   */
-  find(key: number, strong: () => Uint8Array): number {
-    let slot = Math.imul(key, 0x85ebca77) >>> this.tableShift;
-    let digest: Uint8Array | undefined;
-    for (;;) {
-      const b = this.blocks[slot] as number;
-      if (b < 0) return -1;
-      if (this.keys[slot] === key) {
-        digest ??= strong();
         if (this.sameStrong(b, digest, 0)) return b;
       }
       slot = (slot + 1) & this.tableMask;

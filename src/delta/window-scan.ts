@@ -6,6 +6,7 @@
  */
 import { RK_ADJ, RK_INVM, RK_MULT, rabinKarpBlock, rabinKarpPower, rollsumBlock, ROLLSUM_OFFSET } from './checksums.js';
 import { lookupKey, type SignatureIndex } from './signature-index.js';
+import type { RdiffKernels } from './wasm/kernels.js';
 
 /** What a scan needs to know about the signature. */
 export interface ScanContext {
@@ -14,6 +15,10 @@ export interface ScanContext {
   readonly index: SignatureIndex;
   /** Full strong digest of `data[start, start+length)`. */
   strong(data: Uint8Array, start: number, length: number): Uint8Array;
+  /** WebAssembly kernels: used for data in their arena (RabinKarp sums; BLAKE2b two windows at a time when `blake2`). */
+  readonly kernels?: RdiffKernels | undefined;
+  /** The strong sum is BLAKE2b-256 (and `strong` computes it: no digests from elsewhere). */
+  readonly blake2?: boolean;
 }
 
 /** Matches found by a scan, in order: window start (relative to the scanned data), block index, window length. */
@@ -50,25 +55,50 @@ export function scanMatches(data: Uint8Array, from: number, limit: number, atEnd
   const rollsum = ctx.rollsum;
   const multB = rabinKarpPower(B);
   const roll: Roll = { h: 0, s1: 0, s2: 0 };
+  const kernels = ctx.kernels?.holds(data) ? ctx.kernels : undefined;
+  const weakOf = (start: number, length: number): number =>
+    rollsum ? rollsumBlock(data, start, length) : kernels ? kernels.rabinKarp(data, start, length) : rabinKarpBlock(data, start, length);
+  // Matches come in runs: when a window needs its strong sum and the window right after it (where
+  // the scan goes if this one matches) is a candidate too, both are hashed at once. `ahead` is
+  // that next window: its weak sum, and its digest when it was paired.
+  const pairs = kernels !== undefined && ctx.blake2 === true;
+  let aheadPos = -1;
+  let aheadWeak = 0;
+  let aheadDigest: Uint8Array | undefined;
+  const strongAt = (d: Uint8Array, start: number, length: number): Uint8Array => {
+    if (start === aheadPos && aheadDigest && length === B) return aheadDigest;
+    if (pairs && length === B && start + 2 * B <= n) {
+      const next = start + B;
+      aheadPos = next;
+      aheadWeak = weakOf(next, B);
+      aheadDigest = undefined;
+      if (index.hasKey(lookupKey(aheadWeak, rollsum))) {
+        const both = (kernels as RdiffKernels).blake2bPair(d, start, next, B);
+        aheadDigest = both.slice(32, 64);
+        return both.subarray(0, 32);
+      }
+    }
+    return ctx.strong(d, start, length);
+  };
   let count = 0; // window length; 0 = recompute at pos
   let mult = 1; // RK_MULT^count
   let pos = from;
   while (pos < limit) {
     if (count === 0) {
       count = Math.min(B, n - pos);
+      const weak = pos === aheadPos && count === B ? aheadWeak : weakOf(pos, count);
       if (rollsum) {
-        const packed = rollsumBlock(data, pos, count);
-        roll.s1 = packed & 0xffff;
-        roll.s2 = packed >>> 16;
+        roll.s1 = weak & 0xffff;
+        roll.s2 = weak >>> 16;
       } else {
-        roll.h = rabinKarpBlock(data, pos, count);
+        roll.h = weak;
         mult = count === B ? multB : rabinKarpPower(count);
       }
     }
     const key = rollsum ? lookupKey((roll.s2 << 16) | (roll.s1 & 0xffff), true) : lookupKey(roll.h, false);
     const bit = index.bloomBit(key);
     if (((bloom[bit >>> 5] as number) & (1 << (bit & 31))) !== 0) {
-      const block = index.findWindow(key, ctx.strong, data, pos, count);
+      const block = index.findWindow(key, strongAt, data, pos, count);
       if (block >= 0) {
         out.positions.push(pos);
         out.blocks.push(block);

@@ -16,7 +16,7 @@ import type { VersionReader } from '../view/version-reader.js';
 import { makeSpecialFile, TimeSetter } from './local-attrs.js';
 import PQueue from 'p-queue';
 import { walkBreadthFirst } from '../store/listing-window.js';
-import { planPackRuns, type PackMember } from './pack-runs.js';
+import { PACK_RUN_LIMITS, planPackRuns, type PackMember } from './pack-runs.js';
 import { joinBytes, NameSet, safeComponent } from './restore-names.js';
 import { SparseWriter } from './sparse-writer.js';
 import { streamHash, verifyContent } from './version-bytes.js';
@@ -77,6 +77,12 @@ export interface RestoreReport {
 export const RESTORE_WINDOW = { listings: 8, reads: 4 } as const;
 /** Packed files larger than this are streamed in ranges on their own instead of read within a run. */
 const RUN_MEMBER_MAX = 4 << 20;
+/**
+ * Bytes one read holds: pack runs and the ranges of large files are at most 4 MiB, and a large
+ * file keeps 2 ranges in flight while one is written, so the {@link RESTORE_WINDOW} reads hold at
+ * most 4 × 12 MiB, whatever the tree's size.
+ */
+const READ_LIMITS = { runBytes: 4 << 20, rangeBytes: 4 << 20, rangesAhead: 2 } as const;
 
 interface Place {
   dest: Buffer;
@@ -233,10 +239,10 @@ export async function restore(source: RestoreSource, from: RestoreFrom, target: 
       options.onProgress?.(report);
     });
   };
-  const streamFile = (place: Place): Promise<void> => writeFile(place, readWholeVersion(source.store, source.versions, place.entry, { path: place.shown, snapshot: from.snapshot }, call));
+  const streamFile = (place: Place): Promise<void> => writeFile(place, readWholeVersion(source.store, source.versions, place.entry, { path: place.shown, snapshot: from.snapshot }, { ...call, chunkSize: READ_LIMITS.rangeBytes, readAhead: READ_LIMITS.rangesAhead }));
 
   for (const [cap, members] of packs) {
-    for (const packRun of planPackRuns(members)) {
+    for (const packRun of planPackRuns(members, { ...PACK_RUN_LIMITS, maxRun: READ_LIMITS.runBytes })) {
       run(async () => {
         let bytes: Uint8Array;
         try {

@@ -9,7 +9,7 @@ import { TimefsError } from '../model/errors.js';
 import { patchBytes } from '../delta/index.js';
 import type { CallOptions, Store } from '../store/store.js';
 import type { TreeEntry } from '../view/entry-decode.js';
-import { DEFAULT_CHUNK, type VersionPlace, type VersionReader } from '../view/version-reader.js';
+import { DEFAULT_CHUNK, type VersionPlace, type VersionReader, type WholeReadOptions } from '../view/version-reader.js';
 import { readChainParts, verifyContent } from './version-bytes.js';
 
 /**
@@ -69,7 +69,7 @@ export async function* readChainInMemory(store: Store, cap: string, meta: EntryM
  * GET and short chains in memory, larger ones through `versions` (16 MiB ranges, a few in
  * flight). Always hash checked.
  */
-export function readWholeVersion(store: Store, versions: VersionReader, entry: TreeEntry, place: VersionPlace, options: CallOptions = {}): AsyncIterable<Uint8Array> {
+export function readWholeVersion(store: Store, versions: VersionReader, entry: TreeEntry, place: VersionPlace, options: WholeReadOptions = {}): AsyncIterable<Uint8Array> {
   const label = `${place.path} in snapshot ${place.snapshot}`;
   const storage = entry.meta.storage ?? 'whole';
   const ranged = () => versions.readVerified(entry, place, options);

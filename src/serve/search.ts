@@ -1,10 +1,10 @@
 /**
  * The search box: file names across every snapshot, through the same view-level search as
- * `timefs find` (snapshot indexes where present, each distinct directory walked once).
+ * `timefs find` (snapshot indexes where present, each distinct directory walked once). The
+ * indexes are the served view's own, so each one is loaded once for browsing and searching.
  */
 import picomatch from 'picomatch';
-import type { Store } from '../store/store.js';
-import { openHistory, type HistorySource } from '../view/history-source.js';
+import type { HistorySource, SnapshotIndexes } from '../view/snapshot-indexes.js';
 import type { SnapshotCatalogue } from '../view/snapshot-catalogue.js';
 import { nameForBytes } from '../view/tree-cache.js';
 import { searchSnapshots, type EntryFilter, type PathMatches } from '../view/tree-search.js';
@@ -25,12 +25,12 @@ export function servedPath(path: readonly Uint8Array[]): string[] {
 }
 
 /** A search over the repository's snapshots; the history source is reused while the snapshot list is unchanged. */
-export function createSearch(store: Store, indexCap: string | undefined, catalogue: SnapshotCatalogue): SearchNames {
+export function createSearch(indexes: SnapshotIndexes, catalogue: SnapshotCatalogue): SearchNames {
   let cached: { key: string; history: Promise<HistorySource> } | undefined;
   return async (pattern, signal) => {
     const snapshots = await catalogue.list({ signal });
     const key = snapshots.map((s) => `${s.name}\0${s.cap}`).join('\n');
-    if (cached?.key !== key) cached = { key, history: openHistory(store, indexCap, snapshots, { signal }) };
+    if (cached?.key !== key) cached = { key, history: indexes.openAll(snapshots, { signal }) };
     const history = await cached.history.catch((err: unknown) => {
       cached = undefined;
       throw err;

@@ -26,6 +26,8 @@ export interface OpenedRepository {
   /** Cap of the optional `index/` directory of metadata indexes, when there is one. */
   indexCap?: string;
   config: RepoConfig;
+  /** Cap of `timefs.json` (immutable). */
+  configCap: string;
   readOnly: boolean;
   /** Stable, non-secret identifier: a hash of the root's read cap. */
   repoId: string;
@@ -80,6 +82,10 @@ export interface OpenOptions extends CallOptions {
    * free after the first open.
    */
   configStore?: Store;
+  /** The read-only cap of the root, when the caller asked for it already. */
+  readCap?: Promise<string>;
+  /** Told the caps of `snapshots/` and `index/` as soon as the root is listed (to start listing them). */
+  onLayout?: (caps: string[]) => void;
 }
 
 /**
@@ -88,11 +94,12 @@ export interface OpenOptions extends CallOptions {
  */
 export async function openRepository(store: Store, rootCap: string, options: OpenOptions = {}): Promise<OpenedRepository> {
   const call: CallOptions = options.signal ? { signal: options.signal } : {};
-  const readCapPromise = store.readOnlyCap(rootCap, call);
+  const readCapPromise = options.readCap ?? store.readOnlyCap(rootCap, call);
   readCapPromise.catch(() => {}); // awaited below, after the listing's own errors
   const listing = await store.list(rootCap, call);
   const configEntry = listing.get(REPO_LAYOUT.config);
   const snapshots = listing.get(REPO_LAYOUT.snapshots);
+  options.onLayout?.([snapshots, listing.get(REPO_LAYOUT.index)].flatMap((e) => (e?.kind === 'dir' && e.mutable ? [e.cap] : [])));
   if (!configEntry) {
     throw new TimefsError('repo.not-initialised', `${redactCap(rootCap)} is not a timefs repository (no ${REPO_LAYOUT.config})`);
   }
@@ -109,6 +116,7 @@ export async function openRepository(store: Store, rootCap: string, options: Ope
     snapshotsCap: snapshots.cap,
     ...(index?.kind === 'dir' ? { indexCap: index.cap } : {}),
     config,
+    configCap: configEntry.cap,
     readOnly: readCap === rootCap,
     repoId: repoIdOf(readCap),
   };

@@ -6,13 +6,13 @@
 import { LRUCache } from 'lru-cache';
 import type { EntryMeta, EntryType } from '../model/entry.js';
 import { TimefsError } from '../model/errors.js';
-import { distinctVersions, type HistoryVersion, type PathInSnapshot } from './file-history.js';
 import { entryInodeKey, inodeFor, ROOT_INO } from './inode-numbers.js';
 import type { DirChild, FileContent, MountNode, MountSource } from './mount-source.js';
 import type { SnapshotFeed } from './snapshot-feed.js';
 import { HOSTS_NAME, resolveTopLevel, topLevelNames, type DayZone, type SnapshotRef } from './time-tree.js';
-import { pathCovered } from '../model/source.js';
 import { hostsOf, mergedAlias, snapshotsOfHost } from './view-scope.js';
+import { PathHistories } from './mount-history.js';
+import type { SnapshotIndexes } from './snapshot-indexes.js';
 import { childOfEntry, type TreeCache, type TreeListing } from './tree-cache.js';
 import { verifiedContent } from './verified-content.js';
 import type { VersionHandle, VersionReader } from './version-reader.js';
@@ -24,6 +24,11 @@ const PREFETCH_LEVELS = 2;
 export interface BackupViewParts {
   feed: SnapshotFeed;
   trees: TreeCache;
+  /**
+   * The snapshots' metadata indexes: once a snapshot's index is loaded, `trees` lists its
+   * directories from memory (see backup-view-setup.ts), and `history/` reads through it.
+   */
+  indexes: SnapshotIndexes;
   /** The chain reader (whole, packed and chained files, symlink targets). */
   versions: VersionReader;
   zone: DayZone;
@@ -35,20 +40,16 @@ export interface BackupViewParts {
   host?: string;
   /** Most paths whose history is kept in memory (default 1,000). */
   historyPaths?: number;
+  /** Files at least this large read from their start come from one in-order flow (default 32 MiB, sequential-reads.ts). */
+  sequentialMinBytes?: number;
 }
 
 /** A resolved path. */
 type Resolved =
   /** `volatile`: a merged `latest` or day, whose content changes with new pushes. */
-  | { kind: 'dir'; ino: number; mtimeMs: number; children: () => Promise<DirChild[]>; dirCap?: string; snapshot?: string; volatile?: boolean }
+  | { kind: 'dir'; ino: number; mtimeMs: number; children: () => Promise<DirChild[]>; dirCap?: string; snapshot?: string; volatile?: boolean; prepare?: () => Promise<void> }
   | { kind: 'alias'; ino: number; target: SnapshotRef }
   | { kind: 'entry'; ino: number; snapshot: string; path: readonly string[]; meta: EntryMeta; cap: string };
-
-/** A path's history: its versions, and the snapshots where it is a directory. */
-interface PathHistory {
-  versions: HistoryVersion[];
-  dirCaps: string[];
-}
 
 /** A child whose name is plain text (the synthetic names of the top level and `history/`). */
 function childNamed(name: string, type?: EntryType): DirChild {
@@ -81,12 +82,12 @@ function entryAttrs(ino: number, meta: EntryMeta): MountNode {
 export class BackupView implements MountSource {
   /** Resolved paths, bounded by their estimated bytes (some 10,000 paths in 4 MiB). */
   private readonly resolved = new LRUCache<string, Resolved>({ maxSize: 4 << 20, sizeCalculation: (node, key) => 200 + 2 * key.length + (node.kind === 'entry' ? 300 + 2 * node.cap.length : 0) });
-  private readonly histories: LRUCache<string, PathHistory>;
+  private readonly histories: PathHistories;
   /** Versions whose content failed its hash check: opening them again fails at once. */
   private readonly damaged = new Map<string, Error>();
 
   constructor(private readonly parts: BackupViewParts) {
-    this.histories = new LRUCache<string, PathHistory>({ max: parts.historyPaths ?? 1_000 });
+    this.histories = new PathHistories(parts.indexes, (err) => this.noteIndexError(err), parts.historyPaths ?? 1_000);
   }
 
   async getattr(path: readonly string[], signal?: AbortSignal): Promise<MountNode> {
@@ -106,6 +107,7 @@ export class BackupView implements MountSource {
     if (node.kind === 'dir' && node.dirCap === undefined) return node.children();
     const dirCap = node.kind === 'dir' ? node.dirCap : node.kind === 'entry' && node.meta.type === 'dir' ? node.cap : undefined;
     if (dirCap !== undefined) {
+      if (node.kind === 'dir') await node.prepare?.();
       const listing = await this.parts.trees.list(dirCap, signal);
       this.prefetchSubdirectories(listing);
       const snapshot = node.kind === 'entry' ? node.snapshot : node.kind === 'dir' ? node.snapshot : undefined;
@@ -141,7 +143,7 @@ export class BackupView implements MountSource {
     return verifiedContent(handle, (err) => {
       if (this.damaged.size < 10_000) this.damaged.set(key, err);
       this.parts.log(`timefs: ${err.message} (EIO)`);
-    });
+    }, this.parts.sequentialMinBytes);
   }
 
   private openVersion(node: Extract<Resolved, { kind: 'entry' }>, signal?: AbortSignal): Promise<VersionHandle> {
@@ -196,25 +198,40 @@ export class BackupView implements MountSource {
     if (top.kind === 'alias') {
       const merged = mergedAlias(snapshots, top.target);
       if (merged) {
-        const node = await this.resolveInSnapshot(merged.ref, path.slice(1), signal);
+        const node = await this.resolveInSnapshot(merged.ref, path.slice(1), () => this.useIndexes(merged.members), signal);
         return path.length === 1 && node.kind === 'dir' ? { ...node, volatile: true } : node;
       }
       if (path.length > 1) throw new TimefsError('fs.not-a-directory', `/${path.join('/')}: not a directory`);
       return { kind: 'alias', ino: this.topLevelIno(snapshots, path[0] as string, scope), target: top.target };
     }
     if (top.kind === 'history') return this.resolveHistory(path.slice(1), snapshots, signal);
-    return this.resolveInSnapshot(top.snapshot, path.slice(1), signal);
+    return this.resolveInSnapshot(top.snapshot, path.slice(1), () => this.useIndexes([top.snapshot]), signal);
   }
 
-  private async resolveInSnapshot(snapshot: SnapshotRef, rest: readonly string[], signal?: AbortSignal): Promise<Resolved> {
+  /**
+   * Loads the indexes of these snapshots (once each) before their directories are listed, so that
+   * the tree cache finds them described in memory. Only listing needs it: a `getattr` of a
+   * snapshot root (every `ls -l` of the top level) loads nothing.
+   */
+  private async useIndexes(snapshots: readonly SnapshotRef[]): Promise<void> {
+    await Promise.all(snapshots.map((s) => this.parts.indexes.use(s).catch((err: unknown) => this.noteIndexError(err))));
+  }
+
+  private noteIndexError(err: unknown): void {
+    this.parts.log(`timefs: cannot read the metadata indexes, listing the trees instead: ${err instanceof Error ? err.message : String(err)}`);
+  }
+
+  /** Resolves `rest` inside one snapshot (or merged root); `prepare` runs before anything in it is listed. */
+  private async resolveInSnapshot(snapshot: SnapshotRef, rest: readonly string[], prepare: () => Promise<void>, signal?: AbortSignal): Promise<Resolved> {
     const key = `${snapshot.name}/${rest.join('/')}`;
     const cached = this.resolved.get(key);
     if (cached) return cached;
     let result: Resolved;
     if (rest.length === 0) {
-      result = { kind: 'dir', ino: inodeFor(`${snapshot.name}\0`), mtimeMs: snapshot.timeMs, dirCap: snapshot.cap, snapshot: snapshot.name, children: async () => [...(await this.parts.trees.list(snapshot.cap)).values()].map(childOfEntry) };
+      result = { kind: 'dir', ino: inodeFor(`${snapshot.name}\0`), mtimeMs: snapshot.timeMs, dirCap: snapshot.cap, snapshot: snapshot.name, prepare, children: async () => [...(await this.parts.trees.list(snapshot.cap)).values()].map(childOfEntry) };
     } else {
-      const parent = await this.resolveInSnapshot(snapshot, rest.slice(0, -1), signal);
+      await prepare();
+      const parent = await this.resolveInSnapshot(snapshot, rest.slice(0, -1), prepare, signal);
       const parentCap = parent.kind === 'dir' ? parent.dirCap : parent.kind === 'entry' && parent.meta.type === 'dir' ? parent.cap : undefined;
       if (parentCap === undefined) throw new TimefsError('fs.not-a-directory', `/${snapshot.name}/${rest.join('/')}: not a directory`);
       const entry = (await this.parts.trees.list(parentCap, signal)).get(rest[rest.length - 1] as string);
@@ -228,10 +245,10 @@ export class BackupView implements MountSource {
   private async resolveHistory(rest: readonly string[], snapshots: readonly SnapshotRef[], signal?: AbortSignal): Promise<Resolved> {
     const mtimeMs = snapshots[snapshots.length - 1]?.timeMs ?? 0;
     if (rest.length === 0) {
-      return { kind: 'dir', ino: inodeFor('history\0'), mtimeMs, children: () => this.unionOfChildren(snapshots.map((s) => s.cap), rest, signal) };
+      return { kind: 'dir', ino: inodeFor('history\0'), mtimeMs, children: () => this.histories.childrenOf(snapshots.map((s) => s.cap), rest, signal) };
     }
     if (rest.length >= 2) {
-      const parent = await this.historyOf(rest.slice(0, -1), snapshots, signal);
+      const parent = await this.histories.of(rest.slice(0, -1), snapshots, signal);
       if (parent.versions.length > 0) {
         const version = parent.versions.find((v) => v.name === rest[rest.length - 1]);
         if (!version) throw notFound(['history', ...rest]);
@@ -239,48 +256,13 @@ export class BackupView implements MountSource {
         return { kind: 'entry', ino: inodeFor(`history\0${rest.join('/')}`), snapshot: version.name, path, meta: version.meta, cap: version.cap };
       }
     }
-    const history = await this.historyOf(rest, snapshots, signal);
+    const history = await this.histories.of(rest, snapshots, signal);
     const ino = inodeFor(`history\0${rest.join('/')}\0`);
     if (history.versions.length > 0) {
       const children = history.versions.map((v) => ({ ...childNamed(v.name, v.meta.type), ino: inodeFor(`history\0${[...rest, v.name].join('/')}`) }));
       return { kind: 'dir', ino, mtimeMs, children: async () => children };
     }
-    if (history.dirCaps.length > 0) return { kind: 'dir', ino, mtimeMs, children: () => this.unionOfChildren(history.dirCaps, rest, signal) };
+    if (history.dirCaps.length > 0) return { kind: 'dir', ino, mtimeMs, children: () => this.histories.childrenOf(history.dirCaps, rest, signal) };
     throw notFound(['history', ...rest]);
-  }
-
-  /** What `rest` was in every snapshot, de-duplicated into versions; cached per path. */
-  private async historyOf(rest: readonly string[], snapshots: readonly SnapshotRef[], signal?: AbortSignal): Promise<PathHistory> {
-    const key = `${snapshots.length}\0${snapshots[snapshots.length - 1]?.name}\0${rest.join('/')}`;
-    const cached = this.histories.get(key);
-    if (cached) return cached;
-    const items: PathInSnapshot[] = [];
-    const dirCaps: string[] = [];
-    for (const snapshot of snapshots) {
-      try {
-        const node = await this.resolveInSnapshot(snapshot, rest, signal);
-        if (node.kind !== 'entry') continue;
-        if (node.meta.type === 'dir') dirCaps.push(node.cap);
-        items.push({ snapshotName: snapshot.name, meta: node.meta, cap: node.cap });
-      } catch (err) {
-        if (!(err instanceof TimefsError) || (err.code !== 'path.not-found' && err.code !== 'fs.not-a-directory')) throw err;
-        // Absent from a snapshot of another source (one that did not back this path up) says nothing.
-        if (!snapshot.paths || snapshot.paths.length === 0 || pathCovered(snapshot.paths, `/${rest.join('/')}`)) items.push({ snapshotName: snapshot.name });
-      }
-    }
-    const history = { versions: distinctVersions(items), dirCaps: [...new Set(dirCaps)] };
-    this.histories.set(key, history);
-    return history;
-  }
-
-  /** The children of `history/<path>/`: every name any of the directories had, each itself a history directory. */
-  private async unionOfChildren(dirCaps: readonly string[], rest: readonly string[], signal?: AbortSignal): Promise<DirChild[]> {
-    const children = new Map<string, DirChild>();
-    for (const cap of new Set(dirCaps)) {
-      for (const entry of (await this.parts.trees.list(cap, signal)).values()) {
-        if (!children.has(entry.name)) children.set(entry.name, { ...childOfEntry(entry), type: 'dir', ino: inodeFor(`history\0${[...rest, entry.name].join('/')}\0`) });
-      }
-    }
-    return [...children.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 }

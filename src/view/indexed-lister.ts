@@ -4,11 +4,11 @@
  * subtree whose directory cap is already known, so a hundred snapshots that share most of their
  * tree cost about as much memory as one.
  */
-import { rawNameBytes } from '../model/names.js';
 import type { CallOptions } from '../store/store.js';
 import { linePath, parseRecord } from '../tree-index/index-format.js';
 import type { LoadedIndex } from '../tree-index/index-store.js';
-import type { TreeEntry } from './entry-decode.js';
+import type { DirectoryLines } from '../tree-index/index-timeline.js';
+import { decodeEntry, type TreeEntry } from './entry-decode.js';
 import type { DirectoryLister } from './path-states.js';
 
 interface Parsed {
@@ -25,6 +25,8 @@ interface OpenDir {
 /** Directory listings from indexes, with a fallback for directories no index describes. */
 export class IndexedLister implements DirectoryLister {
   private readonly dirs = new Map<string, readonly TreeEntry[]>();
+  /** Listings as index lines, decoded when first asked for. */
+  private readonly raw = new Map<string, readonly string[]>();
   private readonly lines = new Map<string, Parsed>();
   /** Listings served from indexes and from the fallback. */
   readonly stats = { fromIndex: 0, fromGrid: 0 };
@@ -33,12 +35,22 @@ export class IndexedLister implements DirectoryLister {
 
   /** True when the directory `cap` is described by a registered index. */
   knows(cap: string): boolean {
-    return this.dirs.has(cap);
+    return this.dirs.has(cap) || this.raw.has(cap);
+  }
+
+  /** Adds directory listings given as index lines (see index-timeline.ts). */
+  addListings(listings: DirectoryLines): void {
+    for (const [cap, lines] of listings) if (!this.knows(cap)) this.raw.set(cap, lines);
+  }
+
+  /** The children of the directory `cap` when a registered index describes it (no request). */
+  described(cap: string): readonly TreeEntry[] | undefined {
+    return this.dirs.get(cap) ?? this.decode(cap);
   }
 
   /** Adds the directories of one verified index. */
   register(index: Pick<LoadedIndex, 'header' | 'lines'>): void {
-    if (this.dirs.has(index.header.root)) return;
+    if (this.knows(index.header.root)) return;
     const stack: OpenDir[] = [{ path: '', cap: index.header.root, children: [] }];
     // Lines below a known directory start with its JSON-escaped path and `/` (escaping is per
     // character, so it keeps prefixes): they are skipped without being parsed or hashed.
@@ -50,20 +62,34 @@ export class IndexedLister implements DirectoryLister {
       while (stack.length > 1 && !path.startsWith(`${stack.at(-1)!.path}/`)) this.close(stack.pop()!);
       stack.at(-1)!.children.push(entry);
       if (entry.meta.type !== 'dir') continue;
-      if (this.dirs.has(entry.cap)) skip = JSON.stringify(`${path}/`).slice(0, -1);
+      if (this.knows(entry.cap)) skip = JSON.stringify(`${path}/`).slice(0, -1);
       else stack.push({ path, cap: entry.cap, children: [] });
     }
     while (stack.length > 0) this.close(stack.pop()!);
   }
 
+  /** The children of the directory `cap` when a registered index describes it (sorted by name bytes). */
+  entries(cap: string): readonly TreeEntry[] | undefined {
+    return this.dirs.get(cap) ?? this.decode(cap);
+  }
+
   async list(dirCap: string, options?: CallOptions): Promise<readonly TreeEntry[]> {
-    const known = this.dirs.get(dirCap);
+    const known = this.dirs.get(dirCap) ?? this.decode(dirCap);
     if (known) {
       this.stats.fromIndex++;
       return known;
     }
     this.stats.fromGrid++;
     return this.fallback.list(dirCap, options);
+  }
+
+  private decode(dirCap: string): readonly TreeEntry[] | undefined {
+    const lines = this.raw.get(dirCap);
+    if (!lines) return undefined;
+    const entries = lines.map((line) => this.parse(line).entry).sort((a, b) => Buffer.compare(a.rawName, b.rawName));
+    this.raw.delete(dirCap);
+    this.dirs.set(dirCap, entries);
+    return entries;
   }
 
   private close(dir: OpenDir): void {
@@ -76,7 +102,10 @@ export class IndexedLister implements DirectoryLister {
     if (known) return known;
     const record = parseRecord(line);
     const name = record.path.at(-1) as string;
-    const parsed = { path: linePath(line), entry: { name, rawName: new Uint8Array(rawNameBytes(name, record.meta.rawName)), cap: record.cap, meta: record.meta } };
+    const path = linePath(line);
+    // The same checks as a listing from the grid: an index is verified against its link, not trusted further.
+    const entry = decodeEntry({ name, kind: record.meta.type === 'dir' ? 'dir' : 'file', cap: record.cap, readCap: record.cap, mutable: false, metadata: { timefs: record.meta } }, `/${path.slice(0, Math.max(0, path.lastIndexOf('/')))}`);
+    const parsed = { path, entry };
     this.lines.set(line, parsed);
     return parsed;
   }

@@ -19,12 +19,15 @@ export interface SnapshotRoot {
   cap: string;
 }
 
+/** Picks the child a path segment names (default {@link findChild}: by exact name bytes). */
+export type ChildMatcher = (entries: readonly TreeEntry[], segment: Uint8Array) => TreeEntry | undefined;
+
 /** The entry at `segments` (exact name bytes) below `rootCap`, or undefined when there is none. */
-export async function entryAt(lister: DirectoryLister, rootCap: string, segments: readonly Uint8Array[], options?: CallOptions): Promise<TreeEntry | undefined> {
+export async function entryAt(lister: DirectoryLister, rootCap: string, segments: readonly Uint8Array[], options?: CallOptions, match: ChildMatcher = findChild): Promise<TreeEntry | undefined> {
   let current: TreeEntry = rootEntry(rootCap);
   for (const segment of segments) {
     if (current.meta.type !== 'dir') return undefined;
-    const child = findChild(await lister.list(current.cap, options), segment);
+    const child = match(await lister.list(current.cap, options), segment);
     if (!child) return undefined;
     current = child;
   }
@@ -32,14 +35,14 @@ export async function entryAt(lister: DirectoryLister, rootCap: string, segments
 }
 
 /** What `segments` was in each snapshot, in the order given (lookups run a few at a time). */
-export async function pathStates(lister: DirectoryLister, snapshots: readonly SnapshotRoot[], segments: readonly Uint8Array[], options?: CallOptions): Promise<PathState[]> {
+export async function pathStates(lister: DirectoryLister, snapshots: readonly SnapshotRoot[], segments: readonly Uint8Array[], options?: CallOptions, match?: ChildMatcher): Promise<PathState[]> {
   const out: PathState[] = new Array(snapshots.length);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < snapshots.length) {
       const i = next++;
       const snapshot = snapshots[i] as SnapshotRoot;
-      const entry = await entryAt(lister, snapshot.cap, segments, options);
+      const entry = await entryAt(lister, snapshot.cap, segments, options, match);
       out[i] = entry ? { snapshot: snapshot.name, entry } : { snapshot: snapshot.name };
     }
   };

@@ -115,3 +115,26 @@ export class ReadPlanner {
     return [{ start: first * this.blockSize, end: Math.min(this.size, (last + 1) * this.blockSize) }];
   }
 }
+
+/** How a whole, in-order read fetches its base: one streamed GET, or ranges with some in flight. */
+export type WholeReadPlan = { kind: 'stream' } | { kind: 'ranges'; rangeBytes: number; inFlight: number };
+
+/**
+ * Grid latency (the grid's part of the quickest answer, ms; store/answer-times.ts) below which it
+ * is too small to be worth hiding: one streamed GET then costs the client node least (no ~20 new
+ * storage connections per range) and timefs least (no buffering of whole ranges). An answer costs
+ * about 2 round trips, so this is an RTT of about 10 ms.
+ */
+export const LOW_LATENCY_MS = 20;
+
+/**
+ * How to fetch `bytes` of a file read whole and in order, given the grid latency measured so far
+ * (undefined when nothing was measured yet: ranges, which never lose much). At low latency
+ * one stream; otherwise `rangeBytes` ranges (16 MiB), `inFlight` (3) at a time, which hide the
+ * latency (on loopback they match one GET; at 50 ms RTT they beat it by about 2×, docs/wan.md).
+ */
+export function planWholeRead(bytes: number, latencyMs: number | undefined, rangeBytes = 16 << 20, inFlight = 3): WholeReadPlan {
+  if (bytes <= rangeBytes) return { kind: 'stream' };
+  if (latencyMs !== undefined && latencyMs < LOW_LATENCY_MS) return { kind: 'stream' };
+  return { kind: 'ranges', rangeBytes, inFlight };
+}

@@ -29,6 +29,11 @@ export interface TreeReader {
 export interface TreeReaderOptions {
   /** Upper bound of cached directory entries (sum over cached listings). Default 200 000. */
   maxCachedEntries?: number;
+  /**
+   * Listings known without a request (a verified metadata index, docs/format.md §5), asked
+   * before the grid; undefined for a directory it does not describe.
+   */
+  known?: (dirCap: string) => readonly TreeEntry[] | undefined;
 }
 
 /** Splits a {@link TreePath} into non-empty segments; `.` is dropped, `..` is refused. */
@@ -61,7 +66,10 @@ export function rootEntry(cap: string, meta?: EntryMeta): TreeEntry {
 export class GridTreeReader implements TreeReader {
   private readonly cache: LRUCache<string, TreeEntry[]>;
 
+  private readonly known: TreeReaderOptions['known'];
+
   constructor(private readonly store: Store, options: TreeReaderOptions = {}) {
+    this.known = options.known;
     this.cache = new LRUCache<string, TreeEntry[]>({
       maxSize: options.maxCachedEntries ?? 200_000,
       sizeCalculation: (entries) => entries.length + 1,
@@ -69,6 +77,8 @@ export class GridTreeReader implements TreeReader {
   }
 
   async list(dirCap: string, where = '/', options?: CallOptions): Promise<TreeEntry[]> {
+    const known = this.known?.(dirCap);
+    if (known) return [...known];
     const cached = this.cache.get(dirCap);
     if (cached) return cached;
     const children = await this.store.list(dirCap, options);

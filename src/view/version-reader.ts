@@ -14,6 +14,8 @@ import { DeltaCache, type ObjectCache } from './delta-cache.js';
 import type { TreeEntry } from './entry-decode.js';
 import { SequentialHashCheck, integrityError, type VersionPlace } from './hash-check.js';
 import { assembleRange } from './range-assembly.js';
+import { BaseFlows, type Prefetch } from './base-flow.js';
+import { assembleInOrder, inOrderSpan } from './in-order-assembly.js';
 
 export type { VersionPlace } from './hash-check.js';
 
@@ -33,6 +35,12 @@ export interface VersionHandle {
    * bytes. Fetches only what the range needs.
    */
   read(offset: number, length: number, options?: CallOptions): Promise<Uint8Array>;
+  /**
+   * The whole content from byte 0, in order, in chunks of about `chunkBytes`, not hash checked
+   * (the caller checks): the way {@link VersionReader.readVerified} fetches, for a reader that
+   * goes through the file from its start.
+   */
+  stream(chunkBytes: number, options?: CallOptions): AsyncIterable<Uint8Array>;
 }
 
 /** Opens versions of files and reads them whole with their hash checked. */
@@ -65,8 +73,21 @@ export interface VersionReaderOptions {
    * Told a chain's base cap as soon as its version node is listed, while the deltas are still
    * being fetched: the mount starts fetching the base's first range then, not after the deltas.
    */
-  onChainBase?: (baseCap: string) => void;
+  onChainBase?: (baseCap: string, versionSize: number) => void;
+  /**
+   * Where whole reads fetch content (default: the reader's store). Commands that read a file once
+   * pass the bare grid client: caches would only copy and keep every byte again.
+   */
+  contentStore?: Store;
+  /**
+   * Chains at least this large start their in-order flow (the base) as soon as they are opened,
+   * while their deltas are fetched: the first {@link VersionHandle.stream} of that version within
+   * {@link EARLY_FLOW_MS} (base-flow.ts) takes it over, else it is cancelled. Off by default; the mount, where a
+   * large file is mostly read from its start, turns it on.
+   */
+  earlyFlowBytes?: number;
 }
+
 
 /**
  * Default chunk of {@link VersionReader.readVerified}: 16 MiB. Each ranged GET costs the grid a
@@ -89,8 +110,16 @@ export interface WholeReadOptions extends CallOptions {
 /** Rough memory of one extent piece, for the chain cache's bound. */
 const PIECE_BYTES = 80;
 
+/** A chain being loaded: who wants its base as soon as the version node is listed. */
+interface ChainLoad {
+  chain: Promise<Chain>;
+  base?: { cap: string; size: number };
+  onBase: Array<(baseCap: string, baseSize: number) => void>;
+}
+
 interface Chain {
   baseCap: string;
+  baseSize: number;
   deltas: Uint8Array[];
   extents: ExtentList;
 }
@@ -99,11 +128,15 @@ interface Chain {
 export class ChainVersionReader implements VersionReader {
   private readonly deltas: ObjectCache;
   private readonly chains: LRUCache<string, Chain>;
-  private readonly loading = new Map<string, Promise<Chain>>();
-  private readonly onChainBase: ((baseCap: string) => void) | undefined;
+  private readonly loading = new Map<string, ChainLoad>();
+  private readonly onChainBase: ((baseCap: string, versionSize: number) => void) | undefined;
+  private readonly flows: BaseFlows;
+  private readonly earlyFlowBytes: number;
 
   constructor(private readonly store: Store, options: VersionReaderOptions = {}) {
     this.onChainBase = options.onChainBase;
+    this.flows = new BaseFlows(options.contentStore ?? store);
+    this.earlyFlowBytes = options.earlyFlowBytes ?? Number.POSITIVE_INFINITY;
     this.deltas = options.deltaCache ?? new DeltaCache(store, options.deltaCacheBytes);
     this.chains = new LRUCache<string, Chain>({
       maxSize: Math.max(1, options.chainCacheBytes ?? 64 * 1024 * 1024),
@@ -119,27 +152,86 @@ export class ChainVersionReader implements VersionReader {
     const storage = meta.type === 'symlink' ? 'whole' : (meta.storage ?? 'whole');
     const common = { size: meta.size, hash: meta.type === 'file' ? meta.hash : undefined, place };
     if (storage === 'chain') {
-      const chain = await this.loadChain(entry, place, options);
+      const early = meta.size >= this.earlyFlowBytes && !this.flows.waiting(entry.cap);
+      let chain: Chain;
+      try {
+        chain = await this.loadChain(entry, place, options, early ? (baseCap, baseSize) => this.flows.startEarly(entry.cap, baseCap, baseSize) : undefined);
+      } finally {
+        if (early) this.flows.expire(entry.cap);
+      }
       return {
         ...common, storage, chainLength: chain.deltas.length,
         read: (offset, length, opts) => assembleRange(this.store, chain.baseCap, chain.extents, chain.deltas, offset, length, place, opts),
+        stream: (chunkBytes, opts) => this.readInOrder(entry, place, chunkBytes, opts ?? {}),
       };
     }
-    const start = storage === 'packed' ? (meta.pack?.offset ?? 0) : 0;
-    const stored = await this.store.size(entry.cap, options);
-    if (stored < start + meta.size) {
-      throw integrityError(place, `the stored object holds ${stored - start} bytes but ${meta.size} are recorded`);
-    }
+    const { start } = await this.storedObject(entry, place, options);
     const extents = baseExtents(meta.size);
     return {
       ...common, storage, chainLength: 0,
       read: (offset, length, opts) => assembleRange(this.store, entry.cap, extents, [], offset, length, place, opts, start),
+      stream: (chunkBytes, opts) => this.readInOrder(entry, place, chunkBytes, opts ?? {}),
     };
   }
 
+  /**
+   * Reads in order: the base (or the whole object) flows in as one stream or as ranges in flight,
+   * whichever the measured grid latency favours, starting as soon as its cap is known; the content
+   * is assembled from it with one copy and hashed once. Chains that copy from far back, or use
+   * little of their base, are read by {@link readRanged}.
+   */
   async *readVerified(entry: TreeEntry, place: VersionPlace, options: WholeReadOptions = {}): AsyncIterable<Uint8Array> {
+    const { meta } = entry;
+    const check = new SequentialHashCheck(meta.size, meta.type === 'file' ? meta.hash : undefined, place);
+    let offset = 0;
+    for await (const bytes of this.readInOrder(entry, place, Math.max(1, options.chunkSize ?? DEFAULT_CHUNK), options)) {
+      await check.update(offset, bytes);
+      offset += bytes.length;
+      yield bytes;
+    }
+    if (offset !== meta.size) throw integrityError(place, `short read at byte ${offset}`);
+    await check.finish();
+  }
+
+  /** {@link readVerified} without the hash check. */
+  private async *readInOrder(entry: TreeEntry, place: VersionPlace, chunkBytes: number, options: WholeReadOptions): AsyncGenerator<Uint8Array> {
+    const { meta } = entry;
+    const storage = meta.type === 'symlink' ? 'whole' : (meta.storage ?? 'whole');
+    if (meta.type !== 'file' && meta.type !== 'symlink') {
+      yield* this.readRanged(entry, place, options); // open() explains the error
+      return;
+    }
+    let flow = this.flows.take(entry.cap);
+    const startFlow = (cap: string, from: number, to: number, objectSize: number): void => {
+      flow = this.flows.start(cap, from, to, objectSize, options.signal);
+    };
+    try {
+      let extents: ExtentList;
+      let deltas: Uint8Array[] = [];
+      if (storage === 'chain') {
+        const chain = await this.loadChain(entry, place, options, flow ? undefined : (baseCap, baseSize) => startFlow(baseCap, 0, baseSize, baseSize));
+        ({ extents, deltas } = chain);
+        if (!inOrderSpan(extents)) {
+          await flow?.return();
+          flow = undefined;
+          yield* this.readRanged(entry, place, options);
+          return;
+        }
+        if (!flow) startFlow(chain.baseCap, 0, chain.baseSize, chain.baseSize);
+      } else {
+        const { start, stored } = await this.storedObject(entry, place, options);
+        extents = baseExtents(meta.size);
+        startFlow(entry.cap, start, start + meta.size, stored);
+      }
+      yield* assembleInOrder(extents, deltas, flow!, chunkBytes, place);
+    } finally {
+      await flow?.return();
+    }
+  }
+
+  /** The whole content in order through range reads of the open version (not hash checked). */
+  private async *readRanged(entry: TreeEntry, place: VersionPlace, options: WholeReadOptions): AsyncIterable<Uint8Array> {
     const handle = await this.open(entry, place, options);
-    const check = new SequentialHashCheck(handle.size, handle.hash, place);
     const chunk = Math.max(1, options.chunkSize ?? DEFAULT_CHUNK);
     // The next chunk is fetched while the caller consumes this one, hiding the request latency.
     const depth = Math.max(1, options.readAhead ?? DEFAULT_READ_AHEAD);
@@ -160,25 +252,42 @@ export class ChainVersionReader implements VersionReader {
       if (bytes.length !== Math.min(chunk, handle.size - offset)) {
         throw integrityError(place, `short read at byte ${offset}`);
       }
-      await check.update(offset, bytes);
       yield bytes;
     }
-    await check.finish();
   }
 
-  private async loadChain(entry: TreeEntry, place: VersionPlace, options?: CallOptions): Promise<Chain> {
+  /** Where a whole or packed version's bytes start in its stored object, and that object's size (checked). */
+  private async storedObject(entry: TreeEntry, place: VersionPlace, options?: CallOptions): Promise<{ start: number; stored: number }> {
+    const start = entry.meta.storage === 'packed' ? (entry.meta.pack?.offset ?? 0) : 0;
+    const stored = await this.store.size(entry.cap, options);
+    if (stored < start + entry.meta.size) {
+      throw integrityError(place, `the stored object holds ${stored - start} bytes but ${entry.meta.size} are recorded`);
+    }
+    return { start, stored };
+  }
+
+  /** `onBase` is told the base as soon as the version node is listed (not for a chain already loaded), also when it joins a load under way. */
+  private async loadChain(entry: TreeEntry, place: VersionPlace, options?: CallOptions, onBase?: (baseCap: string, baseSize: number) => void): Promise<Chain> {
     const cached = this.chains.get(entry.cap);
     if (cached && cached.extents.size === entry.meta.size && (entry.meta.chain ?? cached.deltas.length) === cached.deltas.length) return cached;
     // Concurrent opens of one version (parallel FUSE opens, several readers) share one load.
     const key = `${entry.cap}\n${entry.meta.size}\n${entry.meta.chain ?? ''}`;
     const pending = this.loading.get(key);
-    if (pending) return pending;
-    const loading = this.buildChain(entry, place, options).finally(() => this.loading.delete(key));
-    this.loading.set(key, loading);
-    return loading;
+    if (pending) {
+      if (onBase && pending.base) onBase(pending.base.cap, pending.base.size);
+      else if (onBase) pending.onBase.push(onBase);
+      return pending.chain;
+    }
+    const load = { onBase: onBase ? [onBase] : [] } as Partial<ChainLoad> as ChainLoad; // its chain is set just below
+    load.chain = this.buildChain(entry, place, options, (cap, size) => {
+      load.base = { cap, size };
+      for (const listener of load.onBase.splice(0)) listener(cap, size);
+    }).finally(() => this.loading.delete(key));
+    this.loading.set(key, load);
+    return load.chain;
   }
 
-  private async buildChain(entry: TreeEntry, place: VersionPlace, options?: CallOptions): Promise<Chain> {
+  private async buildChain(entry: TreeEntry, place: VersionPlace, options?: CallOptions, onBase?: (baseCap: string, baseSize: number) => void): Promise<Chain> {
     const badFormat = (why: string): TimefsError =>
       new TimefsError('repo.bad-format', `${place.path} in snapshot ${place.snapshot}: its version node ${why}`, {
         hint: 'run `timefs check` on this repository',
@@ -191,10 +300,13 @@ export class ChainVersionReader implements VersionReader {
     if (entry.meta.chain !== undefined && entry.meta.chain !== deltaCaps.length) {
       throw badFormat(`has ${deltaCaps.length} deltas but ${entry.meta.chain} are recorded`);
     }
-    this.onChainBase?.(base.readCap);
+    this.onChainBase?.(base.readCap, entry.meta.size);
+    const sizing = base.size !== undefined ? Promise.resolve(base.size) : this.store.size(base.readCap, options);
+    const started = onBase ? sizing.then((size) => onBase(base.readCap, size)) : undefined;
     const [baseSize, deltas] = await Promise.all([
-      base.size ?? this.store.size(base.readCap, options),
+      sizing,
       Promise.all(deltaCaps.map((cap) => this.deltas.get(cap, options))),
+      started,
     ]);
     let extents: ExtentList;
     try {
@@ -208,7 +320,7 @@ export class ChainVersionReader implements VersionReader {
     if (extents.size !== entry.meta.size) {
       throw integrityError(place, `its chain rebuilds ${extents.size} bytes but ${entry.meta.size} are recorded`);
     }
-    const chain = { baseCap: base.readCap, deltas, extents };
+    const chain = { baseCap: base.readCap, baseSize, deltas, extents };
     this.chains.set(entry.cap, chain);
     return chain;
   }

@@ -73,6 +73,18 @@ describe('reading through the mount (real grid)', () => {
     }
   });
 
+  it('serves a file read from its start from one in-order flow of its chain, not from range reads', async () => {
+    // Files from 1 MiB on get a flow in this mount (32 MiB by default).
+    const flowing = await mountForTest(store, snapshotsCap, { sequentialMinBytes: 1 << 20 }, { timeoutMs: 8_000 });
+    try {
+      const read = await readFile(join(flowing.mountPoint, TIME, 'deep.bin'));
+      assert.equal(Buffer.compare(read, deep), 0, 'byte for byte at chain depth 20');
+      assert.equal(flowing.blockStats.requests, 0, 'no range request went through the block cache');
+    } finally {
+      await flowing.close();
+    }
+  });
+
   it('serves eight concurrent readers', async () => {
     const names = ['deep.bin', 'whole-0.bin', 'whole-1.bin', 'deep.bin', 'whole-2.bin', 'whole-3.bin', 'whole-0.bin', 'deep.bin'];
     const results = await Promise.all(names.map((name) => readFile(join(mount.mountPoint, TIME, name))));

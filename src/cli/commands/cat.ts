@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { TimefsError } from '../../model/errors.js';
+import { TahoeStore } from '../../store/tahoe/tahoe-store.js';
 import { openSnapshotView } from '../../view/snapshot-view.js';
 import { GridTreeReader } from '../../view/tree-reader.js';
 import { ChainVersionReader } from '../../view/version-reader.js';
@@ -41,7 +42,8 @@ Examples:
       const exact = argBytes(path);
       const shown = quotePath(exact[0] === 0x2f ? exact : Buffer.concat([Buffer.from('/'), exact]));
       if (entry.meta.type === 'dir') throw new TimefsError('usage', `${shown} in snapshot ${snapshot.name} is a directory`, { hint: 'list it with `timefs ls`' });
-      const reader = new ChainVersionReader(repo.store);
+      // The content is read once: straight from the node, past the caches (deltas keep them).
+      const reader = new ChainVersionReader(repo.store, { contentStore: new TahoeStore({ nodeUrl: repo.nodeUrl }) });
       const place = { path: shown, snapshot: snapshot.name };
       const out = await openOutput('-', false);
       // A reader that closes the pipe early (`| head`) is not an error.

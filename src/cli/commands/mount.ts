@@ -91,6 +91,7 @@ export const mountCommand: CommandModule = {
         .argParser((v: string) => (v === '0' ? 0 : parseByteSize(v))).default(1 << 30, '1G'))
       .option('--timeout <SECONDS>', 'a grid request slower than this fails with EIO instead of hanging', integerOption('--timeout', 1, 3600), 30)
       .option('--refresh <SECONDS>', 'how often the snapshot list is re-read, so new pushes appear', integerOption('--refresh', 1, 3600), 30)
+      .option('--no-index', 'list directories and history/ from the snapshot trees only, not from the metadata indexes')
       .option('--json', 'print one JSON line {"mountPoint", "snapshots"} on stdout once the mount is usable')
       .option('--debug', 'print every FUSE request and reply')
       .addOption(new Option('--fuse <BACKEND>', 'kernel: timefs speaks FUSE itself (needs root; exact name bytes, ns times); libfuse: fuse-native (any user)')

@@ -8,6 +8,7 @@ import {
 } from '../../delta/index.js';
 import { openDeltaEncoder, openSignatureEncoder } from '../../delta/parallel/index.js';
 import { MAX_BLOCK_LENGTH } from '../../delta/signature-format.js';
+import { prepareKernels } from '../../delta/wasm/kernels.js';
 import { isTimefsError, TimefsError } from '../../model/errors.js';
 import { openInput, openOutput, openRandomAccess, type ByteInput, type ByteOutput } from '../byte-files.js';
 import { integerOption } from '../options.js';
@@ -81,6 +82,7 @@ function common(cmd: Command): Command {
 }
 
 async function signatureAction(basisPath: string, sigPath: string, opts: SignatureCliOptions): Promise<void> {
+  prepareKernels(); // compiles in the background while the files open
   const input = await openInput(basisPath);
   await withOutput(sigPath, opts, input, async (output) => {
     const builder = await openSignatureEncoder(
@@ -110,6 +112,7 @@ async function signatureAction(basisPath: string, sigPath: string, opts: Signatu
 
 async function deltaAction(sigPath: string, newPath: string, deltaPath: string, opts: CommonOptions): Promise<void> {
   oneStdin(sigPath, newPath);
+  prepareKernels(); // compiles in the background while the signature is read
   const signature = await readSignature(sigPath);
   const input = await openInput(newPath);
   await withOutput(deltaPath, opts, input, async (output) => {

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { restore, type RestoreReport } from '../../maint/restore.js';
 import { parseRestoreSpec } from '../../maint/restore-spec.js';
+import { restoreTrees } from '../../maint/restore-trees.js';
 import { TimefsError } from '../../model/errors.js';
 import { openSnapshotView } from '../../view/snapshot-view.js';
-import { GridTreeReader } from '../../view/tree-reader.js';
 import { ChainVersionReader } from '../../view/version-reader.js';
 import { argBytes, argSuffixBytes, localPathArg, snapshotPathOfBytes } from '../argv-bytes.js';
 import { EXIT } from '../exit-codes.js';
@@ -65,22 +65,25 @@ Examples:
       const exactPath = extraPath !== undefined ? argBytes(extraPath) : argSuffixBytes(spec, spec.slice(0, spec.length - parsed.path.length));
       const path = snapshotPathOfBytes(exactPath);
       const shownPath = exactPath.length === 0 ? '/' : quotePath(exactPath);
+      // Every object is read once: an in-memory cache of objects would only hold bytes no one asks for again.
+      process.env.TIMEFS_MEMORY_CACHE_BYTES = '0';
       const repo = await openRepo(flags);
       const { target: snapshot, store: trees } = await openSnapshotView(repo.store, repo.snapshotsCap, parsed.snapshot, viewOptions(flags));
+      const listings = await restoreTrees(trees, repo.indexCap, { name: snapshot.name, cap: snapshot.cap });
       const progress = new ProgressLine(process.stderr, flags.json ? false : undefined);
       const started = Date.now();
       // Contents are read once: straight from the node, past the caches (which would only hold
       // every byte again in memory and on disk); restore bounds its own requests in flight.
       const direct = new TahoeStore({ nodeUrl: repo.nodeUrl });
       const report = await restore(
-        { store: direct, trees: new GridTreeReader(trees, { maxCachedEntries: 20_000 }), versions: new ChainVersionReader(direct) },
+        { store: direct, trees: listings.trees, versions: new ChainVersionReader(direct) },
         { snapshot: snapshot.name, rootCap: snapshot.cap, path },
         localPathArg(flags.target!, 'target directory'),
         { verify: flags.verify === true, onProgress: (r: RestoreReport) => progress.update(restoreProgressLine(r, Date.now() - started)) },
       );
       progress.clear();
       const seconds = (Date.now() - started) / 1000;
-      if (flags.json) printJson({ snapshot: snapshot.name, path: exactPath.length === 0 ? '/' : exactPath.toString('utf8'), target: flags.target, seconds, ...report, requests: { ...requestTally } });
+      if (flags.json) printJson({ snapshot: snapshot.name, path: exactPath.length === 0 ? '/' : exactPath.toString('utf8'), target: flags.target, seconds, ...report, listedFrom: listings.listedFrom, requests: { ...requestTally } });
       else {
         println(`restored ${snapshot.name}:${shownPath} to ${flags.target}: ${report.files} files (${formatBytes(report.bytes)}, ${formatBytes(report.written)} written, the rest holes), ${report.dirs} directories, ${report.symlinks} symlinks, ${report.hardlinks} hard links, ${report.specials} special files in ${seconds.toFixed(1)} s`);
         if (flags.verify) println(`verified ${report.verified} files against their recorded hashes`);

@@ -43,6 +43,7 @@ export const serveCommand: CommandModule = {
       .option('--timeout <SECONDS>', 'a grid request slower than this fails the HTTP request with 504', integerOption('--timeout', 1, 3600), 30)
       .option('--refresh <SECONDS>', 'how often the snapshot list is re-read, so new pushes appear', integerOption('--refresh', 1, 3600), 30)
       .option('--max-requests <N>', 'requests handled at once; more get 503 Retry-After', integerOption('--max-requests', 1, 10_000), 64)
+      .option('--no-index', 'list directories, versions and search results from the snapshot trees only, not from the metadata indexes')
       .option('--access-log', 'print one line per request on stderr (method, path, status, time)')
       .option('--json', 'print one JSON line {"url", "snapshots"} on stdout once it listens')
       .addHelpText('after', [
@@ -68,13 +69,13 @@ export const serveCommand: CommandModule = {
           hint: 'pass --auth-file FILE holding user:password (chmod 600 FILE), or listen on 127.0.0.1 behind a reverse proxy (see docs/serve.md)',
         });
       }
-      const { repo, view } = await openRepoView(opts, log);
+      const { repo, view, indexes } = await openRepoView(opts, log);
       const top = await view.readdir([]); // an unreachable grid or a wrong cap fails here, not on the first request
       const catalogue = new GridSnapshotCatalogue(repo.store, repo.snapshotsCap);
       const app = createServer({
         source: view,
         catalogue,
-        search: createSearch(repo.store, repo.indexCap, catalogue),
+        search: createSearch(indexes, catalogue),
         zone: opts.utc ? 'utc' : 'local',
         timeoutMs: opts.timeout * 1000,
         maxRequests: opts.maxRequests,

@@ -9,11 +9,11 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { isTimefsError } from '../../model/errors.js';
-import { createDeltaEncoder, type DeltaEncoder } from '../delta-encoder.js';
+import { createDeltaEncoder, scanContextOf, type DeltaEncoder } from '../delta-encoder.js';
 import { createSignatureBuilder, type SignatureBuilder } from '../signature-builder.js';
 import { resolveSignatureParams, type SignatureOptions, type SignatureParams } from '../signature-format.js';
 import type { LoadedSignature } from '../signature-index.js';
-import { createJobHandler, scanContext, type JobHandler } from './job-handlers.js';
+import { createJobHandler, type JobHandler } from './job-handlers.js';
 import { parallelDelta, parallelSignature, type AsyncEncoder, type JobRunner } from './parallel-encoders.js';
 import { WorkerPool } from './worker-pool.js';
 import type { WorkerJob, WorkerSetup } from './worker-protocol.js';
@@ -63,7 +63,7 @@ export async function openDeltaEncoder(signatureBytes: Uint8Array, signature: Lo
   const reuseOutput = threads.reuseOutput === true;
   const runner = signature.blockCount > 0 ? await runnerFor(threads, { mode: 'delta', signature: signatureBytes }, signature) : undefined;
   if (!runner) return onThisThread(await createDeltaEncoder(signature, { reuseOutput }));
-  const ctx = await scanContext(signature);
+  const ctx = await scanContextOf(signature);
   return parallelDelta(ctx, runner, threads.segmentLength === undefined ? { reuseOutput } : { reuseOutput, segmentLength: threads.segmentLength });
 }
 

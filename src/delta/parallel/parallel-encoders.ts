@@ -69,44 +69,81 @@ class OrderedJobs<T> {
   }
 }
 
+/**
+ * Cuts a stream of chunks into jobs of `jobLength` bytes, each starting with the last `overlap`
+ * bytes of the one before (buffers come back through `recycle` and are reused).
+ */
+class JobFiller {
+  private readonly spare: Uint8Array[] = [];
+  private buffer: Uint8Array;
+  private fill = 0;
+
+  constructor(
+    private readonly jobLength: number,
+    private readonly overlap: number,
+  ) {
+    this.buffer = new Uint8Array(jobLength);
+  }
+
+  /** Copies `chunk` in; calls `full` with each job buffer it completes (its ownership passes on). */
+  push(chunk: Uint8Array, full: (data: Uint8Array) => void): void {
+    const { jobLength, overlap } = this;
+    for (let offset = 0; offset < chunk.length; ) {
+      const take = Math.min(jobLength - this.fill, chunk.length - offset);
+      this.buffer.set(chunk.subarray(offset, offset + take), this.fill);
+      this.fill += take;
+      offset += take;
+      if (this.fill === jobLength) {
+        const next = this.spare.pop() ?? new Uint8Array(jobLength);
+        if (overlap > 0) next.set(this.buffer.subarray(jobLength - overlap));
+        full(this.buffer);
+        this.buffer = next;
+        this.fill = overlap;
+      }
+    }
+  }
+
+  /** The bytes held back (a copy): the last, short job. */
+  rest(): Uint8Array {
+    return this.buffer.slice(0, this.fill);
+  }
+
+  /** Bytes held back. */
+  get pending(): number {
+    return this.fill;
+  }
+
+  /** Takes a job buffer back for reuse (ignored unless it is a whole one). */
+  recycle(data: Uint8Array): void {
+    if (data.length === this.jobLength) this.spare.push(data);
+  }
+}
+
 /** A signature computed by `runner`'s workers (which were set up with `params`). */
 export function parallelSignature(params: SignatureParams, runner: JobRunner): AsyncEncoder {
   const jobBytes = Math.max(1, Math.floor(SIGNATURE_JOB / params.blockLength)) * params.blockLength;
   const jobs = new OrderedJobs<void>(2 * runner.size);
-  const spare: Uint8Array[] = [];
-  let batch: Uint8Array = new Uint8Array(jobBytes);
-  let fill = 0;
+  const filler = new JobFiller(jobBytes, 0);
   let header: Uint8Array | undefined = encodeSignatureHeader(params);
 
-  const dispatch = () => {
-    const data = fill === batch.length ? batch : batch.slice(0, fill);
-    jobs.add(runner.run({ kind: 'signature', data }, [data.buffer as ArrayBuffer]), undefined);
-    batch = spare.pop() ?? new Uint8Array(jobBytes);
-    fill = 0;
-  };
+  const dispatch = (data: Uint8Array) => jobs.add(runner.run({ kind: 'signature', data }, [data.buffer as ArrayBuffer]), undefined);
   const collect = async (all: boolean) => {
     const out: Uint8Array[] = header ? [header] : [];
     header = undefined;
     for await (const { reply } of jobs.drain(all)) {
       if (reply.kind !== 'signature') throw new Error(`unexpected ${reply.kind} reply`);
       out.push(reply.entries);
-      if (reply.data.length === jobBytes) spare.push(reply.data);
+      filler.recycle(reply.data);
     }
     return concatBytes(out);
   };
   return {
     async update(chunk) {
-      for (let offset = 0; offset < chunk.length; ) {
-        const take = Math.min(jobBytes - fill, chunk.length - offset);
-        batch.set(chunk.subarray(offset, offset + take), fill);
-        fill += take;
-        offset += take;
-        if (fill === jobBytes) dispatch();
-      }
+      filler.push(chunk, dispatch);
       return collect(false);
     },
     async finish() {
-      if (fill > 0) dispatch();
+      if (filler.pending > 0) dispatch(filler.rest());
       return collect(true);
     },
     async close() {
@@ -142,9 +179,8 @@ export function parallelDelta(ctx: ScanContext, runner: JobRunner, options: Para
   const sink = new ByteSink(options.reuseOutput === true);
   const writer = new DeltaCommandWriter(sink);
   const jobs = new OrderedJobs<SegmentMeta>(2 * runner.size);
-  const spare: Uint8Array[] = [];
-  let assembly: Uint8Array = new Uint8Array(dataLength);
-  let fill = 0;
+  // A full segment's windows are all whole; its last B - 1 bytes start the next one.
+  const filler = new JobFiller(dataLength, dataLength - length);
   let segmentStart = 0;
   let entry = 0; // where the true scan enters the next segment to stitch
   let literalFrom = 0; // file offset of the first byte not yet written as literal or covered by a match
@@ -152,50 +188,30 @@ export function parallelDelta(ctx: ScanContext, runner: JobRunner, options: Para
   const dispatch = (meta: SegmentMeta, data: Uint8Array) => {
     jobs.add(runner.run({ kind: 'scan', data, limit: meta.length, atEnd: meta.atEnd }, [data.buffer as ArrayBuffer]), meta);
   };
+  const dispatchFull = (data: Uint8Array) => {
+    dispatch({ start: segmentStart, length, atEnd: false }, data);
+    segmentStart += length;
+  };
   const stitch = (reply: WorkerReply, meta: SegmentMeta) => {
     if (reply.kind !== 'scan') throw new Error(`unexpected ${reply.kind} reply`);
     const { start } = meta;
     const segment = { ...meta, data: reply.data, spec: reply, specNext: reply.next };
     const { matches, next } = stitchSegment(segment, entry, ctx);
-    for (let i = 0; i < matches.positions.length; i++) {
-      const at = start + (matches.positions[i] as number);
-      const len = matches.lengths[i] as number;
-      writer.literal(reply.data.subarray(literalFrom - start, at - start));
-      writer.copy((matches.blocks[i] as number) * B, len);
-      literalFrom = at + len;
-    }
-    if (literalFrom < start + meta.length) {
-      writer.literal(reply.data.subarray(literalFrom - start, meta.length));
-      literalFrom = start + meta.length;
-    }
+    literalFrom = start + writer.scanned(reply.data, literalFrom - start, meta.length, matches, B);
     entry = next;
-    if (reply.data.length === dataLength) spare.push(reply.data);
+    filler.recycle(reply.data);
   };
   const collect = async (all: boolean) => {
     for await (const { reply, meta } of jobs.drain(all)) stitch(reply, meta);
   };
   return {
     async update(chunk) {
-      for (let offset = 0; offset < chunk.length; ) {
-        const take = Math.min(dataLength - fill, chunk.length - offset);
-        assembly.set(chunk.subarray(offset, offset + take), fill);
-        fill += take;
-        offset += take;
-        if (fill === dataLength) {
-          // A full segment whose windows are all whole; its last B - 1 bytes start the next one.
-          const next = spare.pop() ?? new Uint8Array(dataLength);
-          next.set(assembly.subarray(length, dataLength));
-          dispatch({ start: segmentStart, length, atEnd: false }, assembly);
-          assembly = next;
-          fill = dataLength - length;
-          segmentStart += length;
-        }
-      }
+      filler.push(chunk, dispatchFull);
       await collect(false);
       return sink.take();
     },
     async finish() {
-      dispatch({ start: segmentStart, length: fill, atEnd: true }, assembly.slice(0, fill));
+      dispatch({ start: segmentStart, length: filler.pending, atEnd: true }, filler.rest());
       await collect(true);
       writer.finish();
       return sink.take();

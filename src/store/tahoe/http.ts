@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
 import got, { type Headers } from 'got';
 import { TimefsError } from '../../model/errors.js';
+import { noteAnswer as noteAnswerTime } from '../answer-times.js';
 import { errorFromNetwork, errorFromResponse, isRetryable } from './errors.js';
 
 /** Settings of the HTTP layer. */
@@ -59,6 +60,15 @@ function tally(req: TahoeRequest): void {
   requestTally[kind] = (requestTally[kind] ?? 0) + 1;
 }
 
+/** Records how quickly a read answered, and whether the node needed the grid for it. */
+function noteAnswer(req: TahoeRequest, timings: { phases?: { firstByte?: number | undefined } } | undefined): void {
+  const ms = timings?.phases?.firstByte;
+  // A PUT or POST waits for its upload; t=readonly-uri and literal caps (data inside the cap) are
+  // answered from the node's memory.
+  if (req.method !== 'GET' || ms === undefined) return;
+  noteAnswerTime(ms, req.query?.t === 'readonly-uri' || /LIT(%3A|:)/.test(req.path));
+}
+
 /** Sends requests to one Tahoe client node. */
 export class TahoeHttp {
   readonly nodeUrl: string;
@@ -96,6 +106,7 @@ export class TahoeHttp {
         throw this.networkError(err, req);
       }
       if (res.statusCode >= 300) throw errorFromResponse(res.statusCode, res.body.toString('utf8'), req.what);
+      noteAnswer(req, res.timings);
       return { status: res.statusCode, headers: res.headers, body: res.body };
     });
   }
@@ -118,7 +129,7 @@ export class TahoeHttp {
       });
       // A streamed request with a method that may carry a body waits for one: send none.
       if (req.method !== 'GET') stream.end();
-      const response = await new Promise<{ statusCode: number; headers: Headers }>((resolve, reject) => {
+      const response = await new Promise<{ statusCode: number; headers: Headers; timings?: { phases?: { firstByte?: number } } }>((resolve, reject) => {
         stream.once('response', resolve);
         stream.once('error', reject);
       }).catch((err: unknown) => {
@@ -132,6 +143,7 @@ export class TahoeHttp {
         } catch { /* the status is what matters */ }
         throw errorFromResponse(response.statusCode, Buffer.concat(chunks).toString('utf8'), req.what);
       }
+      noteAnswer(req, response.timings);
       const networkError = (err: unknown) => this.networkError(err, req);
       async function* body(): AsyncIterable<Buffer> {
         try {

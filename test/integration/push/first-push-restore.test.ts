@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import { runPush } from '../../../src/backup/push.js';
 import { Catalog } from '../../../src/catalog/catalog.js';
 import { restore } from '../../../src/maint/restore.js';
+import { restoreTrees } from '../../../src/maint/restore-trees.js';
 import { requestTally } from '../../../src/store/tahoe/http.js';
 import { GridTreeReader } from '../../../src/view/tree-reader.js';
 import { ChainVersionReader } from '../../../src/view/version-reader.js';
@@ -41,21 +42,31 @@ async function contentHashes(root: string): Promise<Map<string, string>> {
   return out;
 }
 
-async function pushAndRestore(src: string, fresh: Awaited<ReturnType<typeof freshRepo>>, now: number) {
+async function pushAndRestore(src: string, fresh: Awaited<ReturnType<typeof freshRepo>>, now: number, listings: 'index' | 'tree') {
   const catalog = await Catalog.open(fresh.state);
   resetTally();
   const pushed = await runPush({ store: fresh.store, catalog, snapshotsCap: fresh.snapshotsCap, stateDir: fresh.state, repoRootCap: fresh.rootCap }, { paths: [src], now: () => now });
   await catalog.close();
   const pushRequests = { ...requestTally };
   const snapshot = (await fresh.store.list(fresh.snapshotsCap)).get(pushed.snapshot!)!;
-  const target = join(fresh.base, `restored-${now}`);
+  const { report, restoreRequests, target, listedFrom } = await restoreFrom(fresh, { name: pushed.snapshot!, cap: snapshot.readCap }, src, listings);
+  assert.equal(listedFrom, listings);
+  return { pushed, pushRequests, report, restoreRequests, target, rootCap: snapshot.readCap };
+}
+
+/** Restores `src` of a snapshot, listing its directories from its metadata index or from the grid. */
+async function restoreFrom(fresh: Awaited<ReturnType<typeof freshRepo>>, snapshot: { name: string; cap: string }, src: string, listings: 'index' | 'tree') {
+  const target = join(fresh.base, `restored-${listings}-${snapshot.name}`);
+  // Opening the repository finds index/ (repo-options.ts): not counted as part of the restore.
+  const indexDir = await findIndexDir(fresh.store, fresh.rootCap);
   resetTally();
+  const opened = listings === 'index' ? await restoreTrees(fresh.store, indexDir, snapshot) : { trees: new GridTreeReader(fresh.store), listedFrom: 'tree' };
   const report = await restore(
-    { store: fresh.store, trees: new GridTreeReader(fresh.store), versions: new ChainVersionReader(fresh.store) },
-    { snapshot: pushed.snapshot!, rootCap: snapshot.readCap, path: src },
+    { store: fresh.store, trees: opened.trees, versions: new ChainVersionReader(fresh.store) },
+    { snapshot: snapshot.name, rootCap: snapshot.cap, path: src },
     target,
   );
-  return { pushed, pushRequests, report, restoreRequests: { ...requestTally }, target, rootCap: snapshot.readCap };
+  return { report, restoreRequests: { ...requestTally }, target, listedFrom: opened.listedFrom };
 }
 
 test('first push and restore of a generated tree (2,500 entries) on the grid: identical tree, few requests', async () => {
@@ -63,7 +74,7 @@ test('first push and restore of a generated tree (2,500 entries) on the grid: id
   const src = join(fresh.base, 'tree');
   await mkdir(src);
   const made = generateTree(src, { entries: 2500, seed: 17 });
-  const { pushed, pushRequests, report, restoreRequests, target, rootCap } = await pushAndRestore(src, fresh, 1_700_000_000_000);
+  const { pushed, pushRequests, report, restoreRequests, target, rootCap } = await pushAndRestore(src, fresh, 1_700_000_000_000, 'index');
   assert.equal(pushed.stats.warnings, 0);
   assert.deepEqual(await compareTrees(src, target), [], 'names, types, modes, owners, sizes, mtimes, symlink targets, hard links');
   assert.deepEqual(await contentHashes(target), await contentHashes(src), 'contents');
@@ -82,8 +93,9 @@ test('first push and restore of a generated tree (2,500 entries) on the grid: id
   assert.equal(pushRequests['PUT uri'], pushed.stats.uploads + 1, 'every object is one PUT (and one more for the index text)');
   const perFile = Object.values(pushRequests).reduce((a, b) => a + b, 0) / (made.files + made.symlinks + made.hardlinks + made.fifos);
   assert.ok(perFile <= 0.12, `push requests per file ${perFile.toFixed(3)} (${JSON.stringify(pushRequests)})`);
-  // Restore: one listing per directory, each pack read once, no request per small file.
-  assert.equal(restoreRequests['GET json'], made.dirs + ancestors, 'one listing per directory (the lookup of the source path included)');
+  // Restore: no listing per directory (the metadata index describes them all: listing index/ and
+  // the index node, one GET of the index text), each pack read once, no request per small file.
+  assert.equal(restoreRequests['GET json'], 2, 'index/ and the index node, not one listing per directory');
   const reads = (restoreRequests['GET range'] ?? 0) + (restoreRequests['GET uri/CAP'] ?? 0);
   assert.ok(reads <= (pushRequests['PUT uri'] ?? 0) + made.largeFiles, `content reads ${reads} for ${pushRequests['PUT uri']} objects (${JSON.stringify(restoreRequests)})`);
   await rm(fresh.base, { recursive: true, force: true });
@@ -105,7 +117,7 @@ test('first push of a small tree sends exactly the requests the design promises;
   await link(join(src, 'a', 's0'), join(src, 'hard'));
   execFileSync('mkfifo', [join(src, 'fifo')]);
   for (const f of ['big.bin', 'a/big2.bin']) await utimes(join(src, f), 1_600_000_000, 1_600_000_000);
-  const { pushed, pushRequests, restoreRequests, target, rootCap } = await pushAndRestore(src, fresh, 1_700_000_100_000);
+  const { pushed, pushRequests, restoreRequests, target, rootCap } = await pushAndRestore(src, fresh, 1_700_000_100_000, 'tree');
   assert.deepEqual(await compareTrees(src, target), []);
   assert.deepEqual(await contentHashes(target), await contentHashes(src));
   const dirs = src.split('/').length + 2; // '/', the components of src, then a and a/b
@@ -130,6 +142,13 @@ test('first push of a small tree sends exactly the requests the design promises;
     'GET range': 2,
     'GET uri/CAP': 1,
   });
+  // The same restore listing from the snapshot's metadata index: index/ and the index node
+  // instead of every directory, and the index text.
+  const viaIndex = await restoreFrom(fresh, { name: pushed.snapshot!, cap: rootCap }, src, 'index');
+  assert.equal(viaIndex.listedFrom, 'index');
+  assert.deepEqual(await compareTrees(src, viaIndex.target), []);
+  assert.deepEqual(await contentHashes(viaIndex.target), await contentHashes(src));
+  assert.deepEqual(viaIndex.restoreRequests, { 'GET json': 2, 'GET range': 2, 'GET uri/CAP': 1 + 1 });
 
   // Stock tools: a new large file is bytes [0, size) of its object, as format.md §4 says for packed.
   const tahoe = tahoeCommand();

@@ -8,28 +8,22 @@ import { concatBytes, deltaOf, loadSignature, patchBytes, signatureOf, type Sign
 import { parallelDelta, parallelSignature, type JobRunner } from '../../../src/delta/parallel/parallel-encoders.js';
 import type { WorkerReply, WorkerRequest } from '../../../src/delta/parallel/worker-protocol.js';
 import { locate, segmentDataLength, stitchSegment } from '../../../src/delta/segment-stitch.js';
-import { signatureEntries } from '../../../src/delta/signature-builder.js';
+import { createBlockSummer, signatureEntries } from '../../../src/delta/signature-builder.js';
 import { resolveSignatureParams } from '../../../src/delta/signature-format.js';
 import { createStrongHasher } from '../../../src/delta/strong-hash.js';
+import { scanContextOf } from '../../../src/delta/delta-encoder.js';
 import { emptyMatches, scanMatches, type ScanContext } from '../../../src/delta/window-scan.js';
 import { noise } from '../../helpers/noise.js';
 
-async function contextOf(sig: Uint8Array): Promise<ScanContext> {
-  const loaded = loadSignature(sig);
-  const hasher = await createStrongHasher(loaded.params.strong);
-  return {
-    blockLength: loaded.params.blockLength,
-    rollsum: loaded.params.weak === 'rollsum',
-    index: loaded.index,
-    strong: (data, start, length) => hasher.digest(data, start, length),
-  };
+function contextOf(sig: Uint8Array): Promise<ScanContext> {
+  return scanContextOf(loadSignature(sig));
 }
 
 /** Runs worker jobs in this thread, answering in a shuffled order as real workers may. */
 async function inProcessRunner(sig: Uint8Array | undefined, options: SignatureOptions): Promise<JobRunner & { jobs: number }> {
   const ctx = sig ? await contextOf(sig) : undefined;
   const params = resolveSignatureParams(options);
-  const hasher = await createStrongHasher(params.strong);
+  const summer = await createBlockSummer(params);
   let tick = 0;
   const runner = {
     size: 2,
@@ -37,7 +31,7 @@ async function inProcessRunner(sig: Uint8Array | undefined, options: SignatureOp
     async run(job: WorkerRequest): Promise<WorkerReply> {
       runner.jobs++;
       for (let i = (tick++ * 7) % 3; i > 0; i--) await new Promise((resolve) => setImmediate(resolve));
-      if (job.kind === 'signature') return { id: 0, kind: 'signature', entries: signatureEntries(job.data, params, hasher), data: job.data };
+      if (job.kind === 'signature') return { id: 0, kind: 'signature', entries: signatureEntries(job.data, params, summer), data: job.data };
       const matches = emptyMatches();
       const next = scanMatches(job.data, 0, job.limit, job.atEnd, ctx as ScanContext, matches);
       return { id: 0, kind: 'scan', ...matches, next, data: job.data };

@@ -12,6 +12,8 @@ import { TimefsError } from '../../../src/model/errors.js';
 import { escapedName } from '../../../src/model/names.js';
 import { parseRequestTarget } from '../../../src/serve/request-path.js';
 import { createSearch } from '../../../src/serve/search.js';
+import { gridLister } from '../../../src/view/history-source.js';
+import { SnapshotIndexes } from '../../../src/view/snapshot-indexes.js';
 import { createServer } from '../../../src/serve/server.js';
 import { MemoryStore } from '../../../src/store/memory-store.js';
 import { createBackupView } from '../../../src/view/backup-view-setup.js';
@@ -51,7 +53,7 @@ async function build(extra: Partial<Parameters<typeof createServer>[0]> = {}): P
   }
   const { view } = createBackupView(store, snapshotsCap, { zone: 'utc' });
   const catalogue = new GridSnapshotCatalogue(store, snapshotsCap);
-  return createServer({ source: view, catalogue, search: createSearch(store, undefined, catalogue), zone: 'utc', timeoutMs: 5_000, log: (l) => logged.push(l), ...extra });
+  return createServer({ source: view, catalogue, search: createSearch(new SnapshotIndexes(store, gridLister(store)), catalogue), zone: 'utc', timeoutMs: 5_000, log: (l) => logged.push(l), ...extra });
 }
 
 /** The status of a GET of `target`, sent exactly as given (no client-side normalisation). */

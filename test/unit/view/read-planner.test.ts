@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ReadPlanner, type FetchRange } from '../../../src/view/read-planner.js';
+import { LOW_LATENCY_MS, planWholeRead, ReadPlanner, type FetchRange } from '../../../src/view/read-planner.js';
 
 const MiB = 1 << 20;
 const KiB = 1024;
@@ -97,4 +97,15 @@ describe('ReadPlanner', () => {
     assert.ok(planner.sequential);
     assert.deepEqual(new ReadPlanner(1 * MiB).planStart(() => false), []);
   });
+
+  it('a whole read streams at low latency and uses ranges in flight otherwise (or before anything is measured)', () => {
+    const size = 64 * MiB;
+    assert.deepEqual(planWholeRead(size, 3), { kind: 'stream' }, 'loopback: one GET');
+    assert.deepEqual(planWholeRead(size, LOW_LATENCY_MS + 80), { kind: 'ranges', rangeBytes: 16 * MiB, inFlight: 3 }, '50 ms RTT: ranges hide it');
+    assert.deepEqual(planWholeRead(size, undefined), { kind: 'ranges', rangeBytes: 16 * MiB, inFlight: 3 });
+    assert.deepEqual(planWholeRead(16 * MiB, 500), { kind: 'stream' }, 'up to one range it is one request either way');
+    const plan = planWholeRead(size, 200, 8 * MiB, 4);
+    assert.ok(plan.kind === 'ranges' && plan.rangeBytes === 8 * MiB && plan.inFlight === 4);
+  });
 });
+
