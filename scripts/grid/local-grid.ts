@@ -50,7 +50,7 @@ function isCreated(config: GridConfig): boolean {
 
 /**
  * True when the grid in `config.dir` was made for another TIMEFS_GRID_PORT_BASE: its nodes would
- * listen on ports another worktree's grid may own, so it is made again on this base's ports.
+ * listen on ports another worktree's grid may own, and the URL this base names is not theirs.
  */
 function madeForOtherPorts(config: GridConfig): boolean {
   try {
@@ -155,11 +155,8 @@ export async function startGrid(config: GridConfig): Promise<string> {
   mkdirSync(config.dir, { recursive: true });
   await withLock(join(config.dir, 'grid.lock'), config.timeoutMs * 3, async () => {
     if (isCreated(config) && madeForOtherPorts(config)) {
-      log(`the grid in ${config.dir} was made for other ports than TIMEFS_GRID_PORT_BASE=${config.portBase}: making it again`);
-      for (const name of [...NODE_NAMES].reverse()) await stopNode(config, name);
-      await stopProxy(config);
-      rmSync(join(config.dir, 'created'), { force: true });
-      rmSync(rttFile(config), { force: true });
+      throw new Error(`the grid in ${config.dir} was made for another TIMEFS_GRID_PORT_BASE than ${config.portBase}: its nodes would use ports another grid may own. `
+        + 'Set the base it was made with, or stop it (npm run grid:stop, with that base) and remove the directory to make a new one.');
     }
     if (!isCreated(config)) await createGrid(config);
     const running = NODE_NAMES.some((n) => livePid(config, n) !== null);

@@ -115,9 +115,16 @@ export async function runPush(given: PushTarget, options: PushOptions, events: P
     await catalog.clearPending();
     await catalog.deleteSession();
   } else if (unfinished && !options.dryRun) {
-    const stats = { ...emptyStats(), ...unfinished.stats };
-    await drainQueue(target, options, spoolDir, stats, events);
-    result.resumed = await commit(target, unfinished, stats, events, await startIndex(target, unfinished.parent));
+    if (!(await hasPending(catalog))) {
+      // Killed after the snapshot was linked, logged and its pending entries cleared: only the
+      // session record is left to drop.
+      await catalog.clearPending();
+      await catalog.deleteSession();
+    } else {
+      const stats = { ...emptyStats(), ...unfinished.stats };
+      await drainQueue(target, options, spoolDir, stats, events);
+      result.resumed = await commit(target, unfinished, stats, events, await startIndex(target, unfinished.parent));
+    }
   }
 
   const paths = normaliseSources(options.paths);
@@ -167,6 +174,11 @@ async function startIndex(target: PushTarget, parentName: string | undefined): P
   if (target.repoRootCap === undefined) return undefined;
   const parentCap = parentName === undefined ? undefined : (await target.store.list(target.snapshotsCap).catch(() => undefined))?.get(parentName)?.readCap;
   return indexFor(target, parentCap === undefined ? undefined : { name: parentName as string, cap: parentCap });
+}
+
+async function hasPending(catalog: Catalog): Promise<boolean> {
+  for await (const _entry of catalog.pending()) return true;
+  return false;
 }
 
 /** Catalog meta key: the source paths the catalog holds records for (pushed or rebuilt). */
@@ -271,8 +283,10 @@ async function commit(target: PushTarget, session: Session, stats: PushStats, ev
   const storedIndex = index?.store(rootCap, written);
   storedIndex?.catch(() => {}); // reported below, once the snapshot is safe
   const name = await linkSnapshot(store, target.snapshotsCap, session, rootCap, meta);
-  await catalog.clearPending();
+  // Logged before the pending entries go: a push killed in between commits again to the same
+  // name (linking is idempotent), and one killed after finds no pending entry and only ends the session.
   await catalog.logSnapshot({ name, rootCap, paths: session.paths, stats: numericStats(stats) });
+  await catalog.clearPending();
   await catalog.deleteSession();
   if (index && storedIndex) await linkIndexQuietly(index, name, storedIndex, events);
   return name;
