@@ -106,7 +106,7 @@ export async function openRepo(opts: RepoOptionValues | Record<string, unknown>,
   // with it, the root, snapshots/ and index/ are listed at once, in one round trip.
   const layout = await readLayout(rootCap);
   const prime = (caps: ReadonlyArray<string | undefined>): void => { for (const cap of caps) if (cap !== undefined) primed.prime(cap); };
-  if (layout) prime([rootCap, layout.snapshotsCap, wants.index ? layout.indexCap : undefined]);
+  prime([rootCap, layout?.snapshotsCap, wants.index ? layout?.indexCap : undefined]);
   // The read-only cap of a directory is computed by the node itself (no grid round trip).
   const readCap = tahoe.readOnlyCap(rootCap);
   const cacheDir = join(defaultCacheRoot(), repoIdOf(await readCap));

@@ -7,6 +7,7 @@ import type { BackupView } from '../view/backup-view.js';
 import type { SnapshotIndexes } from '../view/snapshot-indexes.js';
 import { createBackupView } from '../view/backup-view-setup.js';
 import { openRepo, type RepoHandle } from './repo-options.js';
+import { historyCache } from './history-options.js';
 
 /** The options both commands take for their view. */
 export interface RepoViewOptions extends Record<string, unknown> {
@@ -28,6 +29,7 @@ export async function openRepoView(opts: RepoViewOptions, log: (line: string) =>
   // only hold the same bytes twice. Listings and deltas keep the disk cache.
   process.env.TIMEFS_MEMORY_CACHE_BYTES = '0';
   const repo = await openRepo(opts);
+  const cache = historyCache(repo);
   const { view, indexes } = createBackupView(repo.store, repo.snapshotsCap, {
     rangeStore: new TahoeStore({ nodeUrl: repo.nodeUrl }),
     zone: opts.utc ? 'utc' : 'local',
@@ -37,6 +39,7 @@ export async function openRepoView(opts: RepoViewOptions, log: (line: string) =>
     repoRootCap: repo.readCap,
     ...(repo.indexCap === undefined ? {} : { indexDirCap: repo.indexCap }),
     useIndex: opts.index !== false,
+    ...(cache ? { indexCache: cache } : {}),
     ...(opts.host !== undefined ? { host: opts.host } : {}),
   });
   return { repo, view, indexes };

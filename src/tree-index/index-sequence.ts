@@ -13,7 +13,6 @@
 import PQueue from 'p-queue';
 import { isTimefsError, TimefsError } from '../model/errors.js';
 import { VERSION_NODE } from '../model/entry.js';
-import { blake2b256Hex } from '../view/hash-check.js';
 import type { CallOptions, Store } from '../store/store.js';
 import { changesBetween, changesFromCopies, pathKeyOf, type IndexChanges } from './index-changes.js';
 import { parseHeader, type IndexHeader } from './index-format.js';
@@ -41,6 +40,11 @@ interface Text {
   link: IndexLink;
   bytes: Buffer;
   parts: readonly string[];
+}
+
+/** BLAKE2b-256 in hex (hash-wasm is loaded only when a text is actually checked). */
+async function blake2bHex(bytes: Uint8Array): Promise<string> {
+  return (await import('../view/hash-check.js')).blake2b256Hex(bytes);
 }
 
 /** Why an index is not used. */
@@ -250,7 +254,7 @@ class PartsReader {
     const guessedParts = guess ? await guess : undefined;
     const attempt = async (parts: readonly string[]) => {
       const made = await this.build(link, parts, previous);
-      const ok = made.text.bytes.length === link.size && (await blake2b256Hex(made.text.bytes)) === link.hash;
+      const ok = made.text.bytes.length === link.size && (await blake2bHex(made.text.bytes)) === link.hash;
       return ok ? made : undefined;
     };
     try {

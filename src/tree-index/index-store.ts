@@ -5,12 +5,11 @@
  * the link; writing stores a new index as one rdiff delta against the previous snapshot's index
  * (two new objects: the delta and the node) until the chain grows too long.
  */
-import { createBLAKE2b } from 'hash-wasm';
+import { blake2bHex } from '../model/blake2b-pool.js';
 import PQueue from 'p-queue';
 import { redactCap } from '../model/cap.js';
 import { REPO_LAYOUT, VERSION_NODE } from '../model/entry.js';
 import { isTimefsError, TimefsError } from '../model/errors.js';
-import { deltaOf, patchBytes, signatureOf } from '../delta/index.js';
 import type { CallOptions, NewChild, Store } from '../store/store.js';
 import { INDEX_FORMAT, splitIndex, type IndexHeader } from './index-format.js';
 
@@ -52,14 +51,6 @@ export interface LoadedIndex {
 export const MAX_INDEX_CHAIN = 64;
 /** rdiff parameters of index deltas: short blocks, since a changed entry dirties one block. */
 const DELTA_SIGNATURE = { blockLength: 256, strongLength: 8 } as const;
-
-/** BLAKE2b-256 of `data` in lowercase hex. */
-async function blake2bHex(data: Uint8Array): Promise<string> {
-  const hasher = await createBLAKE2b(256);
-  hasher.init();
-  hasher.update(data);
-  return hasher.digest('hex');
-}
 
 /** The cap of `ROOT/index/`, or undefined when there is none yet. */
 export async function findIndexDir(store: Store, repoRootCap: string, options?: CallOptions): Promise<string | undefined> {
@@ -148,7 +139,7 @@ export class IndexReader {
       start = Math.max(start, 1);
       const deltas = await Promise.all(parts.slice(start).map((cap) => this.object(cap, options)));
       for (const [i, delta] of deltas.entries()) {
-        bytes = await patchBytes(bytes, delta);
+        bytes = await (await import('../delta/index.js')).patchBytes(bytes, delta);
         this.remember(parts.slice(0, start + i + 1).join('\n'), bytes);
       }
       this.remember(parts.join('\n'), bytes);
@@ -226,6 +217,7 @@ export async function storeIndex(store: Store, rootCap: string, text: string, ba
       if (child !== VERSION_NODE.base) deltaBytes += entry.size ?? 0;
     }
     const old = new Uint8Array(Buffer.from(basis.loaded.text, 'utf8'));
+    const { deltaOf, signatureOf } = await import('../delta/index.js');
     const delta = await deltaOf(await signatureOf(old, DELTA_SIGNATURE), bytes);
     if (deltaBytes + delta.length <= bytes.length / 2) {
       chain = basis.loaded.link.chain + 1;

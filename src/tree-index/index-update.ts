@@ -41,7 +41,8 @@ export interface PreparedIndex {
 export class Indexer {
   readonly reader: IndexReader;
   private links: Map<string, IndexLink> | undefined;
-  private last: { name: string; loaded: LoadedIndex; previous: PreviousIndex } | undefined;
+  /** The index this indexer wrote last, parsed only if the next snapshot is built against it (a push writes one and stops). */
+  private last: { name: string; link: IndexLink; text: string } | undefined;
 
   constructor(private readonly store: Store, private readonly indexDirCap: string, private readonly options: CallOptions = {}) {
     this.reader = new IndexReader(store);
@@ -79,8 +80,7 @@ export class Indexer {
   async link(name: string, prepared: PreparedIndex): Promise<IndexLink> {
     const link = await linkIndex(this.store, this.indexDirCap, name, prepared.stored, this.options);
     this.links?.set(name, link);
-    const loaded = { link, text: prepared.text, ...splitIndex(prepared.text) };
-    this.last = { name, loaded, previous: previousIndex(loaded.lines) };
+    this.last = { name, link, text: prepared.text };
     return link;
   }
 
@@ -90,7 +90,10 @@ export class Indexer {
   }
 
   private async loadValid(snapshot: IndexedSnapshot): Promise<{ loaded: LoadedIndex; previous: PreviousIndex } | undefined> {
-    if (this.last?.name === snapshot.name && this.last.loaded.link.root === snapshot.cap) return this.last;
+    if (this.last?.name === snapshot.name && this.last.link.root === snapshot.cap) {
+      const loaded: LoadedIndex = { link: this.last.link, text: this.last.text, ...splitIndex(this.last.text) };
+      return { loaded, previous: previousIndex(loaded.lines) };
+    }
     const link = (await this.currentLinks()).get(snapshot.name);
     if (!link || link.root !== snapshot.cap) return undefined;
     try {

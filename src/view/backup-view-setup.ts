@@ -11,6 +11,7 @@ import { SnapshotFeed } from './snapshot-feed.js';
 import type { DayZone } from './time-tree.js';
 import { TreeCache, type TreeListing } from './tree-cache.js';
 import { findIndexDir } from '../tree-index/index-store.js';
+import type { HistoryCache } from '../tree-index/history-cache.js';
 import type { TreeEntry } from './entry-decode.js';
 import { IndexedListingStore } from './indexed-listing-store.js';
 import type { DirectoryLister } from './path-states.js';
@@ -57,6 +58,8 @@ export interface BackupViewSetup {
   useIndex?: boolean;
   /** Larger index texts are not loaded (their trees answer); default 64 MiB, about 200,000 entries. */
   maxIndexBytes?: number;
+  /** Verified indexes on local disk, shared with `timefs log` (spares the grid for `history/`). */
+  indexCache?: HistoryCache;
 }
 
 /** A view ready to mount, plus the counters benchmarks read. */
@@ -102,6 +105,7 @@ export function createBackupView(store: Store, snapshotsCap: string, setup: Back
     ...(locate === undefined ? {} : { indexDir: locate }),
     refreshMs: setup.refreshMs ?? 30_000,
     maxIndexBytes: setup.maxIndexBytes ?? 64 << 20,
+    ...(setup.indexCache ? { cache: setup.indexCache } : {}),
     onUnusable: (name, reason) => log(`timefs: snapshot ${name} is listed from its tree: ${reason} (\`timefs check\` reports it, \`timefs index --force\` replaces it)`),
   });
   const listings = new IndexedListingStore(store, indexes.lister);

@@ -10,7 +10,7 @@ import type { TreeEntry } from './entry-decode.js';
 
 /** Directory children known without a request (a registered index), by directory cap. */
 export interface KnownListings {
-  described(dirCap: string): readonly TreeEntry[] | undefined;
+  entries(dirCap: string): readonly TreeEntry[] | undefined;
 }
 
 /** Directory caps of every form (`URI:DIR2:`, `URI:DIR2-RO:`, `-CHK`, `-LIT`, `-MDMF`…). */
@@ -31,7 +31,7 @@ export class IndexedListingStore extends ForwardingStore {
   }
 
   override async list(dirCap: string, options?: CallOptions): Promise<Map<string, DirEntry>> {
-    const entries = this.known.described(dirCap);
+    const entries = this.known.entries(dirCap);
     if (!entries) {
       this.stats.fromGrid++;
       return this.inner.list(dirCap, options);

@@ -75,20 +75,23 @@ async function* diffDirs(before: DiffNode, after: DiffNode, path: Uint8Array[], 
 }
 
 async function* diffEntries(a: DiffNode, b: DiffNode, path: Uint8Array[], sides: { before: DiffSide; after: DiffSide }, options: DiffOptions): AsyncGenerator<DiffChange> {
-  if (a.meta.type !== b.meta.type) {
-    yield { kind: 'type', path, before: a, after: b };
+  const kind = await pairChange(a, b, path, options);
+  if (kind) yield { kind, path, before: a, after: b };
+  if (kind === 'type') {
     if (a.meta.type === 'dir') yield* inside('removed', a, path, sides.before, options);
     if (b.meta.type === 'dir') yield* inside('added', b, path, sides.after, options);
-    return;
-  }
+  } else if (a.meta.type === 'dir') yield* diffDirs(a, b, path, sides, options);
+}
+
+/**
+ * What happened to one path present on both sides, not looking inside directories: another
+ * type, other content, other attributes only, or nothing (undefined).
+ */
+export async function pairChange(a: DiffNode, b: DiffNode, path: readonly Uint8Array[], options: DiffOptions = {}): Promise<'type' | 'modified' | 'metadata' | undefined> {
+  if (a.meta.type !== b.meta.type) return 'type';
   const attributesDiffer = attributeIdentity(a.meta) !== attributeIdentity(b.meta);
-  if (a.meta.type === 'dir') {
-    if (attributesDiffer) yield { kind: 'metadata', path, before: a, after: b };
-    yield* diffDirs(a, b, path, sides, options);
-    return;
-  }
-  if (!(await sameContent(a, b, path, options))) yield { kind: 'modified', path, before: a, after: b };
-  else if (attributesDiffer) yield { kind: 'metadata', path, before: a, after: b };
+  if (a.meta.type !== 'dir' && !(await sameContent(a, b, path, options))) return 'modified';
+  return attributesDiffer ? 'metadata' : undefined;
 }
 
 async function sameContent(a: DiffNode, b: DiffNode, path: readonly Uint8Array[], options: DiffOptions): Promise<boolean> {

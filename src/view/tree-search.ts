@@ -1,7 +1,7 @@
 /**
  * Searching many snapshots at once (`timefs find`, the web UI's search box), as a pure walk over
- * a {@link DirectoryLister}. Each distinct directory (by cap) is searched once: a subtree shared
- * by a hundred snapshots costs one walk. Matches come back grouped by path, with the runs of
+ * a {@link DirectoryLister}. Each distinct directory (by cap and path) is searched once: a subtree
+ * shared by a hundred snapshots costs one walk. Matches come back grouped by path, with the runs of
  * snapshots in which each path matched.
  */
 import type { CallOptions } from '../store/store.js';
@@ -38,47 +38,93 @@ export interface SearchOptions extends CallOptions {
   pathDependent?: boolean;
 }
 
-interface Found {
-  rel: Uint8Array[];
-  entry: TreeEntry;
+/** A directory at one path, with the snapshots it appears in (a bit per snapshot). */
+interface DirNode {
+  cap: string;
+  path: Uint8Array[];
+  key: string;
+  seen: Uint32Array;
 }
 
-/** Every path matching `filter` in any of `snapshots` (oldest first), sorted by path bytes. */
-export async function searchSnapshots(lister: DirectoryLister, snapshots: readonly SnapshotRoot[], filter: EntryFilter, options: SearchOptions = {}): Promise<PathMatches[]> {
-  const memo = new Map<string, Promise<Found[]>>();
-  const below = (cap: string, path: Uint8Array[]): Promise<Found[]> => {
-    const key = options.pathDependent ? `${cap}\0${path.map((p) => Buffer.from(p).toString('latin1')).join('/')}` : cap;
-    let found = memo.get(key);
-    if (!found) {
-      found = searchDir(cap, path);
-      memo.set(key, found);
-    }
-    return found;
-  };
-  const searchDir = async (cap: string, path: Uint8Array[]): Promise<Found[]> => {
-    const out: Found[] = [];
-    const children = await lister.list(cap, options);
-    const nested = await Promise.all(children.map((child) => (child.meta.type === 'dir' ? below(child.cap, [...path, child.rawName]) : Promise.resolve([]))));
-    children.forEach((child, i) => {
-      const childPath = [...path, child.rawName];
-      if (filter(childPath, child)) out.push({ rel: [child.rawName], entry: child });
-      for (const f of nested[i] as Found[]) out.push({ rel: [child.rawName, ...f.rel], entry: f.entry });
-    });
-    return out;
-  };
+/** One matching entry at one path, with the snapshots it appears in. */
+interface Hit {
+  entry: TreeEntry;
+  seen: Uint32Array;
+}
 
-  const byPath = new Map<string, { path: Uint8Array[]; hits: Array<{ index: number; entry: TreeEntry }> }>();
+/**
+ * Every path matching `filter` in any of `snapshots` (oldest first), sorted by path bytes. The
+ * trees are walked level by level; a directory (cap and path) that several snapshots share is
+ * walked once, and the snapshots it appears in are carried down to its entries as a bit set.
+ */
+export async function searchSnapshots(lister: DirectoryLister, snapshots: readonly SnapshotRoot[], filter: EntryFilter, options: SearchOptions = {}): Promise<PathMatches[]> {
+  const words = Math.ceil(snapshots.length / 32);
+  const names = new WeakMap<Uint8Array, string>();
+  const nameKey = (raw: Uint8Array): string => {
+    let key = names.get(raw);
+    if (key === undefined) names.set(raw, (key = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1')));
+    return key;
+  };
+  const verdicts = new WeakMap<TreeEntry, boolean>();
+  const matches = (pathOf: () => Uint8Array[], entry: TreeEntry): boolean => {
+    if (options.pathDependent) return filter(pathOf(), entry);
+    let verdict = verdicts.get(entry);
+    if (verdict === undefined) verdicts.set(entry, (verdict = filter(pathOf(), entry)));
+    return verdict;
+  };
+  const found = new Map<string, { path: Uint8Array[]; hits: Map<TreeEntry, Hit> }>();
+  let level = new Map<string, DirNode>();
   for (const [index, snapshot] of snapshots.entries()) {
-    for (const f of await below(snapshot.cap, [])) {
-      const key = pathKey(f.rel);
-      let item = byPath.get(key);
-      if (!item) byPath.set(key, (item = { path: f.rel, hits: [] }));
-      item.hits.push({ index, entry: f.entry });
-    }
+    let root = level.get(snapshot.cap);
+    if (!root) level.set(snapshot.cap, (root = { cap: snapshot.cap, path: [], key: '', seen: new Uint32Array(words) }));
+    (root.seen[index >>> 5] as number) |= 1 << (index & 31);
+  }
+  while (level.size > 0) {
+    const dirs = [...level.values()];
+    const listings = await Promise.all(dirs.map((dir) => lister.list(dir.cap, options)));
+    const next = new Map<string, DirNode>();
+    dirs.forEach((dir, d) => {
+      for (const child of listings[d] as readonly TreeEntry[]) {
+        const key = `${dir.key}\0${nameKey(child.rawName)}`;
+        let path: Uint8Array[] | undefined;
+        const pathOf = (): Uint8Array[] => (path ??= [...dir.path, child.rawName]);
+        if (matches(pathOf, child)) {
+          let item = found.get(key);
+          if (!item) found.set(key, (item = { path: pathOf(), hits: new Map() }));
+          let hit = item.hits.get(child);
+          if (!hit) item.hits.set(child, (hit = { entry: child, seen: new Uint32Array(words) }));
+          orInto(hit.seen, dir.seen);
+        }
+        if (child.meta.type !== 'dir') continue;
+        const nodeKey = `${child.cap}\0${key}`;
+        let node = next.get(nodeKey);
+        if (!node) next.set(nodeKey, (node = { cap: child.cap, path: pathOf(), key, seen: new Uint32Array(words) }));
+        orInto(node.seen, dir.seen);
+      }
+    });
+    level = next;
   }
   const out: PathMatches[] = [];
-  for (const { path, hits } of byPath.values()) out.push({ path, runs: runsOf(hits, snapshots) });
+  for (const { path, hits } of found.values()) {
+    const bySnapshot: Array<{ index: number; entry: TreeEntry }> = [];
+    for (const hit of hits.values()) {
+      for (let w = 0; w < words; w++) {
+        let bits = hit.seen[w] as number;
+        while (bits !== 0) {
+          const low = bits & -bits;
+          bySnapshot.push({ index: w * 32 + 31 - Math.clz32(low), entry: hit.entry });
+          bits ^= low;
+        }
+      }
+    }
+    bySnapshot.sort((a, b) => a.index - b.index);
+    out.push({ path, runs: runsOf(bySnapshot, snapshots) });
+  }
   return out.sort((a, b) => comparePaths(a.path, b.path));
+}
+
+function orInto(target: Uint32Array, source: Uint32Array): void {
+  for (let w = 0; w < target.length; w++) (target[w] as number) |= source[w] as number;
 }
 
 function runsOf(hits: ReadonlyArray<{ index: number; entry: TreeEntry }>, snapshots: readonly SnapshotRoot[]): MatchRun[] {
@@ -109,8 +155,4 @@ export function comparePaths(a: readonly Uint8Array[], b: readonly Uint8Array[])
     if (order !== 0) return order;
   }
   return a.length - b.length;
-}
-
-function pathKey(path: readonly Uint8Array[]): string {
-  return path.map((p) => Buffer.from(p).toString('latin1')).join('\0');
 }

@@ -5,6 +5,7 @@ import type { TreeEntry } from '../../view/entry-decode.js';
 import { entryAt, listerSide } from '../../view/path-states.js';
 import type { SnapshotInfo } from '../../view/snapshot-catalogue.js';
 import { mergingStoreOver, resolveView, targetAsSnapshot } from '../../view/snapshot-view.js';
+import { diffIndexTexts, indexTextsOf } from '../../view/index-diff.js';
 import { diffTrees, type DiffChange, type DiffKind, type DiffNode, type DiffSide } from '../../view/tree-diff.js';
 import { ChainVersionReader } from '../../view/version-reader.js';
 import { addRangeOptions, historyOf, joinSegments, openSnapshots, pathArgSegments, sourcesJson, type RangeFlags } from '../history-options.js';
@@ -59,8 +60,9 @@ Examples:
       const utc = { utc: flags.utc === true };
       const before = targetAsSnapshot(resolveView(all, a, utc));
       const after = flags.live ? undefined : targetAsSnapshot(resolveView(all, b as string, utc));
-      const history = await historyOf(repo, after ? [before, after] : [before], flags);
-      const side = listerSide(history.lister);
+      // Two snapshots with indexes, compared whole: the lines that differ are the changes.
+      const texts = after && pathArg === undefined && flags.index !== false ? await indexTextsOf(repo.store, repo.indexCap, [before, after]) : undefined;
+      const history = texts ? undefined : await historyOf(repo, after ? [before, after] : [before], flags);
       const reader = new ChainVersionReader(repo.store);
       const gridBytes = async (node: DiffNode, path: readonly Uint8Array[], snapshot: string): Promise<Uint8Array> => {
         const chunks: Uint8Array[] = [];
@@ -85,12 +87,14 @@ Examples:
           process.stdout.write(await unifiedDiff(left, right, `${before.name}${shown}`, `${after?.name ?? 'live'}${shown}`));
         }
       };
-      for (const segments of roots) {
-        const left = await gridRoot(history.lister, before, segments);
+      if (texts) for (const change of await diffIndexTexts(texts[0], texts[1])) await emit(change);
+      for (const segments of history ? roots : []) {
+        const side = listerSide(history!.lister);
+        const left = await gridRoot(history!.lister, before, segments);
         let right: DiffNode | undefined;
         let rightSide: DiffSide = side;
         const options: Parameters<typeof diffTrees>[3] = {};
-        if (after) right = await gridRoot(history.lister, after, segments);
+        if (after) right = await gridRoot(history!.lister, after, segments);
         else {
           right = await liveNode(joinSegments(segments));
           rightSide = { children: (dir) => liveChildren(dir as LiveNode) };
@@ -102,7 +106,7 @@ Examples:
         }
       }
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ before: before.name, after: after?.name ?? 'live', changes: changes.map(changeJson), counts, sources: sourcesJson(history) }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ before: before.name, after: after?.name ?? 'live', changes: changes.map(changeJson), counts, sources: history ? sourcesJson(history) : { indexed: 2, fromTrees: 0 } }, null, 2)}\n`);
         return;
       }
       out.push(`${counts.added} added, ${counts.removed} removed, ${counts.modified} modified, ${counts.metadata} metadata only, ${counts.type} type changed`);

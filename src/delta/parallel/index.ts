@@ -15,6 +15,7 @@ import { resolveSignatureParams, type SignatureOptions, type SignatureParams } f
 import type { LoadedSignature } from '../signature-index.js';
 import { createJobHandler, type JobHandler } from './job-handlers.js';
 import { parallelDelta, parallelSignature, type AsyncEncoder, type JobRunner } from './parallel-encoders.js';
+import { compiledKernels } from '../wasm/kernels.js';
 import { WorkerPool } from './worker-pool.js';
 import type { WorkerJob, WorkerSetup } from './worker-protocol.js';
 
@@ -78,21 +79,30 @@ async function runnerFor(threads: ThreadOptions, setup: WorkerSetup, loaded?: Lo
   if (count < 1 || size === undefined || size < (threads.minParallelBytes ?? PARALLEL_MIN_BYTES)) return undefined;
   let pool: WorkerPool;
   try {
-    pool = await WorkerPool.start(Math.max(1, count - 1), setup);
+    pool = WorkerPool.launch(Math.max(1, count - 1), { ...setup, kernels: await compiledKernels() });
+    // With the calling thread as a lane, work starts at once and the workers join when they are up.
+    if (count >= 2) return withCallingThread(pool, await createJobHandler(setup, loaded));
+    await pool.ready;
   } catch (err) {
     if (isTimefsError(err, 'delta.worker')) return undefined; // no threads here: the sequential engine does the same work
     throw err;
   }
-  return count >= 2 ? withCallingThread(pool, await createJobHandler(setup, loaded)) : pool;
+  return pool;
 }
 
-/** Runs one job in every `pool.size + 1` on the calling thread (at once, when submitted), the rest on the pool. */
+/** Jobs a worker holds (one running, one waiting) before the calling thread takes the next one. */
+const WORKER_QUEUE = 2;
+
+/**
+ * Runs each job on a worker when one is up and has room, else at once on the calling thread: the
+ * calling thread works while the workers boot (or when they cannot start at all), then takes the
+ * jobs they have no room for.
+ */
 function withCallingThread(pool: WorkerPool, handle: JobHandler): JobRunner {
-  let turn = 0;
   return {
     size: pool.size + 1,
     run(job, transfer) {
-      if (turn++ % (pool.size + 1) !== pool.size) return pool.run(job, transfer);
+      if (pool.accepting && pool.shortestQueue < WORKER_QUEUE) return pool.run(job, transfer);
       try {
         return Promise.resolve(handle({ ...job, id: 0 } as WorkerJob));
       } catch (err) {

@@ -19,10 +19,13 @@ interface Lane {
 
 /** Runs jobs on worker threads. */
 export class WorkerPool {
+  /** Settles when every worker is set up; rejects (after ending them) when one cannot start. */
+  readonly ready: Promise<void>;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private failure: TimefsError | undefined;
   private closed = false;
+  private isReady = false;
 
   private constructor(private readonly lanes: Lane[]) {
     for (const lane of lanes) {
@@ -32,19 +35,49 @@ export class WorkerPool {
         if (!this.closed) this.fail(new TimefsError('delta.worker', `rdiff worker thread exited unexpectedly (code ${code})`));
       });
     }
+    this.ready = Promise.all(lanes.map((lane) => ready(lane.worker))).then(
+      () => {
+        this.isReady = true;
+        for (const lane of lanes) if (lane.inFlight === 0) lane.worker.unref();
+      },
+      async (err: unknown) => {
+        await this.close();
+        throw err;
+      },
+    );
+    this.ready.catch(() => undefined); // a pool nobody waits for must not fail the process
   }
 
-  /** Starts `count` workers set up with `setup`; resolves when all are ready. Throws `delta.worker`. */
-  static async start(count: number, setup: WorkerSetup): Promise<WorkerPool> {
-    const workers = Array.from({ length: count }, () => spawnWorker(setup));
+  /**
+   * Starts `count` workers set up with `setup` and returns at once: they boot while the caller
+   * goes on (see {@link accepting} and {@link ready}).
+   */
+  static launch(count: number, setup: WorkerSetup): WorkerPool {
+    const workers: Worker[] = [];
     try {
-      await Promise.all(workers.map((worker) => ready(worker)));
+      for (let i = 0; i < count; i++) workers.push(spawnWorker(setup));
     } catch (err) {
-      await Promise.all(workers.map((worker) => worker.terminate()));
-      throw err;
+      for (const worker of workers) void worker.terminate();
+      throw new TimefsError('delta.worker', `rdiff worker thread could not start: ${(err as Error).message}`, { cause: err });
     }
-    for (const worker of workers) worker.unref();
     return new WorkerPool(workers.map((worker) => ({ worker, inFlight: 0 })));
+  }
+
+  /** Starts `count` workers set up with `setup`; resolves when all are ready. Throws `delta.worker` or the engine's error. */
+  static async start(count: number, setup: WorkerSetup): Promise<WorkerPool> {
+    const pool = WorkerPool.launch(count, setup);
+    await pool.ready;
+    return pool;
+  }
+
+  /** True once every worker is set up, while none has failed and the pool is open. */
+  get accepting(): boolean {
+    return this.isReady && !this.failure && !this.closed;
+  }
+
+  /** Jobs in flight on the least busy worker. */
+  get shortestQueue(): number {
+    return Math.min(...this.lanes.map((lane) => lane.inFlight));
   }
 
   /** Number of worker threads. */
@@ -74,6 +107,7 @@ export class WorkerPool {
   }
 
   private settle(lane: Lane, reply: WorkerReply): void {
+    if (reply.kind === 'ready') return; // see ready()
     if (--lane.inFlight === 0) lane.worker.unref();
     const pending = this.pending.get(reply.id);
     if (!pending) return;

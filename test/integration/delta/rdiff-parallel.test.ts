@@ -110,6 +110,18 @@ test('no threads or a small input stays on this thread with the same bytes', asy
 test('a worker that fails to set up reports the engine’s error code, and the pool ends its threads', async () => {
   const sig = Buffer.from(rdiff(['-b', '64', 'signature', file('small.bin')]));
   await assert.rejects(WorkerPool.start(2, { mode: 'delta', signature: sig.subarray(0, sig.length - 3) }), { code: 'delta.truncated' });
+  // Launched pools boot while the caller works: not accepting jobs until every worker is up.
+  const failing = WorkerPool.launch(1, { mode: 'delta', signature: sig.subarray(0, sig.length - 3) });
+  assert.equal(failing.accepting, false);
+  await assert.rejects(failing.ready, { code: 'delta.truncated' });
+  assert.equal(failing.accepting, false);
+  const booting = WorkerPool.launch(2, { mode: 'delta', signature: sig });
+  assert.equal(booting.accepting, false);
+  await booting.ready;
+  assert.equal(booting.accepting, true);
+  assert.equal(booting.shortestQueue, 0);
+  await booting.close();
+  assert.equal(booting.accepting, false);
   const pool = await WorkerPool.start(2, { mode: 'delta', signature: sig });
   const reply = await pool.run({ kind: 'scan', data: new Uint8Array(noise(1000, 4)), limit: 900, atEnd: false });
   assert.equal(reply.kind, 'scan');
