@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { type GridConfig, type GridStatus, NODE_NAMES, type NodeName, STORAGE_NODES, nodeDir, nodeUrlOf, tahoeCommand } from './grid-config.js';
 import { configureLatency, configuredRtt, liveProxyPid, rttFile, startProxy, stopProxy } from './latency.js';
 import { withLock } from './lock.js';
+import { reservePorts } from './port-reservation.js';
 import { liveRecordedPid, log, waitFor } from './process-records.js';
 
 export * from './grid-config.js';
@@ -140,6 +141,8 @@ function logTail(config: GridConfig, name: NodeName): string {
 /** Start the grid (creating it on first use); a no-op when it is already running. Returns the node URL. */
 export async function startGrid(config: GridConfig): Promise<string> {
   mkdirSync(config.dir, { recursive: true });
+  // The block covers this grid and the private grids tests start at offsets below 100 from it.
+  reservePorts(config.portBase, config.portBase + 99);
   await withLock(join(config.dir, 'grid.lock'), config.timeoutMs * 3, async () => {
     if (!isCreated(config)) await createGrid(config);
     const running = NODE_NAMES.some((n) => livePid(config, n) !== null);

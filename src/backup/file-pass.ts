@@ -5,7 +5,7 @@
  */
 import { constants, type BigIntStats } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { createBLAKE2b } from 'hash-wasm';
+import { releaseHasher, takeHasher } from '../model/blake2b-pool.js';
 import type { Store } from '../store/store.js';
 import type { DeltaEngine, StreamEncoder } from './delta-engine.js';
 import { changedWhileReading, fingerprintOf, type Fingerprint } from './fingerprint.js';
@@ -69,8 +69,7 @@ export async function readPass(path: Buffer, spoolDir: string, engine: DeltaEngi
     if (!stat.isFile()) throw new SkipFile('no longer a regular file');
     const size = Number(stat.size);
     const wants = plan(size);
-    const hasher = await createBLAKE2b(256);
-    hasher.init();
+    const hasher = await takeHasher();
     const both = wants.signature !== undefined && wants.oldSignature !== undefined;
     sigEncoder = wants.signature ? await engine.signature(size, wants.signature.blockLength, wants.signature.strongLength, both) : undefined;
     deltaEncoder = wants.oldSignature ? await engine.delta(wants.oldSignature, size, both) : undefined;
@@ -133,6 +132,7 @@ export async function readPass(path: Buffer, spoolDir: string, engine: DeltaEngi
     const after = fingerprintOf(afterStat);
     const stable = !shrank && !changedWhileReading(fingerprintOf(stat), after, startNs);
     const result: PassResult = { stat: afterStat, size: read, hash: hasher.digest('hex'), after, stable };
+    releaseHasher(hasher);
     if (signature) result.signature = signature;
     if (delta) result.delta = delta;
     if (copy) result.copy = copy;

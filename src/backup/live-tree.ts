@@ -5,7 +5,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
-import { createBLAKE2b } from 'hash-wasm';
+import { blake2bStreamHex } from '../model/blake2b-pool.js';
 import type { EntryMeta } from '../model/entry.js';
 import { entryMetaOf } from './entry-meta.js';
 import { TimefsError } from '../model/errors.js';
@@ -45,10 +45,7 @@ export async function liveChildren(dir: LiveNode): Promise<LiveNode[]> {
 
 /** BLAKE2b-256 (hex) of a file on disk, streamed. */
 export async function hashLocalFile(path: Buffer): Promise<string> {
-  const hasher = await createBLAKE2b(256);
-  hasher.init();
-  for await (const chunk of createReadStream(path)) hasher.update(chunk as Buffer);
-  return hasher.digest('hex');
+  return blake2bStreamHex(createReadStream(path));
 }
 
 /** The target of a live symlink as bytes. */

@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import PQueue from 'p-queue';
 import type { Catalog } from '../catalog/catalog.js';
-import type { Session } from '../catalog/records.js';
+import type { Session, UploadJob } from '../catalog/records.js';
 import type { EntryMeta, SnapshotMeta } from '../model/entry.js';
 import { isTimefsError, TimefsError } from '../model/errors.js';
 import { choosePushBase, pathCovered } from '../model/source.js';
@@ -134,12 +134,29 @@ export async function runPush(given: PushTarget, options: PushOptions, events: P
   };
   const stats = result.stats;
   await catalog.putSession(session);
-  await scanSources(session.paths, catalog, {
+  const scan = scanSources(session.paths, catalog, {
     exclude: excludeMatcher(options.exclude ?? []),
     excludeIfPresent: options.excludeIfPresent ?? [],
     oneFileSystem: options.oneFileSystem ?? false,
     rehash: options.rehash ?? false,
   }, stats, events);
+  // Uploads start while the walk goes on: the client node has work from the first packed file on.
+  const scanState: ScanState = { finished: false, failed: false };
+  const drained = options.dryRun ? undefined : drainQueue(target, options, spoolDir, stats, events, scanState);
+  drained?.catch(() => {}); // awaited below
+  const scanEnded = (failed: boolean): void => {
+    scanState.failed = failed;
+    scanState.finished = true;
+    scanState.wake?.();
+  };
+  try {
+    await scan;
+  } catch (err) {
+    scanEnded(true);
+    await drained?.catch(() => {});
+    throw err;
+  }
+  scanEnded(false);
   events.onProgress?.('scan', stats);
   if (options.dryRun) {
     await catalog.clearPending();
@@ -147,10 +164,21 @@ export async function runPush(given: PushTarget, options: PushOptions, events: P
     return result;
   }
   await catalog.putSession({ ...session, phase: 'uploading', stats: { ...stats } });
-  await drainQueue(target, options, spoolDir, stats, events);
+  await drained;
   result.snapshot = await commit(target, session, stats, events);
   return result;
 }
+
+/** A scan the upload queue is drained alongside. */
+interface ScanState {
+  finished: boolean;
+  failed: boolean;
+  /** Set by the drain while it waits for the scan to write more jobs. */
+  wake?: () => void;
+}
+
+/** How often the drain looks for jobs the scan has written meanwhile. */
+const SCAN_POLL_MS = 100;
 
 /** Catalog meta key: the source paths the catalog holds records for (pushed or rebuilt). */
 const KNOWN_ROOTS = 'roots';
@@ -198,7 +226,12 @@ async function catalogIsStale(target: PushTarget, snapshots: ReadonlyMap<string,
   return entry?.readCap !== last.rootCap;
 }
 
-async function drainQueue(target: PushTarget, options: PushOptions, spoolDir: string, stats: PushStats, events: PushEvents): Promise<void> {
+/**
+ * Runs every queued job, {@link UPLOAD_JOBS} at once. With `scan`, jobs are taken while the scan
+ * still writes them (each once its pending entry is in the catalog), and the rest after it ends;
+ * if the scan fails, the jobs already started finish and nothing more is taken.
+ */
+async function drainQueue(target: PushTarget, options: PushOptions, spoolDir: string, stats: PushStats, events: PushEvents, scan?: ScanState): Promise<void> {
   const concurrency = options.concurrency ?? UPLOAD_JOBS;
   const ctx: JobContext = {
     store: target.store,
@@ -212,8 +245,9 @@ async function drainQueue(target: PushTarget, options: PushOptions, spoolDir: st
   if (options.pack !== false) ctx.packer = new Packer(target.store, target.catalog, stats);
   const queue = new PQueue({ concurrency });
   let failure: unknown;
-  for await (const [key, job] of target.catalog.queued()) {
-    if (failure !== undefined) break;
+  const started = new Set<string>();
+  const take = async (key: Buffer, job: UploadJob): Promise<void> => {
+    started.add(key.toString('hex'));
     await queue.onSizeLessThan(concurrency * 2);
     void queue.add(async () => {
       if (failure !== undefined) return;
@@ -225,8 +259,40 @@ async function drainQueue(target: PushTarget, options: PushOptions, spoolDir: st
         queue.clear();
       }
     });
+  };
+  // A file's job is written when its directory is listed, its pending entry once the directory's
+  // subtree is walked: jobs seen before their pending entry wait (few: the open directories').
+  const waiting: Array<[Buffer, UploadJob]> = [];
+  const takeWhenPending = async (key: Buffer, job: UploadJob): Promise<void> => {
+    if ((await target.catalog.getPending(key)) === undefined) waiting.push([key, job]);
+    else await take(key, job);
+  };
+  let after: Buffer | undefined;
+  let seen = -1;
+  while (scan && !scan.finished && failure === undefined) {
+    if (target.catalog.flushes !== seen) {
+      seen = target.catalog.flushes;
+      for (const [key, job] of waiting.splice(0)) {
+        if (failure !== undefined || scan.failed) break;
+        await takeWhenPending(key, job);
+      }
+      for await (const [key, job] of target.catalog.queued(after)) {
+        if (failure !== undefined || scan.failed) break;
+        after = key;
+        if (!started.has(key.toString('hex'))) await takeWhenPending(key, job);
+      }
+    }
+    if (!scan.finished) await new Promise<void>((wake) => { scan.wake = wake; setTimeout(wake, SCAN_POLL_MS); });
+  }
+  waiting.length = 0;
+  if (!scan?.failed) {
+    for await (const [key, job] of target.catalog.queued()) {
+      if (failure !== undefined) break;
+      if (!started.has(key.toString('hex'))) await take(key, job);
+    }
   }
   await queue.onIdle();
+  started.clear();
   if (failure !== undefined) throw failure;
   await ctx.packer?.flush();
 }

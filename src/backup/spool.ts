@@ -24,18 +24,22 @@ export class SpillSink {
   async write(bytes: Uint8Array): Promise<void> {
     if (bytes.length === 0) return;
     this.size += bytes.length;
-    this.digest.update(bytes);
     if (this.file === undefined && this.size <= this.memoryLimit) {
       this.parts.push(bytes);
       return;
     }
+    // Only a spooled copy needs its digest (its file name): bytes kept in memory are never hashed here.
     if (this.file === undefined) {
       await mkdir(this.spoolDir, { recursive: true, mode: 0o700 });
       this.tempPath = join(this.spoolDir, `tmp-${randomBytes(8).toString('hex')}`);
       this.file = await open(this.tempPath, 'w', 0o600);
-      for (const part of this.parts) await this.file.write(part);
+      for (const part of this.parts) {
+        this.digest.update(part);
+        await this.file.write(part);
+      }
       this.parts = [];
     }
+    this.digest.update(bytes);
     await this.file.write(bytes);
   }
 
@@ -51,7 +55,7 @@ export class SpillSink {
 
   /** The collected bytes as an upload body (readable more than once). */
   body(): UploadBody {
-    if (this.finalPath === undefined) return Buffer.concat(this.parts);
+    if (this.finalPath === undefined) return this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
     const path = this.finalPath;
     return { stream: createReadStream(path, { highWaterMark: 1 << 20 }), size: this.size };
   }

@@ -124,7 +124,7 @@ async function fileJob(ctx: JobContext, key: Buffer, pending: PendingEntry): Pro
     const choice = chooseStorage(size, prevVersion, deltaBytes, policy);
     if (choice === 'whole' && ctx.packer && size > 0) {
       stats.wholeFiles++;
-      await ctx.packer.add(key, Buffer.from(pass.result.copy!.body() as Uint8Array), { ...fileMeta, storage: 'packed' }, fp);
+      await ctx.packer.add(key, pass.result.copy!.body() as Uint8Array, { ...fileMeta, storage: 'packed' }, fp);
       return 'packed';
     }
     if (choice === 'whole') {

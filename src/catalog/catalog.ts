@@ -98,9 +98,9 @@ export class Catalog {
     return this.subs.paths.iterator() as unknown as AsyncIterable<[Buffer, PathRecord]>;
   }
 
-  /** Queued jobs in key order. */
-  queued(): AsyncIterable<[Buffer, UploadJob]> {
-    return this.subs.queue.iterator() as unknown as AsyncIterable<[Buffer, UploadJob]>;
+  /** Queued jobs in key order (only those after `after`, when given). */
+  queued(after?: Buffer): AsyncIterable<[Buffer, UploadJob]> {
+    return this.subs.queue.iterator(after ? { gt: after } : {}) as unknown as AsyncIterable<[Buffer, UploadJob]>;
   }
 
   /** Number of queued jobs (walks the keys). */
@@ -129,7 +129,11 @@ export class Catalog {
     const ops = this.buffered;
     this.buffered = [];
     await this.write(ops);
+    this.flushes++;
   }
+
+  /** How many times buffered operations were written (a reader can tell when new ones are visible). */
+  flushes = 0;
 
   /** Drops the snapshot being built and its queue (a scan that did not finish). */
   async clearPending(): Promise<void> {

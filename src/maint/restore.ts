@@ -78,11 +78,17 @@ export const RESTORE_WINDOW = { listings: 8, reads: 4 } as const;
 /** Packed files larger than this are streamed in ranges on their own instead of read within a run. */
 const RUN_MEMBER_MAX = 4 << 20;
 /**
- * Bytes one read holds: pack runs and the ranges of large files are at most 4 MiB, and a large
+ * Bytes one read holds: pack runs and the ranges of streamed files are at most 4 MiB, and such a
  * file keeps 2 ranges in flight while one is written, so the {@link RESTORE_WINDOW} reads hold at
- * most 4 × 12 MiB, whatever the tree's size.
+ * most 4 × 12 MiB, whatever the tree's size (one of them may be a {@link LARGE_FILE} read of 48 MiB).
  */
 const READ_LIMITS = { runBytes: 4 << 20, rangeBytes: 4 << 20, rangesAhead: 2 } as const;
+/**
+ * Files larger than this are read one at a time, in 16 MiB ranges with 2 in flight (about 48 MiB
+ * held with the chunk being written): far fewer requests, which is what a remote grid needs, while
+ * the other reads keep {@link READ_LIMITS}.
+ */
+const LARGE_FILE = { minBytes: 16 << 20, rangeBytes: 16 << 20, rangesAhead: 2 } as const;
 
 interface Place {
   dest: Buffer;
@@ -100,8 +106,9 @@ interface WalkDir {
 /**
  * Restores `from` into the directory `target` (created when missing; existing entries are never
  * overwritten). Directories are listed breadth first through one window and created as found;
- * then contents are written, each pack read once in large runs, other files streamed, a few at a
- * time; then hard links; then directory modes and every mtime, children before their parents.
+ * files stored on their own and symlinks are written as soon as their directory exists, while the
+ * walk goes on; then each pack is read once in large runs, a few reads at a time; then hard
+ * links; then directory modes and every mtime, children before their parents.
  */
 export async function restore(source: RestoreSource, from: RestoreFrom, target: string, options: RestoreOptions = {}): Promise<RestoreReport> {
   const call: CallOptions = options.signal ? { signal: options.signal } : {};
@@ -117,8 +124,6 @@ export async function restore(source: RestoreSource, from: RestoreFrom, target: 
 
   const dirs: Place[] = [];
   const packs = new Map<string, Array<PackMember<Place>>>();
-  const streamed: Place[] = [];
-  const symlinks: Place[] = [];
   const specials: Place[] = [];
   const firstOfLink = new Map<string, Place>();
   const laterLinks: Array<{ place: Place; first: Place }> = [];
@@ -155,14 +160,15 @@ export async function restore(source: RestoreSource, from: RestoreFrom, target: 
         const list = packs.get(place.entry.cap) ?? [];
         list.push({ offset: m.pack?.offset ?? 0, size: m.size, item: place });
         packs.set(place.entry.cap, list);
-      } else streamed.push(place);
-    } else if (m.type === 'symlink') symlinks.push(place);
+      } else run(() => streamFile(place));
+    } else if (m.type === 'symlink') run(() => makeSymlink(place));
     else specials.push(place);
   };
 
   const visit = async (dir: WalkDir, entries: TreeEntry[]): Promise<WalkDir[]> => {
     const names = new NameSet(dir.where);
     const below: WalkDir[] = [];
+    const made: Array<Promise<void>> = [];
     for (const entry of entries) {
       const name = safeComponent(entry.rawName, dir.where);
       names.add(name);
@@ -173,29 +179,21 @@ export async function restore(source: RestoreSource, from: RestoreFrom, target: 
       }
       // Immutable trees cannot loop, but a tampered one could link a mutable directory into itself.
       if (dir.ancestors.includes(entry.cap)) throw new TimefsError('repo.tampered', `refusing to restore ${place.shown}: the directory contains itself`);
-      await guarded(place, () => mkdir(place.dest, 0o700));
+      const making = guarded(place, () => mkdir(place.dest, 0o700));
+      making.catch(() => {}); // settled below
+      made.push(making);
       dirs.push(place);
       report.dirs++;
       below.push({ cap: entry.cap, dest: place.dest, where: place.shown, ancestors: [...dir.ancestors, entry.cap] });
     }
+    const failed = (await Promise.allSettled(made)).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
     options.onProgress?.(report);
     return below;
   };
 
-  if (top.meta.type === 'dir') {
-    const segments = pathSegments(from.path).map((s) => (typeof s === 'string' ? s : Buffer.from(s).toString('utf8')));
-    const rootDir: WalkDir = { cap: top.cap, dest: rootBytes, where: `/${segments.join('/')}`, ancestors: [top.cap] };
-    // Identical subtrees share a cap, so each directory is known by where it goes, not by its cap.
-    await walkBreadthFirst([rootDir], async (d) => visit(d, await source.trees.list(d.cap, d.where, call)), {
-      concurrency: RESTORE_WINDOW.listings,
-      idOf: (d) => d.dest.toString('base64'),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-  } else {
-    await visit({ cap: '', dest: rootBytes, where: '/', ancestors: [] }, [top]);
-  }
-
-  // Contents: every pack once, in runs; other files streamed; a few reads at a time.
+  // Contents: files stored on their own and symlinks as soon as their directory exists (while the
+  // walk goes on); then every pack once, in runs. A few reads at a time.
   const restored = new Set<Place>();
   const reads = new PQueue({ concurrency: RESTORE_WINDOW.reads });
   let failure: unknown;
@@ -239,7 +237,43 @@ export async function restore(source: RestoreSource, from: RestoreFrom, target: 
       options.onProgress?.(report);
     });
   };
-  const streamFile = (place: Place): Promise<void> => writeFile(place, readWholeVersion(source.store, source.versions, place.entry, { path: place.shown, snapshot: from.snapshot }, { ...call, chunkSize: READ_LIMITS.rangeBytes, readAhead: READ_LIMITS.rangesAhead }));
+  const largeReads = new PQueue({ concurrency: 1 });
+  const streamFile = (place: Place): Promise<void> => {
+    const large = place.entry.meta.size > LARGE_FILE.minBytes;
+    const limits = large ? { chunkSize: LARGE_FILE.rangeBytes, readAhead: LARGE_FILE.rangesAhead } : { chunkSize: READ_LIMITS.rangeBytes, readAhead: READ_LIMITS.rangesAhead };
+    const read = () => writeFile(place, readWholeVersion(source.store, source.versions, place.entry, { path: place.shown, snapshot: from.snapshot }, { ...call, ...limits }));
+    return large ? largeReads.add(read) : read();
+  };
+  const makeSymlink = (place: Place): Promise<void> => guarded(place, async () => {
+    await symlink(Buffer.from(await source.store.get(place.entry.cap, call)), place.dest);
+    report.symlinks++;
+    restored.add(place);
+    await fileAttributes(place);
+  });
+
+  try {
+    await walk();
+  } catch (err) {
+    reads.clear();
+    await reads.onIdle();
+    throw err;
+  }
+
+  async function walk(): Promise<void> {
+    if (top.meta.type !== 'dir') {
+      await visit({ cap: '', dest: rootBytes, where: '/', ancestors: [] }, [top]);
+      return;
+    }
+    const segments = pathSegments(from.path).map((s) => (typeof s === 'string' ? s : Buffer.from(s).toString('utf8')));
+    const rootDir: WalkDir = { cap: top.cap, dest: rootBytes, where: `/${segments.join('/')}`, ancestors: [top.cap] };
+    // Identical subtrees share a cap, so each directory is known by where it goes, not by its cap.
+    await walkBreadthFirst([rootDir], async (d) => visit(d, await source.trees.list(d.cap, d.where, call)), {
+      concurrency: RESTORE_WINDOW.listings,
+      idOf: (d) => d.dest.toString('base64'),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
+
 
   for (const [cap, members] of packs) {
     for (const packRun of planPackRuns(members, { ...PACK_RUN_LIMITS, maxRun: READ_LIMITS.runBytes })) {
@@ -266,15 +300,6 @@ export async function restore(source: RestoreSource, from: RestoreFrom, target: 
     }
   }
   packs.clear();
-  for (const place of streamed) run(() => streamFile(place));
-  for (const place of symlinks) {
-    run(() => guarded(place, async () => {
-      await symlink(Buffer.from(await source.store.get(place.entry.cap, call)), place.dest);
-      report.symlinks++;
-      restored.add(place);
-      await fileAttributes(place);
-    }));
-  }
   await reads.onIdle();
   if (failure !== undefined) throw failure;
 

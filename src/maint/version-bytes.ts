@@ -2,7 +2,7 @@
  * Helpers for maintenance work on whole versions: the parts of a version node in reading order,
  * and the content hash (BLAKE2b-256) and size checks every rebuilt version must pass.
  */
-import { createBLAKE2b } from 'hash-wasm';
+import { blake2bHex, blake2bStreamHex } from '../model/blake2b-pool.js';
 import { VERSION_NODE, type EntryMeta } from '../model/entry.js';
 import { TimefsError } from '../model/errors.js';
 import type { CallOptions, Store } from '../store/store.js';
@@ -32,18 +32,12 @@ export async function readChainParts(store: Store, nodeCap: string, where: strin
 
 /** BLAKE2b-256 (lowercase hex) of everything `chunks` yields (a file stream, say). */
 export async function streamHash(chunks: AsyncIterable<Uint8Array>): Promise<string> {
-  const hasher = await createBLAKE2b(256);
-  hasher.init();
-  for await (const chunk of chunks) hasher.update(chunk);
-  return hasher.digest('hex');
+  return blake2bStreamHex(chunks);
 }
 
 /** BLAKE2b-256 (lowercase hex) of `bytes`. */
 export async function contentHash(bytes: Uint8Array): Promise<string> {
-  const hasher = await createBLAKE2b(256);
-  hasher.init();
-  hasher.update(bytes);
-  return hasher.digest('hex');
+  return blake2bHex(bytes);
 }
 
 /** Checks size and recorded hash of a rebuilt version. */

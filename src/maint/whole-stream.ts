@@ -3,7 +3,7 @@
  * in one streamed GET (the fastest way Tahoe serves it), and a short chain rebuilt in memory. Size
  * and recorded hash are checked, as the view's chain reader does.
  */
-import { createBLAKE2b } from 'hash-wasm';
+import { releaseHasher, takeHasher } from '../model/blake2b-pool.js';
 import type { EntryMeta } from '../model/entry.js';
 import { TimefsError } from '../model/errors.js';
 import { patchBytes } from '../delta/index.js';
@@ -18,8 +18,7 @@ import { readChainParts, verifyContent } from './version-bytes.js';
  * @throws TimefsError `integrity` naming `where` (after the last chunk) on a mismatch
  */
 export async function* readWholeVerified(store: Store, cap: string, meta: EntryMeta, where: string, options?: CallOptions): AsyncIterable<Uint8Array> {
-  const hasher = meta.hash === undefined ? undefined : await createBLAKE2b(256);
-  hasher?.init();
+  const hasher = meta.hash === undefined ? undefined : await takeHasher();
   let size = 0;
   for await (const chunk of store.getStream(cap, options)) {
     size += chunk.length;
@@ -29,6 +28,7 @@ export async function* readWholeVerified(store: Store, cap: string, meta: EntryM
   const hint = 'the stored data is damaged; run `timefs check --read-data` and restore it from another snapshot';
   if (size !== meta.size) throw new TimefsError('integrity', `${where}: read ${size} bytes, ${meta.size} recorded`, { hint });
   const actual = hasher?.digest('hex');
+  if (hasher) releaseHasher(hasher);
   if (actual !== undefined && actual !== meta.hash) {
     throw new TimefsError('integrity', `${where}: content hash ${actual.slice(0, 16)}… does not match the recorded ${meta.hash!.slice(0, 16)}…`, { hint });
   }

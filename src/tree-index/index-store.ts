@@ -5,6 +5,7 @@
  * the link; writing stores a new index as one rdiff delta against the previous snapshot's index
  * (two new objects: the delta and the node) until the chain grows too long.
  */
+import { blake2bHex } from '../model/blake2b-pool.js';
 import PQueue from 'p-queue';
 import { redactCap } from '../model/cap.js';
 import { REPO_LAYOUT, VERSION_NODE } from '../model/entry.js';
@@ -50,16 +51,6 @@ export interface LoadedIndex {
 export const MAX_INDEX_CHAIN = 64;
 /** rdiff parameters of index deltas: short blocks, since a changed entry dirties one block. */
 const DELTA_SIGNATURE = { blockLength: 256, strongLength: 8 } as const;
-
-/** BLAKE2b-256 of `data` in lowercase hex. */
-async function blake2bHex(data: Uint8Array): Promise<string> {
-  // Loaded on first use: reading history from the local cache needs neither hashing nor rdiff.
-  const { createBLAKE2b } = await import('hash-wasm');
-  const hasher = await createBLAKE2b(256);
-  hasher.init();
-  hasher.update(data);
-  return hasher.digest('hex');
-}
 
 /** The cap of `ROOT/index/`, or undefined when there is none yet. */
 export async function findIndexDir(store: Store, repoRootCap: string, options?: CallOptions): Promise<string | undefined> {

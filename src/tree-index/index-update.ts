@@ -35,7 +35,8 @@ export function gridChildLister(store: Store, options?: CallOptions, concurrency
 export class Indexer {
   readonly reader: IndexReader;
   private links: Map<string, IndexLink> | undefined;
-  private last: { name: string; loaded: LoadedIndex; previous: PreviousIndex } | undefined;
+  /** The index this indexer wrote last, parsed only if the next snapshot is built against it (a push writes one and stops). */
+  private last: { name: string; link: IndexLink; text: string } | undefined;
 
   constructor(private readonly store: Store, private readonly indexDirCap: string, private readonly options: CallOptions = {}) {
     this.reader = new IndexReader(store);
@@ -63,13 +64,15 @@ export class Indexer {
     const text = await buildIndexText(snapshot.cap, list, prior?.previous);
     const link = await writeIndex(this.store, this.indexDirCap, snapshot.name, snapshot.cap, text, prior ? { loaded: prior.loaded } : undefined, this.options);
     (await this.currentLinks()).set(snapshot.name, link);
-    const loaded = { link, text, ...splitIndex(text) };
-    this.last = { name: snapshot.name, loaded, previous: previousIndex(loaded.lines) };
+    this.last = { name: snapshot.name, link, text };
     return link;
   }
 
   private async loadValid(snapshot: IndexedSnapshot): Promise<{ loaded: LoadedIndex; previous: PreviousIndex } | undefined> {
-    if (this.last?.name === snapshot.name && this.last.loaded.link.root === snapshot.cap) return this.last;
+    if (this.last?.name === snapshot.name && this.last.link.root === snapshot.cap) {
+      const loaded: LoadedIndex = { link: this.last.link, text: this.last.text, ...splitIndex(this.last.text) };
+      return { loaded, previous: previousIndex(loaded.lines) };
+    }
     const link = (await this.currentLinks()).get(snapshot.name);
     if (!link || link.root !== snapshot.cap) return undefined;
     try {

@@ -8,8 +8,14 @@ import { gridLatency } from '../store/answer-times.js';
 import type { CallOptions, Store } from '../store/store.js';
 import { planWholeRead, type WholeReadPlan } from './read-planner.js';
 
-/** Bytes a flow pulls ahead of its reader (for a chain: while the deltas arrive). */
-export const PREFETCH_BYTES = 32 * 1024 * 1024;
+/** How a flow fetches when it uses ranges, and so how much it holds: about `rangeBytes × inFlight`. */
+export interface FlowSizing {
+  rangeBytes: number;
+  inFlight: number;
+}
+
+/** The mount's sizing (and that of early flows): the read planner's three 8 MiB runs. */
+export const MOUNT_FLOW: FlowSizing = { rangeBytes: 8 << 20, inFlight: 3 };
 /** How long an early flow waits for its reader once its version is open. */
 export const EARLY_FLOW_MS = 2000;
 
@@ -129,19 +135,22 @@ export class Prefetch implements AsyncIterator<Uint8Array> {
 export class BaseFlows {
   private readonly early = new Map<string, Prefetch>();
 
-  constructor(private readonly store: Store, private readonly prefetchBytes = PREFETCH_BYTES) {}
+  constructor(private readonly store: Store) {}
 
-  /** Bytes `[from, to)` of `cap` (stored size `objectSize`) in order, pulled ahead. */
-  start(cap: string, from: number, to: number, objectSize: number, outer?: AbortSignal): Prefetch {
+  /**
+   * Bytes `[from, to)` of `cap` (stored size `objectSize`) in order, pulled ahead by up to
+   * `rangeBytes × inFlight` bytes (while a chain's deltas arrive, too).
+   */
+  start(cap: string, from: number, to: number, objectSize: number, sizing: FlowSizing, outer?: AbortSignal): Prefetch {
     const abort = new AbortController();
     const signal = outer ? AbortSignal.any([outer, abort.signal]) : abort.signal;
-    const plan = planWholeRead(to - from, gridLatency());
-    return new Prefetch(baseFlow(this.store, cap, from, to, objectSize, plan, { signal }), this.prefetchBytes, abort);
+    const plan = planWholeRead(to - from, gridLatency(), sizing.rangeBytes, sizing.inFlight);
+    return new Prefetch(baseFlow(this.store, cap, from, to, objectSize, plan, { signal }), sizing.rangeBytes * sizing.inFlight, abort);
   }
 
-  /** Starts the whole base `baseCap` for the version `key` before anyone reads it. */
+  /** Starts the whole base `baseCap` for the version `key` before anyone reads it (sized {@link MOUNT_FLOW}). */
   startEarly(key: string, baseCap: string, baseSize: number): void {
-    this.early.set(key, this.start(baseCap, 0, baseSize, baseSize));
+    this.early.set(key, this.start(baseCap, 0, baseSize, baseSize, MOUNT_FLOW));
   }
 
   /** Whether an early flow of `key` waits for its reader. */

@@ -3,7 +3,8 @@
  * at the end of a sequential read. A mismatch is a TimefsError('integrity') naming the path and
  * the snapshot, never silent bad data.
  */
-import { createBLAKE2b, type IHasher } from 'hash-wasm';
+import type { IHasher } from 'hash-wasm';
+import { releaseHasher, takeHasher as newHasher } from '../model/blake2b-pool.js';
 import { TimefsError } from '../model/errors.js';
 
 /** Where a version lives, for messages: the path inside the snapshot and the snapshot's name. */
@@ -119,21 +120,4 @@ export class SequentialHashCheck {
     this.held.clear();
     this.heldBytes = 0;
   }
-}
-
-/**
- * Hashers whose digest was taken, ready for reuse: creating one instantiates WebAssembly (about
- * 0.6 ms), which dominated reading many small files (an archive of 10,000 of them).
- */
-const spareHashers: IHasher[] = [];
-
-async function newHasher(): Promise<IHasher> {
-  const hasher = spareHashers.pop() ?? (await createBLAKE2b(256));
-  hasher.init();
-  return hasher;
-}
-
-/** Gives back a hasher whose digest was taken (it is re-initialised before its next use). */
-function releaseHasher(hasher: IHasher): void {
-  if (spareHashers.length < 64) spareHashers.push(hasher);
 }

@@ -4,6 +4,7 @@
  * subtree whose directory cap is already known, so a hundred snapshots that share most of their
  * tree cost about as much memory as one.
  */
+import { plainName } from '../model/names.js';
 import type { CallOptions } from '../store/store.js';
 import { linePath, parseRecord } from '../tree-index/index-format.js';
 import type { LoadedIndex } from '../tree-index/index-store.js';
@@ -66,6 +67,29 @@ export class IndexedLister implements DirectoryLister {
   /** The children of the directory `cap` when a registered index describes it (sorted by name bytes; no request). */
   entries(cap: string): readonly TreeEntry[] | undefined {
     return this.dirs.get(cap) ?? this.decode(cap);
+  }
+
+  /**
+   * The child named by exact bytes `segment` of a directory an index describes, found without
+   * decoding the listing when the name is a plain one (its edge name is its text); undefined when
+   * the listing must be decoded to tell (escaped names, or a directory no index describes).
+   */
+  child(dirCap: string, segment: Uint8Array): TreeEntry | null | undefined {
+    const lines = this.raw.get(dirCap);
+    if (!lines) return undefined;
+    const plain = plainName(segment);
+    if (plain === undefined) return undefined;
+    const wanted = JSON.stringify(plain).slice(1, -1);
+    for (const line of lines) {
+      const end = line.indexOf('\t') - 1; // the closing quote of the path
+      const start = line.lastIndexOf('/', end) + 1 || 1;
+      if (end - start === wanted.length && line.startsWith(wanted, start)) {
+        const entry = this.parse(line).entry;
+        if (Buffer.from(entry.rawName).equals(segment)) return entry;
+      }
+    }
+    // No plain edge has that name; an escaped one still might (a clash): decode to be sure.
+    return lines.some((line) => line.includes('"rawName"', line.lastIndexOf('\t'))) ? undefined : null;
   }
 
   async list(dirCap: string, options?: CallOptions): Promise<readonly TreeEntry[]> {

@@ -11,6 +11,11 @@ import { findChild, rootEntry } from './tree-reader.js';
 /** Lists immutable snapshot directories, sorted by exact name bytes. */
 export interface DirectoryLister {
   list(dirCap: string, options?: CallOptions): Promise<readonly TreeEntry[]>;
+  /**
+   * The child of `dirCap` whose exact name bytes are `segment` (null: there is none), when the
+   * lister can tell without decoding the whole listing; undefined: ask {@link list}.
+   */
+  child?(dirCap: string, segment: Uint8Array): TreeEntry | null | undefined;
 }
 
 /** A snapshot as the history functions need it: its name and root cap (secret). */
@@ -27,7 +32,8 @@ export async function entryAt(lister: DirectoryLister, rootCap: string, segments
   let current: TreeEntry = rootEntry(rootCap);
   for (const segment of segments) {
     if (current.meta.type !== 'dir') return undefined;
-    const child = match(await lister.list(current.cap, options), segment);
+    const quick = match === findChild ? lister.child?.(current.cap, segment) : undefined;
+    const child = quick !== undefined ? quick ?? undefined : match(await lister.list(current.cap, options), segment);
     if (!child) return undefined;
     current = child;
   }

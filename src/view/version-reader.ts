@@ -14,7 +14,7 @@ import { DeltaCache, type ObjectCache } from './delta-cache.js';
 import type { TreeEntry } from './entry-decode.js';
 import { SequentialHashCheck, integrityError, type VersionPlace } from './hash-check.js';
 import { assembleRange } from './range-assembly.js';
-import { BaseFlows, type Prefetch } from './base-flow.js';
+import { BaseFlows, MOUNT_FLOW, type Prefetch } from './base-flow.js';
 import { assembleInOrder, inOrderSpan } from './in-order-assembly.js';
 
 export type { VersionPlace } from './hash-check.js';
@@ -101,7 +101,7 @@ export const DEFAULT_READ_AHEAD = 3;
 
 /** Options of a whole, hash-checked read. */
 export interface WholeReadOptions extends CallOptions {
-  /** Bytes per chunk (default {@link DEFAULT_CHUNK}). */
+  /** Bytes per chunk, and per range request where ranges are used (default {@link DEFAULT_CHUNK}). */
   chunkSize?: number;
   /** Chunks in flight (default {@link DEFAULT_READ_AHEAD}); memory is about chunkSize × readAhead. */
   readAhead?: number;
@@ -162,7 +162,7 @@ export class ChainVersionReader implements VersionReader {
       return {
         ...common, storage, chainLength: chain.deltas.length,
         read: (offset, length, opts) => assembleRange(this.store, chain.baseCap, chain.extents, chain.deltas, offset, length, place, opts),
-        stream: (chunkBytes, opts) => this.readInOrder(entry, place, chunkBytes, opts ?? {}),
+        stream: (chunkBytes, opts) => this.readInOrder(entry, place, chunkBytes, { ...opts, chunkSize: MOUNT_FLOW.rangeBytes, readAhead: MOUNT_FLOW.inFlight }),
       };
     }
     const { start } = await this.storedObject(entry, place, options);
@@ -170,7 +170,7 @@ export class ChainVersionReader implements VersionReader {
     return {
       ...common, storage, chainLength: 0,
       read: (offset, length, opts) => assembleRange(this.store, entry.cap, extents, [], offset, length, place, opts, start),
-      stream: (chunkBytes, opts) => this.readInOrder(entry, place, chunkBytes, opts ?? {}),
+      stream: (chunkBytes, opts) => this.readInOrder(entry, place, chunkBytes, { ...opts, chunkSize: MOUNT_FLOW.rangeBytes, readAhead: MOUNT_FLOW.inFlight }),
     };
   }
 
@@ -201,9 +201,11 @@ export class ChainVersionReader implements VersionReader {
       yield* this.readRanged(entry, place, options); // open() explains the error
       return;
     }
+    // Fetched in chunkSize ranges (readAhead in flight) when ranges pay; that bounds the memory.
+    const sizing = { rangeBytes: Math.max(1, options.chunkSize ?? DEFAULT_CHUNK), inFlight: Math.max(1, options.readAhead ?? DEFAULT_READ_AHEAD) };
     let flow = this.flows.take(entry.cap);
     const startFlow = (cap: string, from: number, to: number, objectSize: number): void => {
-      flow = this.flows.start(cap, from, to, objectSize, options.signal);
+      flow = this.flows.start(cap, from, to, objectSize, sizing, options.signal);
     };
     try {
       let extents: ExtentList;

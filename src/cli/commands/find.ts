@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import picomatch from 'picomatch';
 import type { EntryType } from '../../model/entry.js';
 import { TimefsError } from '../../model/errors.js';
+import type { SnapshotInfo } from '../../view/snapshot-catalogue.js';
+import { mergingStoreOver, resolveView, targetAsSnapshot } from '../../view/snapshot-view.js';
 import { searchSnapshots, type EntryFilter } from '../../view/tree-search.js';
 import { addRangeOptions, boundMs, historyOf, joinSegments, openSnapshots, snapshotsInRange, sourcesJson, type RangeFlags } from '../history-options.js';
 import { formatTime } from '../listing-format.js';
@@ -37,7 +39,7 @@ export const findCommand: CommandModule = {
       .option('--size <n>', 'size N bytes (suffix k, M, G); +N larger, -N smaller')
       .option('--newer <when>', 'modified after WHEN (a day YYYY-MM-DD, an ISO time)')
       .option('--older <when>', 'modified before WHEN')
-      .option('--snapshot <name>', 'search only this snapshot (latest, a name or a day); repeatable', collect)
+      .option('--snapshot <name>', 'search only this snapshot: a name, or latest / a day / a time (the merged view of every source as of then); repeatable', collect)
       .option('--json', 'print JSON: {snapshots, matches: [{path, rawPath?, runs: [{first, last, snapshots, versions, type, size, mtime, hash}]}]}')
       .addHelpText('after', `
 Each distinct directory is searched once, however many snapshots share it, and with metadata
@@ -53,12 +55,18 @@ Examples:
     addRangeOptions(cmd);
     addRepoOptions(cmd);
     cmd.action(async (patterns: string[], flags: FindFlags & Record<string, unknown>) => {
-      const { repo, catalogue, all } = await openSnapshots(flags);
+      const { repo: grid, all } = await openSnapshots(flags);
+      // latest, days and times are merged views of every source (docs/format.md, "Several sources").
+      const repo = { ...grid, store: mergingStoreOver(grid.store, all) };
       let snapshots = snapshotsInRange(all, flags);
       if (flags.snapshot?.length) {
-        const chosen = new Set<string>();
-        for (const spec of flags.snapshot) chosen.add((await catalogue.resolve(spec, { utc: flags.utc === true })).name);
-        snapshots = snapshots.filter((s) => chosen.has(s.name));
+        const inRange = new Set(snapshots.map((s) => s.name));
+        const chosen = new Map<string, SnapshotInfo>();
+        for (const spec of flags.snapshot) {
+          const target = resolveView(all, spec, { utc: flags.utc === true });
+          if (target.merged || inRange.has(target.name)) chosen.set(target.name, targetAsSnapshot(target));
+        }
+        snapshots = [...chosen.values()].sort((a, b) => a.timeMs - b.timeMs);
       }
       if (snapshots.length === 0) throw new TimefsError('snapshot.not-found', 'no snapshot to search', { hint: 'list them with `timefs snapshots`' });
       const filter = entryFilter(patterns, flags, (when) => boundMs(when, 'start', all, flags.utc === true));

@@ -6,6 +6,7 @@ import { parseRecord, splitIndex } from '../../../src/tree-index/index-format.js
 import { gridChildLister } from '../../../src/tree-index/index-update.js';
 import { gridLister } from '../../../src/view/history-source.js';
 import { IndexedLister } from '../../../src/view/indexed-lister.js';
+import { IndexTimeline } from '../../../src/tree-index/index-timeline.js';
 import { dir, wholeFile, type Node } from '../../helpers/view-fixture.js';
 
 const bytes = (s: string): Uint8Array => new Uint8Array(Buffer.from(s));
@@ -58,4 +59,27 @@ describe('index text and the indexed lister', () => {
     }
     assert.equal(lister.stats.fromGrid, 0);
   });
+
+  it('finds a child by exact name bytes without decoding the listing, and defers to it for escaped names', async () => {
+    const store = new MemoryStore();
+    const { root } = await tree(store, 'one');
+    const text = await buildIndexText(root.cap, gridChildLister(store));
+    const { header, lines } = splitIndex(text);
+    const timeline = new IndexTimeline(() => false);
+    const lister = new IndexedLister(gridLister(store));
+    lister.addListings(timeline.reset(header, lines));
+    const home = lister.child(root.cap, bytes('home'));
+    assert.ok(home && home.meta.type === 'dir');
+    const grid = await gridLister(store).list(home.cap);
+    assert.equal(lister.child(home.cap, bytes('c.txt'))?.cap, grid.find((e) => e.name === 'c.txt')!.cap);
+    assert.equal(lister.child(home.cap, bytes('a.b'))?.cap, grid.find((e) => e.name === 'a.b')!.cap);
+    // home holds an escaped name: a miss there is not final, and the latin-1 name needs the listing.
+    assert.equal(lister.child(home.cap, bytes('nope')), undefined);
+    assert.equal(lister.child(home.cap, new Uint8Array([0x61, 0xe9])), undefined);
+    assert.equal(lister.child(root.cap, bytes('nope')), null, 'no escaped name in the root: a miss is final');
+    const latin = (await lister.list(home.cap)).find((e) => Buffer.from(e.rawName).equals(Buffer.from([0x61, 0xe9])));
+    assert.equal(latin?.cap, grid.find((e) => e.meta.rawName !== undefined)!.cap);
+    assert.equal(lister.child(home.cap, bytes('c.txt')), undefined, 'a decoded listing is used as it is');
+  });
 });
+
