@@ -18,7 +18,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createCipheriv } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { rdiffThreads } from '../src/delta/parallel/index.js';
@@ -53,7 +53,9 @@ function prng(seed: number): () => number {
 function makeInputs(): void {
   mkdirSync(DIR, { recursive: true });
   const marker = join(DIR, `inputs-${SIZE}.done`);
-  if (existsSync(marker)) return;
+  // Another size's run leaves its own files behind: the marker counts only with a basis of this size.
+  if (existsSync(marker) && statSync(join(DIR, 'basis.bin')).size === SIZE) return;
+  for (const name of readdirSync(DIR)) if (name.startsWith('inputs-')) rmSync(join(DIR, name));
   process.stdout.write(`generating ${SIZE / MIB} MiB inputs in ${DIR} …\n`);
   const basis = randomBytes('basis', SIZE);
   writeFileSync(join(DIR, 'basis.bin'), basis);

@@ -15,6 +15,7 @@ import { resolveSignatureParams, type SignatureOptions, type SignatureParams } f
 import type { LoadedSignature } from '../signature-index.js';
 import { createJobHandler, type JobHandler } from './job-handlers.js';
 import { parallelDelta, parallelSignature, type AsyncEncoder, type JobRunner } from './parallel-encoders.js';
+import { compiledKernels } from '../wasm/kernels.js';
 import { WorkerPool } from './worker-pool.js';
 import type { WorkerJob, WorkerSetup } from './worker-protocol.js';
 
@@ -78,7 +79,7 @@ async function runnerFor(threads: ThreadOptions, setup: WorkerSetup, loaded?: Lo
   if (count < 1 || size === undefined || size < (threads.minParallelBytes ?? PARALLEL_MIN_BYTES)) return undefined;
   let pool: WorkerPool;
   try {
-    pool = WorkerPool.launch(Math.max(1, count - 1), setup);
+    pool = WorkerPool.launch(Math.max(1, count - 1), { ...setup, kernels: await compiledKernels() });
     // With the calling thread as a lane, work starts at once and the workers join when they are up.
     if (count >= 2) return withCallingThread(pool, await createJobHandler(setup, loaded));
     await pool.ready;

@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { isTimefsError } from '../../model/errors.js';
+import { adoptKernels } from '../wasm/kernels.js';
 import { createJobHandler } from './job-handlers.js';
 import type { WorkerJob, WorkerReply, WorkerSetup } from './worker-protocol.js';
 
@@ -12,7 +13,9 @@ const port = parentPort;
 if (!port) throw new Error('rdiff-worker must run in a worker thread');
 
 try {
-  const handle = await createJobHandler(workerData as WorkerSetup);
+  const setup = workerData as WorkerSetup;
+  if (setup.kernels) adoptKernels(setup.kernels);
+  const handle = await createJobHandler(setup);
   port.on('message', (job: WorkerJob) => {
     let reply: WorkerReply;
     try {

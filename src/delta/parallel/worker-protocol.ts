@@ -2,8 +2,11 @@
 import type { ErrorCode } from '../../model/errors.js';
 import type { SignatureParams } from '../signature-format.js';
 
-/** What a worker prepares once, at start: signature parameters, or the signature to match against. */
-export type WorkerSetup = { mode: 'signature'; params: SignatureParams } | { mode: 'delta'; signature: Uint8Array };
+/**
+ * What a worker prepares once, at start: signature parameters, or the signature to match against;
+ * and the compiled WebAssembly kernels when the main thread has them (see wasm/kernels.ts).
+ */
+export type WorkerSetup = ({ mode: 'signature'; params: SignatureParams } | { mode: 'delta'; signature: Uint8Array }) & { kernels?: object | undefined };
 
 /** One piece of work. */
 export type WorkerJob =

@@ -47,6 +47,20 @@ export function prepareKernels(): void {
   void module();
 }
 
+/**
+ * The compiled kernels module (undefined where it cannot run or TIMEFS_RDIFF_WASM=0), to hand to
+ * worker threads ({@link adoptKernels}): they then share its compiled code instead of compiling
+ * and warming up their own.
+ */
+export async function compiledKernels(): Promise<object | undefined> {
+  return process.env.TIMEFS_RDIFF_WASM === '0' ? undefined : module();
+}
+
+/** Uses a module from {@link compiledKernels} (in a worker thread) instead of compiling one. */
+export function adoptKernels(compiledModule: object): void {
+  compiled = Promise.resolve(compiledModule);
+}
+
 /** Kernels with an arena of at least `capacity` bytes, or undefined where they cannot run (or TIMEFS_RDIFF_WASM=0). */
 export async function loadKernels(capacity: number): Promise<RdiffKernels | undefined> {
   if (process.env.TIMEFS_RDIFF_WASM === '0') return undefined;
