@@ -6,30 +6,27 @@
 import { lstat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import PQueue from 'p-queue';
 import type { Catalog } from '../catalog/catalog.js';
-import type { Session, UploadJob } from '../catalog/records.js';
+import type { Session } from '../catalog/records.js';
 import type { EntryMeta, SnapshotMeta } from '../model/entry.js';
 import { isTimefsError, TimefsError } from '../model/errors.js';
 import { choosePushBase, pathCovered } from '../model/source.js';
 import { snapshotFromEntry } from '../view/snapshot-catalogue.js';
 import type { DirEntry, Store } from '../store/store.js';
 import { buildSnapshotTree } from './commit.js';
-import { rdiffEngine, type DeltaEngine } from './delta-engine.js';
+import type { DeltaEngine } from './delta-engine.js';
 import { emptyStats, type PushEvents, type PushStats } from './events.js';
 import { excludeMatcher } from './exclude.js';
-import { DEFAULT_POLICY, type StoragePolicy } from './policy.js';
+import type { StoragePolicy } from './policy.js';
 import { rebuildCatalogAt } from './rebuild.js';
 import { normaliseSources, scanSources } from './scanner.js';
-import { Packer } from './packer.js';
 import { cleanSpool } from './spool.js';
-import { runJob, type JobContext } from './upload-job.js';
+import { drainQueue, type ScanState } from './upload-drain.js';
 import { retryUnhappyUploads } from '../store/unhappy-retry.js';
 import { indexNewSnapshot, type IndexedSnapshot } from '../tree-index/index-update.js';
 import type { IndexChild } from '../tree-index/index-build.js';
 
-/** Upload jobs in flight at once: enough to keep the client node busy at 0 ms and to hide latency at 50 ms. */
-export const UPLOAD_JOBS = 8;
+export { UPLOAD_JOBS } from './upload-drain.js';
 
 /** Where a push writes. */
 export interface PushTarget {
@@ -169,16 +166,6 @@ export async function runPush(given: PushTarget, options: PushOptions, events: P
   return result;
 }
 
-/** A scan the upload queue is drained alongside. */
-interface ScanState {
-  finished: boolean;
-  failed: boolean;
-  /** Set by the drain while it waits for the scan to write more jobs. */
-  wake?: () => void;
-}
-
-/** How often the drain looks for jobs the scan has written meanwhile. */
-const SCAN_POLL_MS = 100;
 
 /** Catalog meta key: the source paths the catalog holds records for (pushed or rebuilt). */
 const KNOWN_ROOTS = 'roots';
@@ -224,77 +211,6 @@ async function catalogIsStale(target: PushTarget, snapshots: ReadonlyMap<string,
   if (last === undefined) return (await target.catalog.getMeta('rebuilt')) === undefined;
   const entry = snapshots.get(last.name);
   return entry?.readCap !== last.rootCap;
-}
-
-/**
- * Runs every queued job, {@link UPLOAD_JOBS} at once. With `scan`, jobs are taken while the scan
- * still writes them (each once its pending entry is in the catalog), and the rest after it ends;
- * if the scan fails, the jobs already started finish and nothing more is taken.
- */
-async function drainQueue(target: PushTarget, options: PushOptions, spoolDir: string, stats: PushStats, events: PushEvents, scan?: ScanState): Promise<void> {
-  const concurrency = options.concurrency ?? UPLOAD_JOBS;
-  const ctx: JobContext = {
-    store: target.store,
-    catalog: target.catalog,
-    engine: target.engine ?? rdiffEngine,
-    policy: { ...DEFAULT_POLICY, ...options.policy },
-    spoolDir,
-    stats,
-    events,
-  };
-  if (options.pack !== false) ctx.packer = new Packer(target.store, target.catalog, stats);
-  const queue = new PQueue({ concurrency });
-  let failure: unknown;
-  const started = new Set<string>();
-  const take = async (key: Buffer, job: UploadJob): Promise<void> => {
-    started.add(key.toString('hex'));
-    await queue.onSizeLessThan(concurrency * 2);
-    void queue.add(async () => {
-      if (failure !== undefined) return;
-      try {
-        await runJob(ctx, key, job);
-        events.onProgress?.('upload', stats);
-      } catch (err) {
-        failure ??= err;
-        queue.clear();
-      }
-    });
-  };
-  // A file's job is written when its directory is listed, its pending entry once the directory's
-  // subtree is walked: jobs seen before their pending entry wait (few: the open directories').
-  const waiting: Array<[Buffer, UploadJob]> = [];
-  const takeWhenPending = async (key: Buffer, job: UploadJob): Promise<void> => {
-    if ((await target.catalog.getPending(key)) === undefined) waiting.push([key, job]);
-    else await take(key, job);
-  };
-  let after: Buffer | undefined;
-  let seen = -1;
-  while (scan && !scan.finished && failure === undefined) {
-    if (target.catalog.flushes !== seen) {
-      seen = target.catalog.flushes;
-      for (const [key, job] of waiting.splice(0)) {
-        if (failure !== undefined || scan.failed) break;
-        await takeWhenPending(key, job);
-      }
-      for await (const [key, job] of target.catalog.queued(after)) {
-        if (failure !== undefined || scan.failed) break;
-        after = key;
-        if (!started.has(key.toString('hex'))) await takeWhenPending(key, job);
-      }
-    }
-    if (!scan.finished) await new Promise<void>((wake) => { scan.wake = wake; setTimeout(wake, SCAN_POLL_MS); });
-  }
-  waiting.length = 0;
-  if (!scan?.failed) {
-    for await (const [key, job] of target.catalog.queued()) {
-      if (failure !== undefined) break;
-      if (!started.has(key.toString('hex'))) await take(key, job);
-    }
-  }
-  await queue.onIdle();
-  started.clear();
-  if (failure !== undefined) throw failure;
-  await ctx.packer?.flush();
 }
 
 async function commit(target: PushTarget, session: Session, stats: PushStats, events: PushEvents): Promise<string> {

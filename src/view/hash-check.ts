@@ -4,7 +4,7 @@
  * the snapshot, never silent bad data.
  */
 import type { IHasher } from 'hash-wasm';
-import { releaseHasher, takeHasher as newHasher } from '../model/blake2b-pool.js';
+import { blake2bHex, releaseHasher, takeHasher as newHasher } from '../model/blake2b-pool.js';
 import { TimefsError } from '../model/errors.js';
 
 /** Where a version lives, for messages: the path inside the snapshot and the snapshot's name. */
@@ -14,13 +14,7 @@ export interface VersionPlace {
 }
 
 /** BLAKE2b-256 of `data` in lowercase hex. */
-export async function blake2b256Hex(data: Uint8Array): Promise<string> {
-  const hasher = await newHasher();
-  hasher.update(data);
-  const digest = hasher.digest('hex');
-  releaseHasher(hasher);
-  return digest;
-}
+export const blake2b256Hex = blake2bHex;
 
 /** The error for a version whose content does not match its recorded hash. */
 export function integrityError(place: VersionPlace, detail: string): TimefsError {
