@@ -12,6 +12,7 @@ import { REPO_LAYOUT, VERSION_NODE } from '../model/entry.js';
 import { isTimefsError, TimefsError } from '../model/errors.js';
 import type { CallOptions, NewChild, Store } from '../store/store.js';
 import { INDEX_FORMAT, splitIndex, type IndexHeader } from './index-format.js';
+import { patchIndexText } from './index-patch.js';
 
 /** Edge metadata of an `index/<name>` link. */
 export interface IndexLinkMeta {
@@ -139,7 +140,7 @@ export class IndexReader {
       start = Math.max(start, 1);
       const deltas = await Promise.all(parts.slice(start).map((cap) => this.object(cap, options)));
       for (const [i, delta] of deltas.entries()) {
-        bytes = await (await import('../delta/index.js')).patchBytes(bytes, delta);
+        bytes = patchIndexText(bytes, delta).bytes;
         this.remember(parts.slice(0, start + i + 1).join('\n'), bytes);
       }
       this.remember(parts.join('\n'), bytes);
