@@ -3,8 +3,8 @@
  * a proxy in front of the client node counting what the grid sends, and process figures.
  */
 import { execFileSync } from 'node:child_process';
-import { createCipheriv } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createCipheriv, createHash } from 'node:crypto';
+import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { join } from 'node:path';
 import { VERSION_NODE } from '../src/model/entry.js';
@@ -60,17 +60,26 @@ export async function buildChain(store: Store, size: number, depth: number, work
   return { nodeCap: await store.mkdirImmutable(children), baseCap, size: current.length, hash: await blake2b256Hex(current) };
 }
 
-/** A proxy in front of the client node that counts the requests it forwards and the body bytes the grid sends. */
+/**
+ * A proxy in front of the client node that counts the requests it forwards, the listings among
+ * them and the body bytes the grid sends. With BENCH_TRACE=FILE it appends one line per request:
+ * start and end in ms since the last reset, method, URL (caps cut to their kind and a short
+ * digest) and status.
+ */
 export function countingProxy(target: string): Promise<{ server: Server; url: string; bytes: () => number; requests: () => number; listings: () => number; reset: () => void }> {
   let bytes = 0;
   let requests = 0;
   let listings = 0;
+  let since = performance.now();
+  const trace = process.env.BENCH_TRACE;
   const server = createServer((req, res) => {
     requests++;
     if (req.method === 'GET' && /[?&]t=json(&|$)/.test(req.url ?? '')) listings++;
+    const started = performance.now();
     const upstream = request(new URL(req.url ?? '/', target), { method: req.method, headers: { ...req.headers, host: new URL(target).host } }, (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
       up.on('data', (chunk: Buffer) => { bytes += chunk.length; });
+      if (trace) up.on('end', () => appendFileSync(trace, `${(started - since).toFixed(0)}\t${(performance.now() - since).toFixed(0)}\t${req.method} ${redactedUrl(req.url ?? '')} ${up.statusCode}\n`));
       up.pipe(res);
     });
     upstream.on('error', () => res.destroy());
@@ -78,8 +87,13 @@ export function countingProxy(target: string): Promise<{ server: Server; url: st
   });
   return new Promise((done) => server.listen(0, '127.0.0.1', () => {
     const port = (server.address() as { port: number }).port;
-    done({ server, url: `http://127.0.0.1:${port}/`, bytes: () => bytes, requests: () => requests, listings: () => listings, reset: () => { bytes = 0; requests = 0; listings = 0; } });
+    done({ server, url: `http://127.0.0.1:${port}/`, bytes: () => bytes, requests: () => requests, listings: () => listings, reset: () => { bytes = 0; requests = 0; listings = 0; since = performance.now(); if (trace) appendFileSync(trace, '--- reset\n'); } });
   }));
+}
+
+/** A request URL with every cap cut to its kind (BENCH_TRACE files never hold a whole cap). */
+function redactedUrl(url: string): string {
+  return decodeURIComponent(url).replace(/URI:[A-Z0-9-]+:[^/?&]*/g, (cap) => `${cap.split(':').slice(0, 2).join(':')}:#${createHash('sha256').update(cap).digest('hex').slice(0, 6)}`);
 }
 
 /** The median of `xs`. */

@@ -10,8 +10,12 @@
  * tree also `tahoe backup`-ed).
  *
  * Env: BENCH_RTTS (default "0,50"), BENCH_WAN_MIB (64), BENCH_WAN_FILES (2000), BENCH_WAN_DIRS
- * (200), BENCH_DIR (bench-out/wan), BENCH_WAN_ONLY (`read`: only cat, restore and the mount's first dd),
- * BENCH_WAN_REPEAT (3: runs of each whole read and its references, interleaved; medians shown). Quick run: BENCH_RTTS=0,20 BENCH_WAN_MIB=16 BENCH_WAN_FILES=200 BENCH_WAN_DIRS=20.
+ * (200), BENCH_WAN_ONLY (measures to run, comma-separated from cat, restore, dd, ls, push,
+ * snapshots, renew; `read` = cat,restore,dd, which always run together; default all),
+ * BENCH_WAN_REPEAT (3: runs of each whole read and its references, interleaved; medians shown),
+ * BENCH_TRACE (a file: every web request with its times), BENCH_DIR (bench-out/wan). Quick run:
+ * BENCH_RTTS=0,20 BENCH_WAN_MIB=16 BENCH_WAN_FILES=200 BENCH_WAN_DIRS=20; the tree measures alone:
+ * BENCH_WAN_ONLY=ls,push.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,8 +35,11 @@ const SIZE = Number(process.env.BENCH_WAN_MIB ?? 64) * MIB;
 const FILES = Number(process.env.BENCH_WAN_FILES ?? 2000);
 const DIRS = Number(process.env.BENCH_WAN_DIRS ?? 200);
 const DEPTH = 16;
-/** `read` runs only the whole-read rows (cat, restore, the mount's first dd): for work on the read path. */
-const ONLY = process.env.BENCH_WAN_ONLY ?? '';
+const MEASURES = ['cat', 'restore', 'dd', 'ls', 'push', 'snapshots', 'renew'] as const;
+/** `read` stands for the whole-read rows (cat, restore and the mount's first dd). */
+const ONLY = new Set((process.env.BENCH_WAN_ONLY ?? MEASURES.join(',')).replace(/\bread\b/, 'cat,restore,dd').split(',').map((m) => m.trim()));
+for (const m of ONLY) if (!(MEASURES as readonly string[]).includes(m)) throw new Error(`BENCH_WAN_ONLY: unknown measure ${m} (choose from ${MEASURES.join(', ')})`);
+const runs = (m: typeof MEASURES[number]): boolean => ONLY.has(m);
 /** Runs of each whole read (and its references), interleaved; the tables show medians. */
 const REPEAT = Math.max(1, Number(process.env.BENCH_WAN_REPEAT ?? 3));
 const DIR = resolve(process.env.BENCH_DIR ?? 'bench-out/wan');
@@ -108,11 +115,11 @@ async function plainGet(proxy: CountingProxy, cap: string): Promise<{ s: number;
 
 interface Mount { child: ChildProcess; point: string }
 
-async function mount(proxy: CountingProxy, repo: string, name: string): Promise<Mount> {
+async function mount(proxy: CountingProxy, repo: string, name: string, extra: string[] = []): Promise<Mount> {
   const point = join(DIR, `mnt-${name}`);
   spawnSync('umount', ['-l', point], { stdio: 'ignore' });
   mkdirSync(point, { recursive: true });
-  const child = spawn(process.execPath, [...TIMEFS, 'mount', point, '--json', '--utc'], { env: timefsEnv(proxy.url, repo, `mount-${name}`), stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...TIMEFS, 'mount', point, '--json', '--utc', ...extra], { env: timefsEnv(proxy.url, repo, `mount-${name}`), stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((done, fail) => {
     child.stdout?.once('data', () => done());
     child.once('exit', (code) => fail(new Error(`timefs mount exited ${code}`)));
@@ -173,63 +180,90 @@ async function round(rtt: number, fixture: Fixture, nodeUrl: string, store: Taho
   try {
     await timed(proxy, process.execPath, [...TIMEFS, '--version']); // warms the page cache
     const startup = await timed(proxy, process.execPath, [...TIMEFS, '--version']);
-    // The whole reads run REPEAT times, interleaved with their references; each figure is the median.
-    type Timing = { s: number; requests: number };
-    const runs: Array<Record<'tahoeWhole' | 'tahoeBase' | 'curl' | 'catWhole' | 'catChain' | 'restore' | 'dd', Timing>> = [];
-    for (let r = 0; r < REPEAT; r++) {
-      const tahoeWhole = await tahoe(['get', '-u', proxy.url, fixture.wholeCap, '-']);
-      const tahoeBase = await tahoe(['get', '-u', proxy.url, fixture.baseCap, '-']);
-      const curl = await plainGet(proxy, fixture.baseCap);
-      const catWhole = await timed(proxy, process.execPath, [...TIMEFS, 'cat', SNAPSHOT, '/whole.bin'], timefsEnv(proxy.url, A, 'cat'));
-      const catChain = await timed(proxy, process.execPath, [...TIMEFS, 'cat', SNAPSHOT, '/chain.bin'], timefsEnv(proxy.url, A, 'cat'));
-      const target = join(DIR, 'restored');
-      rmSync(target, { recursive: true, force: true });
-      const restored = await timed(proxy, process.execPath, [...TIMEFS, 'restore', `${SNAPSHOT}:/chain.bin`, '--target', target], timefsEnv(proxy.url, A, 'restore'));
-      rmSync(target, { recursive: true, force: true });
-      const m = await mount(proxy, A, 'read');
-      const dd = await sh(proxy, 'dd', [`if=${join(m.point, SNAPSHOT, 'chain.bin')}`, 'of=/dev/null', 'bs=4M']);
-      await unmount(m);
-      runs.push({ tahoeWhole, tahoeBase, curl, catWhole, catChain, restore: restored, dd });
+    if (runs('cat') || runs('restore') || runs('dd')) {
+      // The whole reads run REPEAT times, interleaved with their references; each figure is the median.
+      type Timing = { s: number; requests: number };
+      const timings: Array<Record<'tahoeWhole' | 'tahoeBase' | 'curl' | 'catWhole' | 'catChain' | 'restore' | 'dd', Timing>> = [];
+      for (let r = 0; r < REPEAT; r++) {
+        const tahoeWhole = await tahoe(['get', '-u', proxy.url, fixture.wholeCap, '-']);
+        const tahoeBase = await tahoe(['get', '-u', proxy.url, fixture.baseCap, '-']);
+        const curl = await plainGet(proxy, fixture.baseCap);
+        const catWhole = await timed(proxy, process.execPath, [...TIMEFS, 'cat', SNAPSHOT, '/whole.bin'], timefsEnv(proxy.url, A, 'cat'));
+        const catChain = await timed(proxy, process.execPath, [...TIMEFS, 'cat', SNAPSHOT, '/chain.bin'], timefsEnv(proxy.url, A, 'cat'));
+        const target = join(DIR, 'restored');
+        rmSync(target, { recursive: true, force: true });
+        const restored = await timed(proxy, process.execPath, [...TIMEFS, 'restore', `${SNAPSHOT}:/chain.bin`, '--target', target], timefsEnv(proxy.url, A, 'restore'));
+        rmSync(target, { recursive: true, force: true });
+        const m = await mount(proxy, A, 'read');
+        const dd = await sh(proxy, 'dd', [`if=${join(m.point, SNAPSHOT, 'chain.bin')}`, 'of=/dev/null', 'bs=4M']);
+        await unmount(m);
+        timings.push({ tahoeWhole, tahoeBase, curl, catWhole, catChain, restore: restored, dd });
+      }
+      const med = (key: keyof (typeof timings)[number]): Timing => {
+        const sorted = timings.map((run) => run[key]).sort((a, b) => a.s - b.s);
+        return sorted[Math.floor(sorted.length / 2)]!;
+      };
+      const tahoeWhole = med('tahoeWhole');
+      const tahoeBase = med('tahoeBase');
+      const curl = med('curl');
+      const dd = med('dd');
+      add(`timefs cat, ${SIZE / MIB} MiB stored whole`, med('catWhole'), tahoeWhole, 'tahoe get', ' (≤ 0.8)');
+      add(`timefs cat, ${SIZE / MIB} MiB at chain depth ${DEPTH}`, med('catChain'), tahoeBase, 'tahoe get (base)', ' (≤ 0.8)');
+      add(`restore of the ${SIZE / MIB} MiB chained file`, med('restore'), tahoeBase, 'tahoe get (base)', ' (≤ 0.8)');
+      const ddMiBs = SIZE / MIB / dd.s;
+      const getMiBs = SIZE / MIB / curl.s;
+      rows.push([`mount, first dd bs=4M at depth ${DEPTH}`, `${fmt(dd)} (${ddMiBs.toFixed(0)} MiB/s)`, `plain GET ${fmt(curl)} (${getMiBs.toFixed(0)} MiB/s); tahoe get ${fmt(tahoeBase)}`,
+        rtt === 0 ? `${(ddMiBs / getMiBs).toFixed(2)} of GET throughput (≥ 0.8)` : `${(dd.s / tahoeBase.s).toFixed(2)} of tahoe get time (≤ 0.8)`, `${dd.requests} / ${curl.requests}`]);
     }
-    const med = (key: keyof (typeof runs)[number]): Timing => {
-      const sorted = runs.map((run) => run[key]).sort((a, b) => a.s - b.s);
-      return sorted[Math.floor(sorted.length / 2)]!;
-    };
-    const tahoeWhole = med('tahoeWhole');
-    const tahoeBase = med('tahoeBase');
-    const curl = med('curl');
-    const dd = med('dd');
-    add(`timefs cat, ${SIZE / MIB} MiB stored whole`, med('catWhole'), tahoeWhole, 'tahoe get', ' (≤ 0.8)');
-    add(`timefs cat, ${SIZE / MIB} MiB at chain depth ${DEPTH}`, med('catChain'), tahoeBase, 'tahoe get (base)', ' (≤ 0.8)');
-    add(`restore of the ${SIZE / MIB} MiB chained file`, med('restore'), tahoeBase, 'tahoe get (base)', ' (≤ 0.8)');
-    const ddMiBs = SIZE / MIB / dd.s;
-    const getMiBs = SIZE / MIB / curl.s;
-    rows.push([`mount, first dd bs=4M at depth ${DEPTH}`, `${fmt(dd)} (${ddMiBs.toFixed(0)} MiB/s)`, `plain GET ${fmt(curl)} (${getMiBs.toFixed(0)} MiB/s); tahoe get ${fmt(tahoeBase)}`,
-      rtt === 0 ? `${(ddMiBs / getMiBs).toFixed(2)} of GET throughput (≥ 0.8)` : `${(dd.s / tahoeBase.s).toFixed(2)} of tahoe get time (≤ 0.8)`, `${dd.requests} / ${curl.requests}`]);
-    if (ONLY === 'read') return rows;
 
-    const treeSnapshots = await store.list((await store.list(fixture.treeRoot)).get(REPO_LAYOUT.snapshots)!.readCap);
-    const latest = [...treeSnapshots.values()].sort((x, y) => (x.name < y.name ? -1 : 1)).pop()!;
-    const t = await mount(proxy, fixture.treeRoot, 'tree');
-    const ls = await sh(proxy, 'ls', ['-R', join(t.point, latest.name)]);
-    await unmount(t);
-    const manifest = await tahoe(['manifest', '-u', proxy.url, latest.readCap]);
-    add(`cold ls -R, ${FILES} files in ${DIRS} dirs (fresh mount)`, ls, manifest, 'tahoe manifest', rtt >= 50 ? ` (≤ 5 s: ${ls.s <= 5 ? 'met' : 'not met'})` : '');
+    if (runs('ls')) {
+      const treeSnapshots = await store.list((await store.list(fixture.treeRoot)).get(REPO_LAYOUT.snapshots)!.readCap);
+      const latest = [...treeSnapshots.values()].sort((x, y) => (x.name < y.name ? -1 : 1)).pop()!;
+      // Each in a fresh mount with empty caches: through the metadata index push wrote, and from the trees alone.
+      const coldLs = async (name: string, extra: string[]): Promise<{ s: number; requests: number }> => {
+        const t = await mount(proxy, fixture.treeRoot, name, extra);
+        try {
+          return await sh(proxy, 'ls', ['-R', join(t.point, latest.name)]);
+        } finally {
+          await unmount(t);
+        }
+      };
+      const ls = await coldLs('tree', []);
+      const lsTrees = await coldLs('tree-no-index', ['--no-index']);
+      const manifest = await tahoe(['manifest', '-u', proxy.url, latest.readCap]);
+      const met = (r: { s: number }): string => (rtt >= 50 ? ` (≤ 5 s: ${r.s <= 5 ? 'met' : 'not met'})` : '');
+      add(`cold ls -R, ${FILES} files in ${DIRS} dirs (fresh mount, index)`, ls, manifest, 'tahoe manifest', met(ls));
+      add(`cold ls -R, same, mount --no-index (trees only)`, lsTrees, manifest, 'tahoe manifest', met(lsTrees));
+    }
 
-    const src = join(DIR, 'src');
-    for (let i = 0; i < 10; i++) writeFileSync(join(src, `d${String(i % Math.ceil(DIRS / 10)).padStart(2, '0')}`, `s${i % 10}`, 'f000.txt'), keystream(`edit-${rtt}-${i}-${Date.now()}`, 2000));
-    const pushed = await timed(proxy, process.execPath, [...TIMEFS, 'push', src], timefsEnv(proxy.url, fixture.treeRoot, 'push', false));
-    const backedUp = await tahoe(['--node-directory', join(DIR, 'tahoe-node'), 'backup', '-u', proxy.url, '--dir-cap', fixture.backupDir, src, 'tahoe:']);
-    add('push after editing 10 files', pushed, backedUp, 'tahoe backup', rtt >= 50 ? ` (≤ 2.5 s: ${pushed.s <= 2.5 ? 'met' : 'not met'})` : '');
+    if (runs('push')) {
+      const src = join(DIR, 'src');
+      for (let i = 0; i < 10; i++) writeFileSync(join(src, `d${String(i % Math.ceil(DIRS / 10)).padStart(2, '0')}`, `s${i % 10}`, 'f000.txt'), keystream(`edit-${rtt}-${i}-${Date.now()}`, 2000));
+      const pushed = await timed(proxy, process.execPath, [...TIMEFS, 'push', src], timefsEnv(proxy.url, fixture.treeRoot, 'push', false));
+      const backedUp = await tahoe(['--node-directory', join(DIR, 'tahoe-node'), 'backup', '-u', proxy.url, '--dir-cap', fixture.backupDir, src, 'tahoe:']);
+      add('push after editing 10 files', pushed, backedUp, 'tahoe backup', rtt >= 50 ? ` (≤ 2.5 s: ${pushed.s <= 2.5 ? 'met' : 'not met'})` : '');
+    }
 
-    const snapshotsDir = (await store.list(A)).get(REPO_LAYOUT.snapshots)!.readCap;
-    await timed(proxy, process.execPath, [...TIMEFS, 'snapshots'], timefsEnv(proxy.url, A, 'snapshots'));
-    const snaps = await timed(proxy, process.execPath, [...TIMEFS, 'snapshots'], timefsEnv(proxy.url, A, 'snapshots', false));
-    const tahoeLs = await tahoe(['ls', '-u', proxy.url, snapshotsDir]);
-    // RTTs on the critical path: the time added over the same command at RTT 0, over the RTT.
-    if (rtt === 0) snapshotsAtZero = snaps.s;
-    const rtts = rtt > 0 && snapshotsAtZero !== undefined ? ` ≈ ${((snaps.s - snapshotsAtZero) / (rtt / 1000)).toFixed(1)} RTT over RTT 0 (≤ 3; start-up ${startup.s.toFixed(2)} s)` : ` (start-up ${startup.s.toFixed(2)} s)`;
-    rows.push(['timefs snapshots (second run)', `${fmt(snaps)}${rtts}`, `tahoe ls ${fmt(tahoeLs)}`, (snaps.s / tahoeLs.s).toFixed(2), `${snaps.requests} / ${tahoeLs.requests}`]);
+    if (runs('renew')) {
+      // Every object of the tree repository: the same walk both ways, and tahoe's own deep-check.
+      const env = timefsEnv(proxy.url, fixture.treeRoot, 'renew');
+      const deep = await timed(proxy, process.execPath, [...TIMEFS, 'renew', '--walk', 'deep-check'], env);
+      const windowed = await timed(proxy, process.execPath, [...TIMEFS, 'renew', '--walk', 'window'], env);
+      const tahoeDeep = await tahoe(['deep-check', '--add-lease', '-u', proxy.url, fixture.treeRoot]);
+      add('renew, window walk (the default)', windowed, tahoeDeep, 'tahoe deep-check --add-lease');
+      add('renew, one streamed deep-check', deep, tahoeDeep, 'tahoe deep-check --add-lease');
+    }
+
+    if (runs('snapshots')) {
+      const snapshotsDir = (await store.list(A)).get(REPO_LAYOUT.snapshots)!.readCap;
+      await timed(proxy, process.execPath, [...TIMEFS, 'snapshots'], timefsEnv(proxy.url, A, 'snapshots'));
+      const snaps = await timed(proxy, process.execPath, [...TIMEFS, 'snapshots'], timefsEnv(proxy.url, A, 'snapshots', false));
+      const tahoeLs = await tahoe(['ls', '-u', proxy.url, snapshotsDir]);
+      // RTTs on the critical path: the time added over the same command at RTT 0, over the RTT.
+      if (rtt === 0) snapshotsAtZero = snaps.s;
+      const rtts = rtt > 0 && snapshotsAtZero !== undefined ? ` ≈ ${((snaps.s - snapshotsAtZero) / (rtt / 1000)).toFixed(1)} RTT over RTT 0 (≤ 3; start-up ${startup.s.toFixed(2)} s)` : ` (start-up ${startup.s.toFixed(2)} s)`;
+      rows.push(['timefs snapshots (second run)', `${fmt(snaps)}${rtts}`, `tahoe ls ${fmt(tahoeLs)}`, (snaps.s / tahoeLs.s).toFixed(2), `${snaps.requests} / ${tahoeLs.requests}`]);
+    }
   } finally {
     proxy.server.closeAllConnections();
     proxy.server.close();
@@ -254,7 +288,7 @@ async function main(): Promise<void> {
     tables.push(`### RTT ${rtt} ms\n\n${lines.join('\n')}\n`);
     console.log(tables[tables.length - 1]);
   }
-  console.log(`\ntimefs bench:wan (${new Date().toISOString()}, ${SIZE / MIB} MiB files, ${FILES} files in ${DIRS} dirs, RTTs ${RTTS.join(', ')} ms; grid left at RTT ${RTTS[RTTS.length - 1]} ms)\n`);
+  console.log(`\ntimefs bench:wan (${new Date().toISOString()}, ${SIZE / MIB} MiB files, ${FILES} files in ${DIRS} dirs, RTTs ${RTTS.join(', ')} ms, measures ${[...ONLY].join(',')}; grid left at RTT ${RTTS[RTTS.length - 1]} ms)\n`);
   console.log(tables.join('\n'));
 }
 

@@ -49,6 +49,19 @@ function isCreated(config: GridConfig): boolean {
   return existsSync(join(config.dir, 'created'));
 }
 
+/**
+ * True when the grid in `config.dir` was made for another TIMEFS_GRID_PORT_BASE: its nodes would
+ * listen on ports another worktree's grid may own, and the URL this base names is not theirs.
+ */
+function madeForOtherPorts(config: GridConfig): boolean {
+  try {
+    const cfg = readFileSync(join(nodeDir(config, 'client'), 'tahoe.cfg'), 'utf8');
+    return !cfg.includes(`web.port = tcp:${config.portBase + 6}:`);
+  } catch {
+    return true;
+  }
+}
+
 async function createGrid(config: GridConfig): Promise<void> {
   log(`creating a new grid in ${config.dir}`);
   for (const name of NODE_NAMES) rmSync(nodeDir(config, name), { recursive: true, force: true });
@@ -144,6 +157,10 @@ export async function startGrid(config: GridConfig): Promise<string> {
   // The block covers this grid and the private grids tests start at offsets below 100 from it.
   reservePorts(config.portBase, config.portBase + 99);
   await withLock(join(config.dir, 'grid.lock'), config.timeoutMs * 3, async () => {
+    if (isCreated(config) && madeForOtherPorts(config)) {
+      throw new Error(`the grid in ${config.dir} was made for another TIMEFS_GRID_PORT_BASE than ${config.portBase}: its nodes would use ports another grid may own. `
+        + 'Set the base it was made with, or stop it (npm run grid:stop, with that base) and remove the directory to make a new one.');
+    }
     if (!isCreated(config)) await createGrid(config);
     const running = NODE_NAMES.some((n) => livePid(config, n) !== null);
     const current = configuredRtt(config);

@@ -17,7 +17,7 @@ import type { NewChild, Store } from '../store/store.js';
 import type { PushEvents, PushStats } from './events.js';
 
 /** Directory creations in flight at once during a commit. */
-export const DIR_CONCURRENCY = 8;
+export const DIR_CONCURRENCY = 16;
 /** Closed directories waiting for a slot before the walk pauses (bounds memory). */
 const MAX_WAITING_DIRS = 64;
 

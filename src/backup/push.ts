@@ -23,7 +23,7 @@ import { normaliseSources, scanSources } from './scanner.js';
 import { cleanSpool } from './spool.js';
 import { drainQueue, type ScanState } from './upload-drain.js';
 import { retryUnhappyUploads } from '../store/unhappy-retry.js';
-import { indexNewSnapshot, type IndexedSnapshot } from '../tree-index/index-update.js';
+import { PushIndex, type IndexedSnapshot, type PreparedIndex } from '../tree-index/index-update.js';
 import type { IndexChild } from '../tree-index/index-build.js';
 
 export { UPLOAD_JOBS } from './upload-drain.js';
@@ -39,6 +39,8 @@ export interface PushTarget {
   engine?: DeltaEngine;
   /** Write cap of the repository root: when given, push also stores the snapshot's metadata index. */
   repoRootCap?: string;
+  /** Cap of the repository's `index/` directory, when opening the repository found one. */
+  indexDirCap?: string;
 }
 
 /** What to push and how. */
@@ -110,14 +112,24 @@ export async function runPush(given: PushTarget, options: PushOptions, events: P
     await catalog.clearPending();
     await catalog.deleteSession();
   } else if (unfinished && !options.dryRun) {
-    const stats = { ...emptyStats(), ...unfinished.stats };
-    await drainQueue(target, options, spoolDir, stats, events);
-    result.resumed = await commit(target, unfinished, stats, events);
+    if (!(await hasPending(catalog))) {
+      // Killed after the snapshot was linked, logged and its pending entries cleared: only the
+      // session record is left to drop.
+      await catalog.clearPending();
+      await catalog.deleteSession();
+    } else {
+      const stats = { ...emptyStats(), ...unfinished.stats };
+      await drainQueue(target, options, spoolDir, stats, events);
+      result.resumed = await commit(target, unfinished, stats, events, await startIndex(target, unfinished.parent));
+    }
   }
 
   const paths = normaliseSources(options.paths);
   const host = options.host ?? hostname();
-  const parent = options.dryRun ? undefined : await prepareCatalog(target, host, paths, result);
+  const base = options.dryRun ? undefined : await prepareCatalog(target, host, paths, result);
+  const parent = base?.name;
+  // The index's reads (index/, the parent's index) overlap the scan and the uploads.
+  const index = options.dryRun ? undefined : indexFor(target, base);
 
   const startMs = now();
   const session: Session = {
@@ -162,8 +174,25 @@ export async function runPush(given: PushTarget, options: PushOptions, events: P
   }
   await catalog.putSession({ ...session, phase: 'uploading', stats: { ...stats } });
   await drained;
-  result.snapshot = await commit(target, session, stats, events);
+  result.snapshot = await commit(target, session, stats, events, index);
   return result;
+}
+
+/** The index work of a push against `parent`, started now; none when the target keeps no index. */
+function indexFor(target: PushTarget, parent: IndexedSnapshot | undefined): PushIndex | undefined {
+  return target.repoRootCap === undefined ? undefined : PushIndex.start(target.store, target.repoRootCap, target.indexDirCap, parent);
+}
+
+/** {@link indexFor} when only the parent's name is known (finishing an interrupted push). */
+async function startIndex(target: PushTarget, parentName: string | undefined): Promise<PushIndex | undefined> {
+  if (target.repoRootCap === undefined) return undefined;
+  const parentCap = parentName === undefined ? undefined : (await target.store.list(target.snapshotsCap).catch(() => undefined))?.get(parentName)?.readCap;
+  return indexFor(target, parentCap === undefined ? undefined : { name: parentName as string, cap: parentCap });
+}
+
+async function hasPending(catalog: Catalog): Promise<boolean> {
+  for await (const _entry of catalog.pending()) return true;
+  return false;
 }
 
 
@@ -173,9 +202,9 @@ const KNOWN_ROOTS = 'roots';
 /**
  * Makes the catalog ready for a push of `paths` from `host`: drops it when stale, then fills in
  * every pushed path it knows nothing of from the snapshot push's parent rule picks for that path.
- * Returns the parent's name.
+ * Returns the parent.
  */
-async function prepareCatalog(target: PushTarget, host: string, paths: string[], result: PushResult): Promise<string | undefined> {
+async function prepareCatalog(target: PushTarget, host: string, paths: string[], result: PushResult): Promise<IndexedSnapshot | undefined> {
   const { catalog, store } = target;
   const listing = await store.list(target.snapshotsCap);
   let known: string[];
@@ -198,7 +227,7 @@ async function prepareCatalog(target: PushTarget, host: string, paths: string[],
   }
   await catalog.putMeta(KNOWN_ROOTS, known);
   if (base.parent) result.parent = base.parent.name;
-  return base.parent?.name;
+  return base.parent ? { name: base.parent.name, cap: base.parent.cap } : undefined;
 }
 
 /**
@@ -213,11 +242,11 @@ async function catalogIsStale(target: PushTarget, snapshots: ReadonlyMap<string,
   return entry?.readCap !== last.rootCap;
 }
 
-async function commit(target: PushTarget, session: Session, stats: PushStats, events: PushEvents): Promise<string> {
+async function commit(target: PushTarget, session: Session, stats: PushStats, events: PushEvents, index: PushIndex | undefined): Promise<string> {
   const { store, catalog } = target;
   if ((await catalog.queueLength()) > 0) throw new TimefsError('internal', 'commit with uploads still queued');
   // The index (when there is one to write) takes each new directory's children from here, not from the grid.
-  const written = target.repoRootCap ? new Map<string, IndexChild[]>() : undefined;
+  const written = index ? new Map<string, IndexChild[]>() : undefined;
   const rootCap = await buildSnapshotTree(store, catalog, stats, events, written && ((cap, children) => {
     written.set(cap, Object.entries(children).map(([name, child]) => ({ name, cap: child.cap, meta: (child.metadata as { timefs: EntryMeta }).timefs })));
   }));
@@ -232,21 +261,25 @@ async function commit(target: PushTarget, session: Session, stats: PushStats, ev
       ...(parent ? { parent } : {}),
     },
   };
+  // The index node is stored while the snapshot is linked; it is linked itself only after.
+  const storedIndex = index?.store(rootCap, written);
+  storedIndex?.catch(() => {}); // reported below, once the snapshot is safe
   const name = await linkSnapshot(store, target.snapshotsCap, session, rootCap, meta);
-  await catalog.clearPending();
+  // Logged before the pending entries go: a push killed in between commits again to the same
+  // name (linking is idempotent), and one killed after finds no pending entry and only ends the session.
   await catalog.logSnapshot({ name, rootCap, paths: session.paths, stats: numericStats(stats) });
+  await catalog.clearPending();
   await catalog.deleteSession();
-  if (target.repoRootCap) await indexQuietly(target, { name, cap: rootCap }, parent, events, written);
+  if (index && storedIndex) await linkIndexQuietly(index, name, storedIndex, events);
   return name;
 }
 
 /** The index is an optional extension: failing to store it leaves a good snapshot, and a warning. */
-async function indexQuietly(target: PushTarget, snapshot: IndexedSnapshot, parentName: string | undefined, events: PushEvents, written?: ReadonlyMap<string, IndexChild[]>): Promise<void> {
+async function linkIndexQuietly(index: PushIndex, name: string, stored: Promise<PreparedIndex>, events: PushEvents): Promise<void> {
   try {
-    const parentCap = parentName === undefined ? undefined : (await target.store.list(target.snapshotsCap)).get(parentName)?.readCap;
-    await indexNewSnapshot(target.store, target.repoRootCap as string, snapshot, parentCap === undefined ? undefined : { name: parentName as string, cap: parentCap }, written);
+    await index.link(name, await stored);
   } catch (err) {
-    events.onWarning?.({ path: snapshot.name, reason: `its metadata index was not stored (${err instanceof Error ? err.message : String(err)}); \`timefs index\` stores it later` });
+    events.onWarning?.({ path: name, reason: `its metadata index was not stored (${err instanceof Error ? err.message : String(err)}); \`timefs index\` stores it later` });
   }
 }
 

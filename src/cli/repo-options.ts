@@ -184,13 +184,19 @@ class PinnedObjectStore extends ForwardingStore {
 }
 
 /**
+ * Grid requests one command keeps in flight at most: room for a push commit's widest level of
+ * directories, or the mount's listing window beside its content reads, without flooding the node.
+ */
+export const GRID_REQUESTS = 16;
+
+/**
  * The store commands use: memory cache → disk cache → concurrency limit → Tahoe.
  * `TIMEFS_DISK_CACHE_BYTES` (default 1 GiB, 0 disables) and `TIMEFS_MEMORY_CACHE_BYTES` (default 64 MiB) bound the caches.
  */
 export function wrapStore(tahoe: Store, cacheDir: string): Store {
   const diskBytes = byteEnv('TIMEFS_DISK_CACHE_BYTES', 1024 ** 3);
   const memoryBytes = byteEnv('TIMEFS_MEMORY_CACHE_BYTES', 64 * 1024 * 1024);
-  let store: Store = new ConcurrencyLimitedStore(tahoe, 8);
+  let store: Store = new ConcurrencyLimitedStore(tahoe, GRID_REQUESTS);
   if (diskBytes > 0) store = new DiskCachedStore(store, { dir: cacheDir, maxBytes: diskBytes });
   if (memoryBytes > 0) store = new MemoryCachedStore(store, { maxBytes: memoryBytes });
   return store;

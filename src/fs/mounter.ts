@@ -23,7 +23,7 @@ export interface MountOptions {
   debug?: boolean;
   /** How to talk to the kernel; default {@link defaultBackend}. */
   backend?: FuseBackend;
-  /** Kernel backend: most names the kernel may keep cached (bounds memory; default 50,000). */
+  /** Kernel backend: most names the kernel may keep cached (bounds memory; default 20,000). */
   maxNodes?: number;
   /** Kernel backend: unmount when the process dies without unmounting (`kill -9`); default true. */
   autoUnmount?: boolean;
@@ -77,7 +77,7 @@ export async function mountSource(source: MountSource, mountPoint: string, optio
       allowOther: options.allowOther ?? false,
       timeoutMs,
       cacheSeconds,
-      maxNodes: options.maxNodes ?? 50_000,
+      maxNodes: options.maxNodes ?? 20_000,
       readaheadKiB: 1024,
       autoUnmount: options.autoUnmount ?? true,
       onError,

@@ -12,6 +12,7 @@ import { REPO_LAYOUT, VERSION_NODE } from '../model/entry.js';
 import { isTimefsError, TimefsError } from '../model/errors.js';
 import type { CallOptions, NewChild, Store } from '../store/store.js';
 import { INDEX_FORMAT, splitIndex, type IndexHeader } from './index-format.js';
+import { patchIndexText } from './index-patch.js';
 
 /** Edge metadata of an `index/<name>` link. */
 export interface IndexLinkMeta {
@@ -139,7 +140,7 @@ export class IndexReader {
       start = Math.max(start, 1);
       const deltas = await Promise.all(parts.slice(start).map((cap) => this.object(cap, options)));
       for (const [i, delta] of deltas.entries()) {
-        bytes = await (await import('../delta/index.js')).patchBytes(bytes, delta);
+        bytes = patchIndexText(bytes, delta).bytes;
         this.remember(parts.slice(0, start + i + 1).join('\n'), bytes);
       }
       this.remember(parts.join('\n'), bytes);
@@ -193,12 +194,18 @@ export interface IndexBasis {
   loaded: LoadedIndex;
 }
 
+/** An index node stored on the grid but not linked into `index/` yet. */
+export interface StoredIndex {
+  /** Cap of the index node (secret). */
+  cap: string;
+  meta: IndexLinkMeta;
+}
+
 /**
- * Stores `text` as the index of snapshot `name` and links it (replacing an existing link):
- * as a delta against `basis` when given and its chain is short enough, else as a new base.
- * Returns the new link.
+ * Stores `text` as the index node of the snapshot whose root is `rootCap`: as a delta against
+ * `basis` when given and its chain is short enough, else as a new base. Links nothing.
  */
-export async function writeIndex(store: Store, indexDirCap: string, name: string, rootCap: string, text: string, basis?: IndexBasis, options?: CallOptions): Promise<IndexLink> {
+export async function storeIndex(store: Store, rootCap: string, text: string, basis?: IndexBasis, options?: CallOptions): Promise<StoredIndex> {
   const bytes = new Uint8Array(Buffer.from(text, 'utf8'));
   const children: Record<string, NewChild> = {};
   let chain = 0;
@@ -222,11 +229,34 @@ export async function writeIndex(store: Store, indexDirCap: string, name: string
     for (const key of Object.keys(children)) delete children[key];
     children[VERSION_NODE.base] = { cap: await store.putImmutable(bytes, options), metadata: { timefs: { role: 'base', size: bytes.length } } };
   }
-  const nodeCap = await store.mkdirImmutable(children, options);
-  const meta: IndexLinkMeta = { timefs: { index: INDEX_FORMAT, root: rootCap, size: bytes.length, hash: await blake2bHex(bytes), chain } };
-  const existing = (await store.list(indexDirCap, options)).get(name);
-  if (existing?.readCap === nodeCap) return { name, cap: nodeCap, ...meta.timefs };
-  if (existing) await store.unlink(indexDirCap, name, options);
-  await store.link(indexDirCap, name, nodeCap, meta as unknown as Record<string, unknown>, options);
-  return { name, cap: nodeCap, ...meta.timefs };
+  const cap = await store.mkdirImmutable(children, options);
+  return { cap, meta: { timefs: { index: INDEX_FORMAT, root: rootCap, size: bytes.length, hash: await blake2bHex(bytes), chain } } };
+}
+
+/**
+ * Links a stored index node as the index of snapshot `name`, replacing an existing link. The
+ * link is tried first: `index/` is listed only when the name is taken (a re-index).
+ */
+export async function linkIndex(store: Store, indexDirCap: string, name: string, stored: StoredIndex, options?: CallOptions): Promise<IndexLink> {
+  const link: IndexLink = { name, cap: stored.cap, ...stored.meta.timefs };
+  const attempt = (): Promise<void> => store.link(indexDirCap, name, stored.cap, stored.meta as unknown as Record<string, unknown>, options);
+  try {
+    await attempt();
+  } catch (err) {
+    if (!isTimefsError(err, 'grid.conflict')) throw err;
+    const existing = (await store.list(indexDirCap, options)).get(name);
+    if (existing?.readCap === stored.cap) return link;
+    if (existing) await store.unlink(indexDirCap, name, options);
+    await attempt();
+  }
+  return link;
+}
+
+/**
+ * Stores `text` as the index of snapshot `name` and links it (replacing an existing link):
+ * as a delta against `basis` when given and its chain is short enough, else as a new base.
+ * Returns the new link.
+ */
+export async function writeIndex(store: Store, indexDirCap: string, name: string, rootCap: string, text: string, basis?: IndexBasis, options?: CallOptions): Promise<IndexLink> {
+  return linkIndex(store, indexDirCap, name, await storeIndex(store, rootCap, text, basis, options), options);
 }

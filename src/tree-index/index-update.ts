@@ -8,7 +8,7 @@ import type { EntryMeta } from '../model/entry.js';
 import type { CallOptions, Store } from '../store/store.js';
 import { splitIndex } from './index-format.js';
 import { buildIndexText, previousIndex, type IndexChild, type PreviousIndex } from './index-build.js';
-import { ensureIndexDir, IndexReader, IndexUnusable, listIndexLinks, writeIndex, type IndexLink, type LoadedIndex } from './index-store.js';
+import { ensureIndexDir, IndexReader, IndexUnusable, linkIndex, listIndexLinks, storeIndex, type IndexLink, type LoadedIndex, type StoredIndex } from './index-store.js';
 
 /** A snapshot as indexing needs it. */
 export interface IndexedSnapshot {
@@ -29,6 +29,12 @@ export function gridChildLister(store: Store, options?: CallOptions, concurrency
     }
     return out;
   };
+}
+
+/** An index node stored but not linked yet, with its text. */
+export interface PreparedIndex {
+  text: string;
+  stored: StoredIndex;
 }
 
 /** Indexing state shared across snapshots of one run. */
@@ -58,14 +64,29 @@ export class Indexer {
    * one is present and intact (else from the tree alone).
    */
   async index(snapshot: IndexedSnapshot, basis?: IndexedSnapshot, known?: ReadonlyMap<string, IndexChild[]>): Promise<IndexLink> {
+    return this.link(snapshot.name, await this.storeNode(snapshot.cap, basis, known));
+  }
+
+  /** Builds and stores the index node of the tree `rootCap` (see {@link index}), without linking it. */
+  async storeNode(rootCap: string, basis?: IndexedSnapshot, known?: ReadonlyMap<string, IndexChild[]>): Promise<PreparedIndex> {
     const prior = basis ? await this.loadValid(basis) : undefined;
     const fromGrid = gridChildLister(this.store, this.options);
     const list = known ? async (dirCap: string) => known.get(dirCap) ?? fromGrid(dirCap) : fromGrid;
-    const text = await buildIndexText(snapshot.cap, list, prior?.previous);
-    const link = await writeIndex(this.store, this.indexDirCap, snapshot.name, snapshot.cap, text, prior ? { loaded: prior.loaded } : undefined, this.options);
-    (await this.currentLinks()).set(snapshot.name, link);
-    this.last = { name: snapshot.name, link, text };
+    const text = await buildIndexText(rootCap, list, prior?.previous);
+    return { text, stored: await storeIndex(this.store, rootCap, text, prior ? { loaded: prior.loaded } : undefined, this.options) };
+  }
+
+  /** Links a stored index node as the index of snapshot `name`. */
+  async link(name: string, prepared: PreparedIndex): Promise<IndexLink> {
+    const link = await linkIndex(this.store, this.indexDirCap, name, prepared.stored, this.options);
+    this.links?.set(name, link);
+    this.last = { name, link, text: prepared.text };
     return link;
+  }
+
+  /** Reads the links and the index of `basis` now, so a later {@link storeNode} against it waits for nothing. */
+  async preload(basis: IndexedSnapshot): Promise<void> {
+    await this.loadValid(basis);
   }
 
   private async loadValid(snapshot: IndexedSnapshot): Promise<{ loaded: LoadedIndex; previous: PreviousIndex } | undefined> {
@@ -86,11 +107,33 @@ export class Indexer {
 }
 
 /**
- * Stores the index of a snapshot push just made, against its parent's index (creates `index/` when
- * needed). `known` holds the children of directories push itself just wrote, by cap: those are not
- * listed again.
+ * The index work of one push, in three steps so that only the last one waits on the snapshot:
+ * {@link PushIndex.start} finds `index/` and loads the parent's index while the push scans and
+ * uploads; {@link PushIndex.store} builds and stores the new index node while the snapshot is being
+ * linked; {@link PushIndex.link} links it under the name the snapshot got. Failures surface from
+ * the step that needs the failed read (the index is optional: push only warns).
  */
-export async function indexNewSnapshot(store: Store, repoRootCap: string, snapshot: IndexedSnapshot, parent?: IndexedSnapshot, known?: ReadonlyMap<string, IndexChild[]>): Promise<IndexLink> {
-  const dir = await ensureIndexDir(store, repoRootCap);
-  return new Indexer(store, dir).index(snapshot, parent, known);
+export class PushIndex {
+  private constructor(private readonly indexer: Promise<Indexer>, private readonly parent?: IndexedSnapshot) {}
+
+  /** Starts the reads. `indexDirCap`: the repository's `index/` when opening it found one. */
+  static start(store: Store, repoRootCap: string, indexDirCap: string | undefined, parent?: IndexedSnapshot): PushIndex {
+    const indexer = (async () => {
+      const made = new Indexer(store, indexDirCap ?? await ensureIndexDir(store, repoRootCap));
+      if (parent) await made.preload(parent);
+      return made;
+    })();
+    indexer.catch(() => {}); // reported by the step that needs it
+    return new PushIndex(indexer, parent);
+  }
+
+  /** Builds and stores the index node of the new snapshot tree `rootCap`. */
+  async store(rootCap: string, known?: ReadonlyMap<string, IndexChild[]>): Promise<PreparedIndex> {
+    return (await this.indexer).storeNode(rootCap, this.parent, known);
+  }
+
+  /** Links the stored node as the index of snapshot `name`. */
+  async link(name: string, prepared: PreparedIndex): Promise<IndexLink> {
+    return (await this.indexer).link(name, prepared);
+  }
 }

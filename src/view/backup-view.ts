@@ -80,7 +80,8 @@ function entryAttrs(ino: number, meta: EntryMeta): MountNode {
 
 /** The read-only namespace a `timefs mount` serves. */
 export class BackupView implements MountSource {
-  private readonly resolved = new LRUCache<string, Resolved>({ max: 10_000 });
+  /** Resolved paths, bounded by their estimated bytes (some 10,000 paths in 4 MiB). */
+  private readonly resolved = new LRUCache<string, Resolved>({ maxSize: 4 << 20, sizeCalculation: (node, key) => 200 + 2 * key.length + (node.kind === 'entry' ? 300 + 2 * node.cap.length : 0) });
   private readonly histories: PathHistories;
   /** Versions whose content failed its hash check: opening them again fails at once. */
   private readonly damaged = new Map<string, Error>();

@@ -85,11 +85,16 @@ export class IndexedLister implements DirectoryLister {
       const start = line.lastIndexOf('/', end) + 1 || 1;
       if (end - start === wanted.length && line.startsWith(wanted, start)) {
         const entry = this.parse(line).entry;
-        if (Buffer.from(entry.rawName).equals(segment)) return entry;
+        if (Buffer.from(entry.rawName).equals(segment)) {
+          this.stats.fromIndex++;
+          return entry;
+        }
       }
     }
     // No plain edge has that name; an escaped one still might (a clash): decode to be sure.
-    return lines.some((line) => line.includes('"rawName"', line.lastIndexOf('\t'))) ? undefined : null;
+    if (lines.some((line) => line.includes('"rawName"', line.lastIndexOf('\t')))) return undefined;
+    this.stats.fromIndex++;
+    return null;
   }
 
   async list(dirCap: string, options?: CallOptions): Promise<readonly TreeEntry[]> {

@@ -1,6 +1,6 @@
 /**
  * Directory listings of snapshot trees, cached by cap. Snapshot trees are immutable, so a listing
- * never goes stale; the cache is bounded by the number of entries it holds (LRU).
+ * never goes stale; the cache is bounded by the bytes its entries take (LRU).
  */
 import { LRUCache } from 'lru-cache';
 import type { EntryMeta, EntryType } from '../model/entry.js';
@@ -50,6 +50,16 @@ export function childOfEntry(entry: TreeEntry): DirChild {
   return { name: entry.name, raw: rawNameBytes(entry.edgeName, entry.meta.rawName), type: entry.meta.type };
 }
 
+/**
+ * What a listing costs in memory, roughly: per entry its strings (two bytes a character), the
+ * metadata object and the map slot.
+ */
+export function listingBytes(listing: TreeListing): number {
+  let bytes = 64;
+  for (const entry of listing.values()) bytes += 240 + 2 * (entry.name.length + entry.cap.length + (entry.edgeName === entry.name ? 0 : entry.edgeName.length));
+  return bytes;
+}
+
 /** Attributes for an edge without timefs metadata (not written by timefs): a safe default. */
 function fallbackMeta(entry: DirEntry): EntryMeta {
   const type: EntryType = entry.kind === 'dir' ? 'dir' : 'file';
@@ -58,53 +68,66 @@ function fallbackMeta(entry: DirEntry): EntryMeta {
 
 /** Options of {@link TreeCache}. */
 export interface TreeCacheOptions {
-  /** Most entries (over all cached listings) kept in memory; default 100,000. */
-  maxEntries?: number;
+  /** Memory for cached listings, in bytes (estimated per entry); default 8 MiB, some 20,000 entries. */
+  maxBytes?: number;
   /** Listings loaded ahead in parallel (default 8). */
   prefetchConcurrency?: number;
-}
-
-/** One directory to load ahead, and how many levels below it to follow. */
-interface PrefetchItem {
-  cap: string;
-  depth: number;
 }
 
 /** Lists immutable directories through a bounded, de-duplicating in-memory cache. */
 export class TreeCache {
   private readonly cache: LRUCache<string, TreeListing>;
   private readonly pending = new Map<string, Promise<TreeListing>>();
-  private readonly prefetchWindow: ListingWindow<PrefetchItem>;
+  private readonly prefetchWindow: ListingWindow<string>;
+  /** Levels to follow below each directory queued or in flight in the prefetch window. */
+  private readonly prefetchDepth = new Map<string, number>();
 
   constructor(private readonly store: Store, options: TreeCacheOptions = {}) {
     // A failed prefetch is retried by the lookup or readdir that needs the listing.
-    this.prefetchWindow = new ListingWindow((item) => this.prefetchOne(item), {
+    this.prefetchWindow = new ListingWindow((dirCap) => this.prefetchOne(dirCap), {
       concurrency: options.prefetchConcurrency ?? 8, failures: 'ignore', revisit: true,
     });
     this.cache = new LRUCache<string, TreeListing>({
-      maxSize: options.maxEntries ?? 100_000,
-      sizeCalculation: (listing) => Math.max(1, listing.size),
+      maxSize: options.maxBytes ?? 8 << 20,
+      sizeCalculation: listingBytes,
     });
   }
 
   /**
    * Loads the listing of `dirCap` in the background, and those of its subdirectories `depth`
    * levels down, through one bounded, refilling, breadth-first window shared by the whole mount:
-   * nothing queued is dropped, at most `prefetchConcurrency` listings are in flight.
+   * nothing queued is dropped, at most `prefetchConcurrency` listings are in flight. Asking again
+   * for a directory already queued with less depth deepens it. A directory whose only
+   * subdirectory is one (a path prefix such as `home/me`) passes its depth on undiminished, so
+   * the walk reaches the directories that fan out without spending its levels on the way there.
    */
   prefetch(dirCap: string, depth = 0): void {
     if (this.cache.has(dirCap) && depth === 0) return;
-    this.prefetchWindow.add({ cap: dirCap, depth }, dirCap);
+    const queued = this.prefetchDepth.get(dirCap);
+    if (queued !== undefined) {
+      this.prefetchDepth.set(dirCap, Math.max(queued, depth));
+      return;
+    }
+    this.prefetchDepth.set(dirCap, depth);
+    this.prefetchWindow.add(dirCap, dirCap);
   }
 
-  /** Queues the subdirectories of a listing one level further down. */
+  /** Queues the subdirectories of a listing one level further down (the same level for an only child). */
   prefetchChildren(listing: TreeListing, depth: number): void {
-    for (const entry of listing.values()) if (entry.meta.type === 'dir') this.prefetch(entry.cap, depth);
+    const dirs = [...listing.values()].filter((entry) => entry.meta.type === 'dir');
+    const level = dirs.length === 1 ? depth + 1 : depth;
+    for (const entry of dirs) this.prefetch(entry.cap, level);
   }
 
-  private async prefetchOne(item: PrefetchItem): Promise<void> {
-    const listing = await this.list(item.cap);
-    if (item.depth > 0) this.prefetchChildren(listing, item.depth - 1);
+  private async prefetchOne(dirCap: string): Promise<void> {
+    try {
+      const listing = await this.list(dirCap);
+      // Read after the listing: a deeper request may have arrived while it was in flight.
+      const depth = this.prefetchDepth.get(dirCap) ?? 0;
+      if (depth > 0) this.prefetchChildren(listing, depth - 1);
+    } finally {
+      this.prefetchDepth.delete(dirCap);
+    }
   }
 
   /** The listing of the directory `dirCap`. */

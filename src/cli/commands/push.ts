@@ -81,7 +81,7 @@ export const pushCommand: CommandModule = {
       const reporter = pushReporter(mode, process.stdout, process.stderr);
       try {
         const result = await runPush(
-          { store: repo.store, catalog, snapshotsCap: repo.snapshotsCap, stateDir: repo.stateDir, repoRootCap: repo.rootCap },
+          { store: repo.store, catalog, snapshotsCap: repo.snapshotsCap, stateDir: repo.stateDir, repoRootCap: repo.rootCap, ...(repo.indexCap === undefined ? {} : { indexDirCap: repo.indexCap }) },
           {
             paths: paths.map((path) => localPathArg(path, 'source')),
             exclude,

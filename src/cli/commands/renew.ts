@@ -1,6 +1,6 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { updateMachineNotes } from '../../catalog/machine-notes.js';
-import { renewLeases } from '../../maint/renew.js';
+import { renewLeases, type RenewWalk } from '../../maint/renew.js';
 import { EXIT } from '../exit-codes.js';
 import { printJson, println, ProgressLine } from '../maint-output.js';
 import { addRepoOptions, openRepo } from '../repo-options.js';
@@ -11,8 +11,10 @@ export const renewCommand: CommandModule = {
   register(program: Command) {
     const cmd = program
       .command('renew')
-      .description('renew the storage leases of everything reachable from the repository (a streamed deep-check with add-lease)')
+      .description('renew the storage leases of everything reachable from the repository')
       .option('--json', 'print the summary as JSON')
+      .addOption(new Option('--walk <HOW>', 'window: timefs lists directories and adds leases, many requests in flight; deep-check: one streamed deep-check, the node walks')
+        .choices(['window', 'deep-check']).default('window'))
       .addHelpText('after', `
 Tahoe leases last 31 days; servers that collect garbage delete shares whose leases all expired.
 Run this at least weekly from the same Tahoe client node (leases are tied to its secret), e.g.
@@ -22,13 +24,15 @@ could not be reached (run \`timefs check\`).
 Examples:
   timefs renew --repo backups:
   timefs renew --repo backups: --json
+  timefs renew --repo backups: --walk deep-check
 `);
     addRepoOptions(cmd);
-    cmd.action(async (flags: { json?: boolean } & Record<string, unknown>) => {
+    cmd.action(async (flags: { json?: boolean; walk: RenewWalk } & Record<string, unknown>) => {
       const repo = await openRepo(flags);
       const progress = new ProgressLine(process.stderr, flags.json ? false : undefined);
       const started = Date.now();
       const report = await renewLeases(repo.store, repo.rootCap, {
+        walk: flags.walk,
         onObject: (r) => progress.update(`renewing leases: ${r.objects} objects (${r.directories} directories, ${r.files} files)`),
       });
       progress.clear();

@@ -65,7 +65,12 @@ export function adoptKernels(compiledModule: object): void {
 export async function loadKernels(capacity: number): Promise<RdiffKernels | undefined> {
   if (process.env.TIMEFS_RDIFF_WASM === '0') return undefined;
   const m = await module();
-  return m ? new RdiffKernels(m, capacity) : undefined;
+  if (!m) return undefined;
+  try {
+    return new RdiffKernels(m, capacity);
+  } catch {
+    return undefined; // no memory for one more instance now: the JavaScript paths give the same bytes
+  }
 }
 
 /** One instance of the kernels with its own memory. */

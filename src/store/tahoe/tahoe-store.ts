@@ -22,6 +22,7 @@ const enc = encodeURIComponent;
  */
 export class TahoeStore implements Store {
   private readonly http: TahoeHttp;
+  private readonly readOnlyCaps = new Map<string, string>();
 
   constructor(options: TahoeStoreOptions) {
     this.http = new TahoeHttp({ timeoutMs: 60_000, retries: 4, retryDelayMs: 250, ...options });
@@ -258,11 +259,14 @@ export class TahoeStore implements Store {
   }
 
   async readOnlyCap(dirCap: string, options: CallOptions = {}): Promise<string> {
-    const known = knownReadOnlyCap(dirCap);
+    const known = knownReadOnlyCap(dirCap) ?? this.readOnlyCaps.get(dirCap);
     if (known !== undefined) return known;
     const what = `read-only cap of ${redactCap(dirCap)}`;
     const res = await this.http.request({ method: 'GET', path: `uri/${enc(dirCap)}`, query: { t: 'readonly-uri' }, what, idempotent: true, signal: options.signal });
-    return this.capFrom(res.body, what);
+    const readCap = this.capFrom(res.body, what);
+    // A cap's read-only cap never changes: asked once per store (a repository's root, mostly).
+    if (this.readOnlyCaps.size < 64) this.readOnlyCaps.set(dirCap, readCap);
+    return readCap;
   }
 
   /** Whether `name` in `dirCap` is `childCap` (false when it is absent or different). */

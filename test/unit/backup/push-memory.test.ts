@@ -190,3 +190,22 @@ test('push (memory store): when maintenance replaced or removed the last snapsho
   assert.equal(third.stats.newFiles, 1, 'nothing of the old chains is trusted');
   await rm(base, { recursive: true, force: true });
 });
+
+test('push (memory store): a push killed after its snapshot was linked, logged and its pending entries cleared is finished by the next one', async () => {
+  const { base, src, state, store, snapshotsCap, push } = await setup();
+  await writeFile(join(src, 'a.txt'), 'first');
+  const first = await push({ now: () => 1_000_000_000_000 });
+  // What such a kill leaves: the session record alone (commit logs, clears, then ends the session).
+  let catalog = await Catalog.open(state);
+  await catalog.putSession({ name: first.snapshot!, startNs: '1000000000000000000', paths: [src], host: 'h', phase: 'uploading', stats: {} });
+  await catalog.close();
+  await writeFile(join(src, 'a.txt'), 'second');
+  const second = await push({ now: () => 1_000_000_060_000 });
+  assert.equal(second.resumed, undefined, 'nothing was left to commit');
+  assert.ok(second.snapshot && second.snapshot !== first.snapshot);
+  catalog = await Catalog.open(state);
+  assert.equal(await catalog.getSession(), undefined);
+  await catalog.close();
+  assert.equal((await store.list(snapshotsCap)).size, 2);
+  await rm(base, { recursive: true, force: true });
+});

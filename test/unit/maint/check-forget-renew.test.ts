@@ -9,6 +9,8 @@ import { MemoryStore } from '../../../src/store/memory-store.js';
 import { GridSnapshotCatalogue } from '../../../src/view/snapshot-catalogue.js';
 import { ChainVersionReader } from '../../../src/view/version-reader.js';
 import { addSnapshot, baseMeta, buildForwardChain, buildTree, makeRepo, pseudoRandom } from '../../helpers/maint-fixtures.js';
+import { ForwardingStore } from '../../../src/store/forwarding-store.js';
+import type { CallOptions, HealthReport } from '../../../src/store/store.js';
 
 async function roots(store: MemoryStore, snapshotsCap: string) {
   return (await new GridSnapshotCatalogue(store, snapshotsCap).list()).map((s) => ({ name: s.name, cap: s.cap }));
@@ -119,6 +121,35 @@ describe('renew (MemoryStore)', () => {
     store.forget(fileCap);
     const damaged = await renewLeases(store, repo.rootCap);
     assert.deepEqual(damaged.unrecoverable, ['/snapshots/2009-01-01T00:00:00Z/a']);
+  });
+
+  it('reaches the same objects through the listing window as through one deep-check, shared ones once', async () => {
+    const store = new MemoryStore();
+    const repo = await makeRepo(store);
+    const shared = await store.putImmutable(pseudoRandom(1000, 4));
+    const lost = await store.putImmutable(pseudoRandom(1000, 5));
+    for (const [i, time] of ['2009-01-01T00:00:00Z', '2009-01-02T00:00:00Z'].entries()) {
+      await addSnapshot(store, repo, time, await buildTree(store, {
+        same: { type: 'linked', cap: shared, meta: baseMeta('file', { size: 1000, storage: 'whole' }) },
+        [`own${i}`]: { type: 'file', data: pseudoRandom(900, 10 + i) },
+        ...(i === 1 ? { lost: { type: 'linked', cap: lost, meta: baseMeta('file', { size: 1000, storage: 'whole' }) } } : {}),
+      }));
+    }
+    store.forget(lost);
+    const leased: string[] = [];
+    const counting = new class extends ForwardingStore {
+      override check(cap: string, options?: CallOptions & { addLease?: boolean }): Promise<HealthReport> {
+        if (options?.addLease) leased.push(cap);
+        return super.check(cap, options);
+      }
+    }(store);
+    const windowed = await renewLeases(counting, repo.rootCap, { walk: 'window', listings: 2, leases: 3 });
+    assert.equal(new Set(leased).size, leased.length, 'no object is leased twice');
+    assert.equal(leased.length, windowed.objects, 'every object reached is leased');
+    const deep = await renewLeases(store, repo.rootCap, { walk: 'deep-check' });
+    assert.deepEqual(windowed, deep);
+    assert.deepEqual(windowed.unrecoverable, ['/snapshots/2009-01-02T00:00:00Z/lost']);
+    assert.equal(windowed.files, 1 + 1 + 2 + 1, 'timefs.json, the shared file once, each own file, the lost one');
   });
 });
 
