@@ -4,15 +4,11 @@
  */
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { readPidFile } from './process-records.js';
 
 function holderAlive(path: string): boolean {
-  let pid: number;
-  try {
-    pid = Number(readFileSync(path, 'utf8').trim());
-  } catch {
-    return false;
-  }
-  if (!Number.isInteger(pid) || pid <= 0) return false;
+  const pid = readPidFile(path);
+  if (pid === null) return false;
   try {
     process.kill(pid, 0);
     return true;

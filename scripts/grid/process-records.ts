@@ -10,14 +10,20 @@ export function log(message: string): void {
   process.stderr.write(`grid: ${message}\n`);
 }
 
-export function liveRecordedPid(file: string, marker: string): number | null {
-  let pid: number;
+/** The positive pid written in `file`, or null when it cannot be read or holds no pid. */
+export function readPidFile(file: string): number | null {
   try {
-    pid = Number(readFileSync(file, 'utf8').trim());
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
   } catch {
     return null;
   }
-  if (!Number.isInteger(pid) || pid <= 1) return null;
+}
+
+/** The pid in `file`, if alive and its command line carries `marker` (a recycled pid never does). */
+export function liveRecordedPid(file: string, marker: string): number | null {
+  const pid = readPidFile(file);
+  if (pid === null || pid === 1) return null;
   try {
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     // A recycled pid must never be signalled: require our node directory on its command line.

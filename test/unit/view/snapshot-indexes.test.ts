@@ -28,13 +28,19 @@ async function snapshotTree(store: MemoryStore, note: string): Promise<string> {
   return (await dir(store, { home: await dir(store, { deep, 'note.txt': await wholeFile(store, bytes(note)) }) })).cap;
 }
 
+/** Two snapshots `a` and `b` and an `index/` directory that holds only `a`'s index. */
+async function twoSnapshotsFirstIndexed(store: MemoryStore) {
+  const indexDir = await store.mkdirMutable();
+  const a = { name: '2010-01-01T00:00:00Z', cap: await snapshotTree(store, 'a') };
+  const b = { name: '2010-01-02T00:00:00Z', cap: await snapshotTree(store, 'b') };
+  await writeIndex(store, indexDir, a.name, a.cap, await buildIndexText(a.cap, gridChildLister(store)));
+  return { indexDir, a, b };
+}
+
 describe('SnapshotIndexes', () => {
   it('loads each index once, refuses stale and damaged ones (reported once), and finds new links after the refresh period', async () => {
     const store = new CountingMemoryStore();
-    const indexDir = await store.mkdirMutable();
-    const a = { name: '2010-01-01T00:00:00Z', cap: await snapshotTree(store, 'a') };
-    const b = { name: '2010-01-02T00:00:00Z', cap: await snapshotTree(store, 'b') };
-    await writeIndex(store, indexDir, a.name, a.cap, await buildIndexText(a.cap, gridChildLister(store)));
+    const { indexDir, a, b } = await twoSnapshotsFirstIndexed(store);
     let now = 0;
     const notices: string[] = [];
     const indexes = new SnapshotIndexes(store, gridLister(store), { indexDir, refreshMs: 30_000, now: () => now, onUnusable: (name, reason) => notices.push(`${name}: ${reason}`) });
@@ -56,10 +62,7 @@ describe('SnapshotIndexes', () => {
 
   it('a damaged index is refused; the listing store answers from loaded indexes exactly as the grid does', async () => {
     const store = new CountingMemoryStore();
-    const indexDir = await store.mkdirMutable();
-    const a = { name: '2010-01-01T00:00:00Z', cap: await snapshotTree(store, 'a') };
-    const b = { name: '2010-01-02T00:00:00Z', cap: await snapshotTree(store, 'b') };
-    await writeIndex(store, indexDir, a.name, a.cap, await buildIndexText(a.cap, gridChildLister(store)));
+    const { indexDir, a, b } = await twoSnapshotsFirstIndexed(store);
     // b's link names a's node: the text is a's, so the recorded hash does not match.
     const linkA = (await store.list(indexDir)).get(a.name)!;
     await writeIndex(store, indexDir, b.name, b.cap, await buildIndexText(b.cap, gridChildLister(store)));
