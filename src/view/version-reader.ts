@@ -4,11 +4,8 @@
  * into literal bytes of cached deltas plus closed range reads of the chain's base — the whole
  * file is never rebuilt first (DESIGN.md §5 "Reading"). A sequential whole read checks the hash.
  */
-import { LRUCache } from 'lru-cache';
-import { composeChain } from '../delta/extent-compose.js';
 import { baseExtents, type ExtentList } from '../delta/extents.js';
-import { VERSION_NODE } from '../model/entry.js';
-import { TimefsError, isTimefsError } from '../model/errors.js';
+import { TimefsError } from '../model/errors.js';
 import type { CallOptions, Store } from '../store/store.js';
 import { DeltaCache, type ObjectCache } from './delta-cache.js';
 import type { TreeEntry } from './entry-decode.js';
@@ -16,6 +13,7 @@ import { SequentialHashCheck, integrityError, type VersionPlace } from './hash-c
 import { assembleRange } from './range-assembly.js';
 import { BaseFlows, MOUNT_FLOW, type Prefetch } from './base-flow.js';
 import { assembleInOrder, inOrderSpan } from './in-order-assembly.js';
+import { type Chain, ChainLoader } from './chain-loader.js';
 
 export type { VersionPlace } from './hash-check.js';
 
@@ -107,40 +105,19 @@ export interface WholeReadOptions extends CallOptions {
   readAhead?: number;
 }
 
-/** Rough memory of one extent piece, for the chain cache's bound. */
-const PIECE_BYTES = 80;
-
-/** A chain being loaded: who wants its base as soon as the version node is listed. */
-interface ChainLoad {
-  chain: Promise<Chain>;
-  base?: { cap: string; size: number };
-  onBase: Array<(baseCap: string, baseSize: number) => void>;
-}
-
-interface Chain {
-  baseCap: string;
-  baseSize: number;
-  deltas: Uint8Array[];
-  extents: ExtentList;
-}
-
 /** {@link VersionReader} over a {@link Store} (which may be wrapped with caches). */
 export class ChainVersionReader implements VersionReader {
-  private readonly deltas: ObjectCache;
-  private readonly chains: LRUCache<string, Chain>;
-  private readonly loading = new Map<string, ChainLoad>();
-  private readonly onChainBase: ((baseCap: string, versionSize: number) => void) | undefined;
+  private readonly chains: ChainLoader;
   private readonly flows: BaseFlows;
   private readonly earlyFlowBytes: number;
 
   constructor(private readonly store: Store, options: VersionReaderOptions = {}) {
-    this.onChainBase = options.onChainBase;
     this.flows = new BaseFlows(options.contentStore ?? store);
     this.earlyFlowBytes = options.earlyFlowBytes ?? Number.POSITIVE_INFINITY;
-    this.deltas = options.deltaCache ?? new DeltaCache(store, options.deltaCacheBytes);
-    this.chains = new LRUCache<string, Chain>({
-      maxSize: Math.max(1, options.chainCacheBytes ?? 64 * 1024 * 1024),
-      sizeCalculation: (chain) => PIECE_BYTES * (chain.extents.pieces.length + 1) + chain.deltas.reduce((n, d) => n + d.length, 0),
+    this.chains = new ChainLoader(store, {
+      deltas: options.deltaCache ?? new DeltaCache(store, options.deltaCacheBytes),
+      cacheBytes: options.chainCacheBytes ?? 64 * 1024 * 1024,
+      onChainBase: options.onChainBase,
     });
   }
 
@@ -155,7 +132,7 @@ export class ChainVersionReader implements VersionReader {
       const early = meta.size >= this.earlyFlowBytes && !this.flows.waiting(entry.cap);
       let chain: Chain;
       try {
-        chain = await this.loadChain(entry, place, options, early ? (baseCap, baseSize) => this.flows.startEarly(entry.cap, baseCap, baseSize) : undefined);
+        chain = await this.chains.load(entry, place, options, early ? (baseCap, baseSize) => this.flows.startEarly(entry.cap, baseCap, baseSize) : undefined);
       } finally {
         if (early) this.flows.expire(entry.cap);
       }
@@ -211,7 +188,7 @@ export class ChainVersionReader implements VersionReader {
       let extents: ExtentList;
       let deltas: Uint8Array[] = [];
       if (storage === 'chain') {
-        const chain = await this.loadChain(entry, place, options, flow ? undefined : (baseCap, baseSize) => startFlow(baseCap, 0, baseSize, baseSize));
+        const chain = await this.chains.load(entry, place, options, flow ? undefined : (baseCap, baseSize) => startFlow(baseCap, 0, baseSize, baseSize));
         ({ extents, deltas } = chain);
         if (!inOrderSpan(extents)) {
           await flow?.return();
@@ -266,64 +243,5 @@ export class ChainVersionReader implements VersionReader {
       throw integrityError(place, `the stored object holds ${stored - start} bytes but ${entry.meta.size} are recorded`);
     }
     return { start, stored };
-  }
-
-  /** `onBase` is told the base as soon as the version node is listed (not for a chain already loaded), also when it joins a load under way. */
-  private async loadChain(entry: TreeEntry, place: VersionPlace, options?: CallOptions, onBase?: (baseCap: string, baseSize: number) => void): Promise<Chain> {
-    const cached = this.chains.get(entry.cap);
-    if (cached && cached.extents.size === entry.meta.size && (entry.meta.chain ?? cached.deltas.length) === cached.deltas.length) return cached;
-    // Concurrent opens of one version (parallel FUSE opens, several readers) share one load.
-    const key = `${entry.cap}\n${entry.meta.size}\n${entry.meta.chain ?? ''}`;
-    const pending = this.loading.get(key);
-    if (pending) {
-      if (onBase && pending.base) onBase(pending.base.cap, pending.base.size);
-      else if (onBase) pending.onBase.push(onBase);
-      return pending.chain;
-    }
-    const load = { onBase: onBase ? [onBase] : [] } as Partial<ChainLoad> as ChainLoad; // its chain is set just below
-    load.chain = this.buildChain(entry, place, options, (cap, size) => {
-      load.base = { cap, size };
-      for (const listener of load.onBase.splice(0)) listener(cap, size);
-    }).finally(() => this.loading.delete(key));
-    this.loading.set(key, load);
-    return load.chain;
-  }
-
-  private async buildChain(entry: TreeEntry, place: VersionPlace, options?: CallOptions, onBase?: (baseCap: string, baseSize: number) => void): Promise<Chain> {
-    const badFormat = (why: string): TimefsError =>
-      new TimefsError('repo.bad-format', `${place.path} in snapshot ${place.snapshot}: its version node ${why}`, {
-        hint: 'run `timefs check` on this repository',
-      });
-    const parts = await this.store.list(entry.cap, options);
-    const base = parts.get(VERSION_NODE.base);
-    if (!base || base.kind !== 'file') throw badFormat('has no base');
-    const deltaCaps: string[] = [];
-    for (let i = 1; parts.has(VERSION_NODE.deltaName(i)); i++) deltaCaps.push((parts.get(VERSION_NODE.deltaName(i)) as { readCap: string }).readCap);
-    if (entry.meta.chain !== undefined && entry.meta.chain !== deltaCaps.length) {
-      throw badFormat(`has ${deltaCaps.length} deltas but ${entry.meta.chain} are recorded`);
-    }
-    this.onChainBase?.(base.readCap, entry.meta.size);
-    const sizing = base.size !== undefined ? Promise.resolve(base.size) : this.store.size(base.readCap, options);
-    const started = onBase ? sizing.then((size) => onBase(base.readCap, size)) : undefined;
-    const [baseSize, deltas] = await Promise.all([
-      sizing,
-      Promise.all(deltaCaps.map((cap) => this.deltas.get(cap, options))),
-      started,
-    ]);
-    let extents: ExtentList;
-    try {
-      extents = composeChain(baseSize, deltas, 'chain');
-    } catch (err) {
-      if (isTimefsError(err, 'delta.corrupt', 'delta.truncated', 'delta.bad-magic')) {
-        throw integrityError(place, `its delta chain cannot be applied: ${err.message}`);
-      }
-      throw err;
-    }
-    if (extents.size !== entry.meta.size) {
-      throw integrityError(place, `its chain rebuilds ${extents.size} bytes but ${entry.meta.size} are recorded`);
-    }
-    const chain = { baseCap: base.readCap, baseSize, deltas, extents };
-    this.chains.set(entry.cap, chain);
-    return chain;
   }
 }
