@@ -44,7 +44,11 @@ describe('timefs serve with real clients', () => {
     const copyDir = join(served.work, 'rclone-versions');
     const copy = rclone('copy', `:webdav:history/${served.inSnapshot}/docs/notes.txt/`, copyDir);
     assert.equal(copy.status, 0, copy.out);
-    const names = readdirSync(copyDir).sort();
+    // Version entries are named after snapshots; two pushes in one second give `…02Z` and
+    // `…02.995Z`, which sort the wrong way round as text, so order them by time.
+    const timeOf = (name: string): number => Date.parse(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z/.exec(name)?.[0] ?? '');
+    const names = readdirSync(copyDir).sort((a, b) => timeOf(a) - timeOf(b));
+    assert.ok(names.every((n) => !Number.isNaN(timeOf(n))), `version entries named after snapshots: ${names.join(', ')}`);
     assert.equal(names.length, 2);
     assert.deepEqual(names.map((n) => readFileSync(join(copyDir, n), 'utf8')), served.notesVersions);
     const ls = rclone('lsf', '-R', `:webdav:latest/${served.inSnapshot}`);
