@@ -97,7 +97,12 @@ test('push (grid): SIGKILL at random moments never leaves a half snapshot; the n
       }
       batches.push(next);
       const result = await runChild(args, killAt);
-      if (result.signal === 'SIGKILL') kills++;
+      if (result.signal === 'SIGKILL') {
+        kills++;
+        // The client node finishes an upload whose whole body it had before the kill; meanwhile the
+        // servers refuse the same object "in progress". A user re-running a killed push waits as long.
+        await sleep(3000);
+      }
       else if (result.code !== 0) {
         // Tahoe keeps the shares of an upload cut off by a kill "in progress" on the servers (up to
         // 30 minutes), and refuses the same object meanwhile: a clear error, the queue kept.
