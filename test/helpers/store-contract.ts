@@ -7,20 +7,11 @@ import { describe, it } from 'node:test';
 import { isTimefsError } from '../../src/model/errors.js';
 import { initRepository, openRepository } from '../../src/store/repository.js';
 import type { Store } from '../../src/store/store.js';
+import { noise } from './noise.js';
 
 /** Deterministic bytes that differ per call site (seeded), so caps never collide by accident. */
 export function patternBytes(size: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
+  return noise(size, (seed * 2654435761) >>> 0);
 }
 
 const rejectsWith = (code: Parameters<typeof isTimefsError>[1]) => (err: unknown) => {
