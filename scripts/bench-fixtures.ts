@@ -9,7 +9,7 @@ import { createServer, request, type Server } from 'node:http';
 import { join } from 'node:path';
 import { VERSION_NODE } from '../src/model/entry.js';
 import type { Store } from '../src/store/store.js';
-import { blake2b256Hex } from '../src/view/hash-check.js';
+import { blake2bHex } from '../src/model/blake2b-pool.js';
 
 /** `length` pseudo-random bytes, the same for the same label. */
 export function keystream(label: string, length: number): Buffer {
@@ -57,7 +57,7 @@ export async function buildChain(store: Store, size: number, depth: number, work
   const sig = readFileSync(join(work, 'sig'));
   children[VERSION_NODE.signature] = { cap: await store.putImmutable(new Uint8Array(sig)), metadata: { timefs: { role: 'sig', size: sig.length } } };
   rmSync(work, { recursive: true, force: true });
-  return { nodeCap: await store.mkdirImmutable(children), baseCap, size: current.length, hash: await blake2b256Hex(current) };
+  return { nodeCap: await store.mkdirImmutable(children), baseCap, size: current.length, hash: await blake2bHex(current) };
 }
 
 /**

@@ -23,7 +23,7 @@ import { performance } from 'node:perf_hooks';
 import { deltaOf, signatureOf } from '../src/delta/index.js';
 import { rebase } from '../src/maint/rebase.js';
 import { restore } from '../src/maint/restore.js';
-import { contentHash } from '../src/maint/version-bytes.js';
+import { blake2bHex } from '../src/model/blake2b-pool.js';
 import { REPO_LAYOUT, VERSION_NODE, type EntryMeta } from '../src/model/entry.js';
 import type { NewChild } from '../src/store/store.js';
 import { TahoeStore } from '../src/store/tahoe/tahoe-store.js';
@@ -75,7 +75,7 @@ log(`${SIZE / MiB} MiB x ${VERSIONS} versions, ${SMALL} small files, grid at ${n
 const small: Record<string, NewChild> = {};
 for (let i = 0; i < SMALL; i++) {
   const data = keystream(10_000 + i, 16 * 1024);
-  small[`f${String(i).padStart(4, '0')}.dat`] = { cap: await store.putImmutable(data), metadata: { timefs: meta('file', { size: data.length, hash: await contentHash(data), storage: 'whole' }) } };
+  small[`f${String(i).padStart(4, '0')}.dat`] = { cap: await store.putImmutable(data), metadata: { timefs: meta('file', { size: data.length, hash: await blake2bHex(data), storage: 'whole' }) } };
 }
 const smallDir = await store.mkdirImmutable(small);
 const smallEdge: NewChild = { cap: smallDir, metadata: { timefs: meta('dir', {}) } };
@@ -85,7 +85,7 @@ const rootCap = await store.mkdirMutable({ [REPO_LAYOUT.snapshots]: { cap: snaps
 const t0 = performance.now();
 let current = keystream(1, SIZE);
 const baseCap = await store.putImmutable(current);
-const hashes: string[] = [await contentHash(current)];
+const hashes: string[] = [await blake2bHex(current)];
 const deltas: string[] = [];
 let newestWholeCap = '';
 let oldWholeCap = '';
@@ -96,7 +96,7 @@ for (let v = 0; v < VERSIONS; v++) {
     for (let r = 0; r < 4; r++) keystream(v * 10 + r, 256 * 1024).copy(next, ((v * 7 + r * 13) % 64) * (SIZE / 64));
     deltas.push(await store.putImmutable(await deltaOf(previousSig, next)));
     current = next;
-    hashes.push(await contentHash(current));
+    hashes.push(await blake2bHex(current));
   }
   let fileEdge: NewChild;
   if (v === 0) fileEdge = { cap: baseCap, metadata: { timefs: meta('file', { size: SIZE, hash: hashes[0]!, storage: 'whole' }) } };

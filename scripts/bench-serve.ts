@@ -26,7 +26,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { FORMAT, REPO_LAYOUT } from '../src/model/entry.js';
 import { TahoeStore } from '../src/store/tahoe/tahoe-store.js';
-import { blake2b256Hex } from '../src/view/hash-check.js';
+import { blake2bHex } from '../src/model/blake2b-pool.js';
 import { buildChain, countingProxy, keystream, median, rss } from './bench-fixtures.js';
 
 const MIB = 1 << 20;
@@ -53,7 +53,7 @@ async function flatDirectory(): Promise<string> {
     const cap = await store.putImmutable(new Uint8Array(pack));
     for (let i = 0; i < count; i++) {
       const content = pack.subarray(i * 1024, (i + 1) * 1024);
-      entries[`file-${String(first + i).padStart(5, '0')}.dat`] = { cap, metadata: meta('file', { size: 1024, hash: await blake2b256Hex(content), storage: 'packed', pack: { offset: i * 1024 } }) };
+      entries[`file-${String(first + i).padStart(5, '0')}.dat`] = { cap, metadata: meta('file', { size: 1024, hash: await blake2bHex(content), storage: 'packed', pack: { offset: i * 1024 } }) };
     }
   }
   return store.mkdirImmutable(entries);
@@ -71,7 +71,7 @@ async function buildFixture(): Promise<Fixture> {
   const whole: Record<string, { cap: string; metadata: Record<string, unknown> }> = {};
   for (let i = 0; i < CLIENTS; i++) {
     const content = keystream(`client-${i}`, CLIENT_SIZE);
-    whole[`f-${String(i).padStart(2, '0')}.bin`] = { cap: await store.putImmutable(new Uint8Array(content)), metadata: meta('file', { size: CLIENT_SIZE, hash: await blake2b256Hex(content), storage: 'whole' }) };
+    whole[`f-${String(i).padStart(2, '0')}.bin`] = { cap: await store.putImmutable(new Uint8Array(content)), metadata: meta('file', { size: CLIENT_SIZE, hash: await blake2bHex(content), storage: 'whole' }) };
   }
   const top = await store.mkdirImmutable({
     'big.bin': { cap: chain.nodeCap, metadata: meta('file', { size: chain.size, hash: chain.hash, storage: 'chain', chain: DEPTH }) },

@@ -23,7 +23,7 @@ import { join, resolve } from 'node:path';
 import { FORMAT, REPO_LAYOUT } from '../src/model/entry.js';
 import { initRepository } from '../src/store/repository.js';
 import { TahoeStore } from '../src/store/tahoe/tahoe-store.js';
-import { blake2b256Hex } from '../src/view/hash-check.js';
+import { blake2bHex } from '../src/model/blake2b-pool.js';
 import { buildChain, countingProxy, keystream } from './bench-fixtures.js';
 import { defaultGridConfig, startGrid, tahoeCommand } from './grid/local-grid.js';
 
@@ -63,7 +63,7 @@ async function buildReadRepo(store: TahoeStore): Promise<{ rootCap: string; whol
   const wholeCap = await store.putImmutable(new Uint8Array(whole));
   const chain = await buildChain(store, SIZE, DEPTH, join(DIR, 'chain'));
   const top = await store.mkdirImmutable({
-    'whole.bin': { cap: wholeCap, metadata: fileMeta({ size: SIZE, hash: await blake2b256Hex(whole), storage: 'whole' }) },
+    'whole.bin': { cap: wholeCap, metadata: fileMeta({ size: SIZE, hash: await blake2bHex(whole), storage: 'whole' }) },
     'chain.bin': { cap: chain.nodeCap, metadata: fileMeta({ size: chain.size, hash: chain.hash, storage: 'chain', chain: DEPTH }) },
   });
   const snapshotsCap = await store.mkdirMutable();

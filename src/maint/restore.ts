@@ -9,6 +9,7 @@
  */
 import { constants, createReadStream } from 'node:fs';
 import { chmod, lchown, link, mkdir, open, realpath, symlink, unlink } from 'node:fs/promises';
+import { blake2bStreamHex } from '../model/blake2b-pool.js';
 import { isTimefsError, TimefsError } from '../model/errors.js';
 import type { CallOptions, Store } from '../store/store.js';
 import { pathSegments, type TreeEntry, type TreePath, type TreeReader } from '../view/tree-reader.js';
@@ -19,7 +20,7 @@ import { walkBreadthFirst } from '../store/listing-window.js';
 import { PACK_RUN_LIMITS, planPackRuns, type PackMember } from './pack-runs.js';
 import { joinBytes, NameSet, safeComponent } from './restore-names.js';
 import { SparseWriter } from './sparse-writer.js';
-import { streamHash, verifyContent } from './version-bytes.js';
+import { verifyContent } from './version-bytes.js';
 import { readWholeVersion } from './whole-stream.js';
 
 /** What restore needs from the read model. */
@@ -328,7 +329,7 @@ export async function restore(source: RestoreSource, from: RestoreFrom, target: 
   report.exactTimes = (await times.apply()).exact;
 
   for (const { dest, entry } of toVerify) {
-    const hash = await streamHash(createReadStream(dest, { highWaterMark: 1 << 20 }));
+    const hash = await blake2bStreamHex(createReadStream(dest, { highWaterMark: 1 << 20 }));
     if (entry.meta.hash !== undefined && hash !== entry.meta.hash) {
       throw new TimefsError('integrity', `${dest.toString('utf8').slice(root.length)}: the restored file does not match its recorded hash`, {
         hint: 'the local disk did not keep what was written; check the target file system',

@@ -2,7 +2,7 @@
  * Helpers for maintenance work on whole versions: the parts of a version node in reading order,
  * and the content hash (BLAKE2b-256) and size checks every rebuilt version must pass.
  */
-import { blake2bHex, blake2bStreamHex } from '../model/blake2b-pool.js';
+import { blake2bHex } from '../model/blake2b-pool.js';
 import { VERSION_NODE, type EntryMeta } from '../model/entry.js';
 import { TimefsError } from '../model/errors.js';
 import type { CallOptions, Store } from '../store/store.js';
@@ -30,16 +30,6 @@ export async function readChainParts(store: Store, nodeCap: string, where: strin
   return parts;
 }
 
-/** BLAKE2b-256 (lowercase hex) of everything `chunks` yields (a file stream, say). */
-export async function streamHash(chunks: AsyncIterable<Uint8Array>): Promise<string> {
-  return blake2bStreamHex(chunks);
-}
-
-/** BLAKE2b-256 (lowercase hex) of `bytes`. */
-export async function contentHash(bytes: Uint8Array): Promise<string> {
-  return blake2bHex(bytes);
-}
-
 /** Checks size and recorded hash of a rebuilt version. */
 export async function verifyContent(bytes: Uint8Array, meta: EntryMeta, where: string): Promise<void> {
   if (bytes.length !== meta.size) {
@@ -48,7 +38,7 @@ export async function verifyContent(bytes: Uint8Array, meta: EntryMeta, where: s
     });
   }
   if (meta.hash === undefined) return;
-  const actual = await contentHash(bytes);
+  const actual = await blake2bHex(bytes);
   if (actual !== meta.hash) {
     throw new TimefsError('integrity', `${where}: content hash ${actual.slice(0, 16)}… does not match the recorded ${meta.hash.slice(0, 16)}…`, {
       hint: 'the stored data is damaged; run `timefs check --read-data`',

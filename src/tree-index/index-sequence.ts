@@ -20,6 +20,7 @@ import { patchIndexText, type CopiedRange } from './index-patch.js';
 import type { IndexLink } from './index-store.js';
 import { IndexTimeline, TimelineMismatch, type DirectoryLines } from './index-timeline.js';
 import { linkKey, type CachedChanges, type HistoryCache } from './history-cache.js';
+import { blake2bHex } from '../model/blake2b-pool.js';
 
 /** What following one snapshot's index gave. */
 export type FollowedIndex =
@@ -40,11 +41,6 @@ interface Text {
   link: IndexLink;
   bytes: Buffer;
   parts: readonly string[];
-}
-
-/** BLAKE2b-256 in hex (hash-wasm is loaded only when a text is actually checked). */
-async function blake2bHex(bytes: Uint8Array): Promise<string> {
-  return (await import('../view/hash-check.js')).blake2b256Hex(bytes);
 }
 
 /** Why an index is not used. */

@@ -4,7 +4,7 @@
  * the snapshot, never silent bad data.
  */
 import type { IHasher } from 'hash-wasm';
-import { blake2bHex, releaseHasher, takeHasher as newHasher } from '../model/blake2b-pool.js';
+import { releaseHasher, takeHasher as newHasher } from '../model/blake2b-pool.js';
 import { TimefsError } from '../model/errors.js';
 
 /** Where a version lives, for messages: the path inside the snapshot and the snapshot's name. */
@@ -12,9 +12,6 @@ export interface VersionPlace {
   path: string;
   snapshot: string;
 }
-
-/** BLAKE2b-256 of `data` in lowercase hex. */
-export const blake2b256Hex = blake2bHex;
 
 /** The error for a version whose content does not match its recorded hash. */
 export function integrityError(place: VersionPlace, detail: string): TimefsError {

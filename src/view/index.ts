@@ -6,7 +6,7 @@
 export { dayName, endOfDayMs, newestBefore, parseSnapshotSpec, resolveSnapshotSpec, type DayOptions, type SnapshotSpec, type Timed } from './as-of.js';
 export { DeltaCache, DEFAULT_DELTA_CACHE_BYTES, type ObjectCache } from './delta-cache.js';
 export { decodeEntry, joinPath, type TreeEntry } from './entry-decode.js';
-export { blake2b256Hex, integrityError, SequentialHashCheck, MAX_HELD_BYTES, type VersionPlace } from './hash-check.js';
+export { integrityError, SequentialHashCheck, MAX_HELD_BYTES, type VersionPlace } from './hash-check.js';
 export { assembleRange, planBaseSpans, MERGE_GAP, MAX_SPAN, type BaseSpan } from './range-assembly.js';
 export { GridSnapshotCatalogue, snapshotFromEntry, sortSnapshots, type SnapshotCatalogue, type SnapshotInfo } from './snapshot-catalogue.js';
 export { findChild, GridTreeReader, pathSegments, rootEntry, type TreePath, type TreeReader, type TreeReaderOptions } from './tree-reader.js';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { deltaOf, signatureOf } from '../../src/delta/index.js';
 import { REPO_LAYOUT, VERSION_NODE, type EntryMeta, type SnapshotMeta } from '../../src/model/entry.js';
 import type { NewChild, Store } from '../../src/store/store.js';
-import { contentHash } from '../../src/maint/version-bytes.js';
+import { blake2bHex } from '../../src/model/blake2b-pool.js';
 import { GridSnapshotCatalogue } from '../../src/view/snapshot-catalogue.js';
 import { GridTreeReader } from '../../src/view/tree-reader.js';
 import { ChainVersionReader } from '../../src/view/version-reader.js';
@@ -61,7 +61,7 @@ async function buildEntry(store: Store, entry: EntrySpec): Promise<NewChild> {
     case 'file': {
       const cap = await store.putImmutable(entry.data);
       const meta = baseMeta('file', {
-        size: entry.data.length, hash: await contentHash(entry.data), storage: 'whole',
+        size: entry.data.length, hash: await blake2bHex(entry.data), storage: 'whole',
         mode: entry.mode ?? 0o644, mtime: entry.mtime ?? '1231465740123456789', ...raw,
       });
       if (entry.uid !== undefined) meta.uid = entry.uid;
@@ -98,7 +98,7 @@ export interface ChainVersion {
 export async function buildForwardChain(store: Store, versions: readonly Uint8Array[], extra: Partial<EntryMeta> = {}): Promise<ChainVersion[]> {
   const first = versions[0]!;
   const baseCap = await store.putImmutable(first);
-  const out: ChainVersion[] = [{ cap: baseCap, data: first, meta: baseMeta('file', { size: first.length, hash: await contentHash(first), storage: 'whole', ...extra }) }];
+  const out: ChainVersion[] = [{ cap: baseCap, data: first, meta: baseMeta('file', { size: first.length, hash: await blake2bHex(first), storage: 'whole', ...extra }) }];
   const deltas: string[] = [];
   let previousSig = await signatureOf(first);
   for (let i = 1; i < versions.length; i++) {
@@ -115,7 +115,7 @@ export async function buildForwardChain(store: Store, versions: readonly Uint8Ar
       node[VERSION_NODE.deltaName(j + 1)] = { cap, metadata: { timefs: { role: 'delta', size: 0 } } };
     });
     const cap = await store.mkdirImmutable(node);
-    out.push({ cap, data, meta: baseMeta('file', { size: data.length, hash: await contentHash(data), storage: 'chain', chain: i, ...extra }) });
+    out.push({ cap, data, meta: baseMeta('file', { size: data.length, hash: await blake2bHex(data), storage: 'chain', chain: i, ...extra }) });
   }
   return out;
 }

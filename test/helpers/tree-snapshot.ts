@@ -5,7 +5,7 @@ import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import type { EntryMeta, EntryType } from '../../src/model/entry.js';
 import { edgeNamesFor } from '../../src/model/names.js';
 import type { Store } from '../../src/store/store.js';
-import { blake2b256Hex } from '../../src/view/hash-check.js';
+import { blake2bHex } from '../../src/model/blake2b-pool.js';
 import { addSnapshot, chainFile, type Node } from './view-fixture.js';
 
 /** Remembers file versions between snapshots so changed files become chains. */
@@ -54,7 +54,7 @@ export class TreeSnapshotter {
     const content = new Uint8Array(await readFile(path));
     const link = info.nlink > 1n ? { dev: Number(info.dev), ino: Number(info.ino) } : undefined;
     const linkKey = link ? `${link.dev}:${link.ino}` : undefined;
-    const hash = await blake2b256Hex(content);
+    const hash = await blake2bHex(content);
     const earlier = this.versions.get(rel) ?? [];
     let node: Node;
     const shared = linkKey ? this.hardLinks.get(linkKey) : undefined;

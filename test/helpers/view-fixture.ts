@@ -4,7 +4,7 @@ import type { EntryMeta, SnapshotMeta } from '../../src/model/entry.js';
 import { REPO_LAYOUT, VERSION_NODE } from '../../src/model/entry.js';
 import { deltaOf, signatureOf } from '../../src/delta/index.js';
 import type { Store } from '../../src/store/store.js';
-import { blake2b256Hex } from '../../src/view/hash-check.js';
+import { blake2bHex } from '../../src/model/blake2b-pool.js';
 
 /** A child ready to be put into a directory. */
 export interface Node {
@@ -20,14 +20,14 @@ export function meta(type: EntryMeta['type'], extra: Partial<EntryMeta> = {}): E
 /** A file stored whole. */
 export async function wholeFile(store: Store, content: Uint8Array, extra: Partial<EntryMeta> = {}): Promise<Node> {
   const cap = await store.putImmutable(content);
-  return { cap, meta: meta('file', { size: content.length, hash: await blake2b256Hex(content), storage: 'whole', ...extra }) };
+  return { cap, meta: meta('file', { size: content.length, hash: await blake2bHex(content), storage: 'whole', ...extra }) };
 }
 
 /** A file stored as bytes [prefix.length, +content.length) of a pack object. */
 export async function packedFile(store: Store, content: Uint8Array, prefix: Uint8Array, suffix: Uint8Array): Promise<Node> {
   const pack = new Uint8Array(Buffer.concat([prefix, content, suffix]));
   const cap = await store.putImmutable(pack);
-  return { cap, meta: meta('file', { size: content.length, hash: await blake2b256Hex(content), storage: 'packed', pack: { offset: prefix.length } }) };
+  return { cap, meta: meta('file', { size: content.length, hash: await blake2bHex(content), storage: 'packed', pack: { offset: prefix.length } }) };
 }
 
 /**
@@ -52,7 +52,7 @@ export async function chainFile(store: Store, versions: readonly Uint8Array[], o
   const cap = await store.mkdirImmutable(children);
   return {
     cap, deltas,
-    meta: meta('file', { size: last.length, hash: await blake2b256Hex(last), storage: 'chain', chain: versions.length - 1, ...options.extra }),
+    meta: meta('file', { size: last.length, hash: await blake2bHex(last), storage: 'chain', chain: versions.length - 1, ...options.extra }),
   };
 }
 

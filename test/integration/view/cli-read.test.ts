@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { blake2b256Hex } from '../../../src/view/hash-check.js';
+import { blake2bHex } from '../../../src/model/blake2b-pool.js';
 import { createTestRepo, testNodeUrl } from '../../helpers/grid.js';
 import { addSnapshot, chainFile, dir, symlink, wholeFile } from '../../helpers/view-fixture.js';
 import { editedVersions } from '../../helpers/view-suite.js';
@@ -34,7 +34,7 @@ describe('timefs snapshots | ls | cat against the real grid', () => {
     const me = await dir(store, {
       'hello.txt': helloNode,
       'chain.bin': await chainFile(store, versions, { blockLength: 1024 }),
-      'damaged.bin': await wholeFile(store, versions[3] as Uint8Array, { hash: await blake2b256Hex(hello) }),
+      'damaged.bin': await wholeFile(store, versions[3] as Uint8Array, { hash: await blake2bHex(hello) }),
       'latin1_escaped': { ...helloNode, meta: { ...helloNode.meta, rawName: Buffer.from(raw).toString('base64') } },
       'link': await symlink(store, 'hello.txt'),
     });

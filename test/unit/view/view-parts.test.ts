@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isTimefsError } from '../../../src/model/errors.js';
 import type { DirEntry } from '../../../src/store/store.js';
-import { blake2b256Hex, decodeEntry, findChild, pathSegments, planBaseSpans, SequentialHashCheck, MAX_HELD_BYTES } from '../../../src/view/index.js';
+import { blake2bHex } from '../../../src/model/blake2b-pool.js';
+import { decodeEntry, findChild, pathSegments, planBaseSpans, SequentialHashCheck, MAX_HELD_BYTES } from '../../../src/view/index.js';
 import { rng } from '../../helpers/delta-encoder.js';
 
 const edge = (name: string, timefs: unknown): DirEntry => ({ name, kind: 'file', cap: 'URI:LIT:', readCap: 'URI:LIT:', mutable: false, metadata: { timefs } });
@@ -60,7 +61,7 @@ describe('SequentialHashCheck', () => {
   const data = rng(3).bytes(10_000);
   const place = { path: '/p', snapshot: 'S' };
   it('verifies in-order, overlapping and reordered reads', async () => {
-    const hash = await blake2b256Hex(data);
+    const hash = await blake2bHex(data);
     const inOrder = new SequentialHashCheck(data.length, hash, place);
     for (let o = 0; o < data.length; o += 999) await inOrder.update(o, data.subarray(o, o + 999));
     assert.equal(inOrder.verified, true);
@@ -80,7 +81,7 @@ describe('SequentialHashCheck', () => {
     assert.equal(seek.active, false);
   });
   it('checks an empty file on finish', async () => {
-    const empty = new SequentialHashCheck(0, await blake2b256Hex(new Uint8Array(0)), place);
+    const empty = new SequentialHashCheck(0, await blake2bHex(new Uint8Array(0)), place);
     await empty.finish();
     assert.equal(empty.verified, true);
     await assert.rejects(new SequentialHashCheck(0, 'ee'.repeat(32), place).finish(), (err) => isTimefsError(err, 'integrity'));
