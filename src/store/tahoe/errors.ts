@@ -37,15 +37,22 @@ export function errorFromNetwork(err: unknown, what: string, nodeUrl: string): T
   return new TimefsError('grid.unreachable', `${what}: the connection to the Tahoe node at ${nodeUrl} failed (${code ?? (err as Error).message})`, { cause: err });
 }
 
+/** Whether the node refused the connection: the request never reached it. */
+export function wasRefused(err: TimefsError): boolean {
+  return err.code === 'grid.unreachable' && (err.cause as { code?: string } | undefined)?.code === 'ECONNREFUSED';
+}
+
 /**
  * Whether a failed attempt may be repeated. A refused connection never reached the node, so it is
  * always safe; anything else (reset, timeout, 5xx) has an unknown outcome and is only repeated for
- * idempotent operations.
+ * idempotent operations. `nodeRestarting` says an earlier attempt found the node down: a node that
+ * has just started answers reads with "no shares" until it has connected to its storage servers, so
+ * such an answer is repeated too.
  */
-export function isRetryable(err: TimefsError, idempotent: boolean): boolean {
-  const cause = err.cause as { code?: string } | undefined;
-  if (err.code === 'grid.unreachable' && cause?.code === 'ECONNREFUSED') return true;
+export function isRetryable(err: TimefsError, idempotent: boolean, nodeRestarting = false): boolean {
+  if (wasRefused(err)) return true;
   if (!idempotent) return false;
+  if (nodeRestarting && err.code === 'grid.gone') return true;
   if (err.code === 'grid.timeout' || err.code === 'grid.unreachable' || err.code === 'grid.unhappy') return true;
   return err.code === 'grid.refused' && / HTTP 5\d\d/.test(err.message);
 }

@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import got, { type Headers } from 'got';
 import { TimefsError } from '../../model/errors.js';
 import { noteAnswer as noteAnswerTime } from '../answer-times.js';
-import { errorFromNetwork, errorFromResponse, isRetryable } from './errors.js';
+import { errorFromNetwork, errorFromResponse, isRetryable, wasRefused } from './errors.js';
 
 /** Settings of the HTTP layer. */
 export interface HttpSettings {
@@ -160,12 +160,14 @@ export class TahoeHttp {
 
   /** Run one attempt, repeating it after retryable failures with exponential backoff. */
   async withRetries<T>(req: Pick<TahoeRequest, 'idempotent' | 'signal' | 'once'>, attempt: () => Promise<T>): Promise<T> {
+    let nodeRestarting = false;
     for (let i = 0; ; i++) {
       try {
         return await attempt();
       } catch (err) {
         if (!(err instanceof TimefsError) || req.once || i >= this.settings.retries || req.signal?.aborted) throw err;
-        if (!isRetryable(err, req.idempotent)) throw err;
+        if (!isRetryable(err, req.idempotent, nodeRestarting)) throw err;
+        nodeRestarting ||= wasRefused(err);
         await sleep(this.settings.retryDelayMs * 2 ** i);
       }
     }

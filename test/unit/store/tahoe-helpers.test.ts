@@ -5,6 +5,7 @@ import { canonicalJson } from '../../../src/store/tahoe/canonical-json.js';
 import { isImmutableCap, knownReadOnlyCap, literalData, sizeFromCap } from '../../../src/store/tahoe/caps.js';
 import { checkChildName } from '../../../src/store/tahoe/child-name.js';
 import { errorFromNetwork, errorFromResponse, isRetryable } from '../../../src/store/tahoe/errors.js';
+import { TahoeHttp } from '../../../src/store/tahoe/http.js';
 import { parseDeepCheckLine, parseListing } from '../../../src/store/tahoe/json-shapes.js';
 import { parseRepoSpec } from '../../../src/store/repo-location.js';
 
@@ -65,6 +66,27 @@ describe('Tahoe answers to typed errors', () => {
     assert.equal(isRetryable(timeout, false), false, 'unknown outcome: not repeated for non-idempotent operations');
     assert.equal(isRetryable(errorFromResponse(502, 'bad gateway', 'op'), true), true);
     assert.equal(isRetryable(errorFromResponse(404, '', 'op'), true), false);
+    const noShares = errorFromResponse(410, 'NoSharesError: no shares could be found', 'op');
+    assert.equal(isRetryable(noShares, true), false, 'missing shares are not a passing failure');
+    assert.equal(isRetryable(noShares, true, true), true, 'a node that was just down may not have reached its servers yet');
+    assert.equal(isRetryable(noShares, false, true), false);
+  });
+
+  it('after a refused connection, "no shares" from the node coming back is retried; without one it is not', async () => {
+    const http = new TahoeHttp({ nodeUrl: 'http://127.0.0.1:1/', timeoutMs: 1000, retries: 5, retryDelayMs: 1 });
+    const refused = errorFromNetwork(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }), 'op', http.nodeUrl);
+    const noShares = errorFromResponse(410, 'NoSharesError', 'op');
+    const failures = [refused, noShares, noShares];
+    let calls = 0;
+    const answer = await http.withRetries({ idempotent: true }, async () => {
+      calls++;
+      const failure = failures.shift();
+      if (failure) throw failure;
+      return 'data';
+    });
+    assert.equal(answer, 'data');
+    assert.equal(calls, 4);
+    await assert.rejects(http.withRetries({ idempotent: true }, async () => { throw noShares; }), (err) => isTimefsError(err, 'grid.gone'));
   });
 
   it('parses listings and deep-check lines, refusing unknown shapes', () => {
