@@ -7,6 +7,8 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { lutimes, rename } from 'node:fs/promises';
 import type { EntryMeta } from '../model/entry.js';
 import { TimefsError } from '../model/errors.js';
@@ -43,6 +45,21 @@ export async function makeSpecialFile(scratchDir: string, destination: Buffer, m
   return true;
 }
 
+/** Characters of time lines gathered before they go to python3. */
+const TIME_BATCH_CHARS = 64 * 1024;
+
+/** True when `program` is an executable file in a directory of $PATH. */
+function onPath(program: string): boolean {
+  return (process.env.PATH ?? '').split(delimiter).some((dir) => {
+    try {
+      accessSync(join(dir || '.', program), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
 const UTIME_SCRIPT = [
   'import os, sys, base64',
   'for line in sys.stdin.buffer:',
@@ -62,10 +79,11 @@ export class TimeSetter {
   private readonly exited: Promise<number | null> | undefined;
   private readonly pending: { path: Buffer; mtimeNs: bigint }[] = [];
   private stderr = '';
+  private batch = '';
 
   constructor() {
-    // A quick probe: spawn reports a missing program only asynchronously, after lines were written.
-    if (spawnSync('python3', ['-c', ''], { stdio: 'ignore' }).status !== 0) return;
+    // spawn reports a missing program only asynchronously, after lines were written: look first.
+    if (!onPath('python3')) return;
     const child = spawn('python3', ['-c', UTIME_SCRIPT], { stdio: ['pipe', 'ignore', 'pipe'] });
     child.stderr.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString('utf8')).slice(-4000)));
     child.stdin.on('error', () => {}); // a failed python3 closes its input; its exit status says why
@@ -75,8 +93,18 @@ export class TimeSetter {
 
   /** Gives `path` (not following a symlink) the mtime `mtimeNs` (decimal string). */
   add(path: Buffer, mtimeNs: string): void {
-    if (this.child) this.child.stdin!.write(`${path.toString('base64')} ${mtimeNs}\n`);
-    else this.pending.push({ path, mtimeNs: BigInt(mtimeNs) });
+    if (!this.child) {
+      this.pending.push({ path, mtimeNs: BigInt(mtimeNs) });
+      return;
+    }
+    // Lines go out in batches: one pipe write per line cost more than setting the time.
+    this.batch += `${path.toString('base64')} ${mtimeNs}\n`;
+    if (this.batch.length >= TIME_BATCH_CHARS) this.flush();
+  }
+
+  private flush(): void {
+    if (this.batch.length > 0) this.child!.stdin!.write(this.batch);
+    this.batch = '';
   }
 
   /**
@@ -86,6 +114,7 @@ export class TimeSetter {
    */
   async finish(): Promise<{ exact: boolean }> {
     if (this.child) {
+      this.flush();
       this.child.stdin!.end();
       if ((await this.exited) === 0) return { exact: true };
       throw new TimefsError('io', `could not set modification times: ${this.stderr.trim().split('\n').pop() ?? ''}`);

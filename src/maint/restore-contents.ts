@@ -6,7 +6,6 @@
  * the tree's size. A request slot is free again as soon as its bytes are in: writing them out
  * never keeps the node waiting.
  */
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import PQueue from 'p-queue';
 import { isTimefsError } from '../model/errors.js';
 import type { CallOptions } from '../store/store.js';
@@ -14,7 +13,8 @@ import type { VersionReader } from '../view/version-reader.js';
 import type { Store } from '../store/store.js';
 import { planPackRuns, PACK_RUN_LIMITS, type PackMember, type PackRun } from './pack-runs.js';
 import { ByteBudget } from './byte-budget.js';
-import type { LocalTree } from './restore-local.js';
+import { forEachLimited } from './limited.js';
+import type { LocalPlace, LocalTree } from './restore-local.js';
 import type { RestorePlace } from './restore-walk.js';
 import { verifyContent } from './version-bytes.js';
 import { readWholeVersion } from './whole-stream.js';
@@ -26,13 +26,19 @@ import { readWholeVersion } from './whole-stream.js';
 export const RESTORE_READS = { requests: 6, heldBytes: 40 << 20 } as const;
 /** Packed files larger than this are streamed in ranges on their own instead of read within a run. */
 const RUN_MEMBER_MAX = 4 << 20;
+/**
+ * Packed files waiting for their pack to be read, at most: beyond that, the pack added to least
+ * recently is read with the members it has (a later member of it costs another request), so
+ * what a restore holds does not grow with the tree.
+ */
+const HELD_MEMBERS = 4096;
 /** Longest pack run: a whole pack (packs are at most 8 MiB). */
 const RUN_MAX = 8 << 20;
 /** Streamed files: ranges of 4 MiB, 2 ahead; those above 16 MiB in 8 MiB ranges, one file at a time. */
 const STREAM = { rangeBytes: 4 << 20, rangesAhead: 2 } as const;
 const LARGE_FILE = { minBytes: 16 << 20, rangeBytes: 8 << 20, rangesAhead: 2 } as const;
-/** Longest stretch of writing out of one run before the event loop gets a turn. */
-const WRITE_SLICE_MS = 20;
+/** Members of one run being written at once. */
+const MEMBER_WRITES = 8;
 
 /** What the reads need. */
 export interface ContentSource {
@@ -47,7 +53,8 @@ export class ContentReader {
   private readonly requests = new PQueue({ concurrency: RESTORE_READS.requests });
   private readonly largeFiles = new PQueue({ concurrency: 1 });
   private readonly budget = new ByteBudget(RESTORE_READS.heldBytes);
-  private readonly packs = new Map<string, Array<PackMember<RestorePlace>>>();
+  private readonly packs = new Map<string, Array<PackMember<LocalPlace>>>();
+  private heldMembers = 0;
   private readonly running = new Set<Promise<void>>();
   private failure: { error: unknown } | undefined;
 
@@ -58,7 +65,7 @@ export class ContentReader {
   constructor(
     private readonly source: ContentSource,
     private readonly local: LocalTree,
-    private readonly hooks: { onDone: (place: RestorePlace) => void; onDamaged: (place: RestorePlace, message: string) => void },
+    private readonly hooks: { onDone: (place: LocalPlace) => void; onDamaged: (place: LocalPlace, message: string) => void },
     private readonly call: CallOptions,
   ) {}
 
@@ -70,9 +77,13 @@ export class ContentReader {
       return;
     }
     if ((m.storage ?? 'whole') === 'packed' && m.size <= RUN_MEMBER_MAX) {
-      const list = this.packs.get(place.entry.cap) ?? [];
-      list.push({ offset: m.pack?.offset ?? 0, size: m.size, item: place });
-      this.packs.set(place.entry.cap, list);
+      const cap = place.entry.cap;
+      const list = this.packs.get(cap) ?? [];
+      // Only what writing needs is kept (not the tree entry); the pack last added to goes last.
+      list.push({ offset: m.pack?.offset ?? 0, size: m.size, item: { dest: place.dest, meta: m, shown: place.shown } });
+      this.packs.delete(cap);
+      this.packs.set(cap, list);
+      if (++this.heldMembers > HELD_MEMBERS) this.readPack(this.packs.keys().next().value!);
       return;
     }
     this.stream(place);
@@ -98,16 +109,9 @@ export class ContentReader {
     this.start(held, large ? () => this.largeFiles.add(read) : read);
   }
 
-  /** Reads every pack collected so far, once each, in runs. */
-  async readPacks(): Promise<void> {
-    for (const [cap, members] of this.packs) {
-      for (const run of planPackRuns(members, { ...PACK_RUN_LIMITS, maxRun: RUN_MAX })) {
-        if (this.failure) break;
-        await this.budget.acquire(run.length);
-        this.track(this.readRun(cap, run));
-      }
-    }
-    this.packs.clear();
+  /** Reads every pack collected so far, in runs. */
+  readPacks(): void {
+    for (const cap of [...this.packs.keys()]) this.readPack(cap);
   }
 
   /** Waits for every read and write started; throws the first failure. */
@@ -134,7 +138,21 @@ export class ContentReader {
     })());
   }
 
-  private async readRun(cap: string, run: PackRun<RestorePlace>): Promise<void> {
+  /** Reads the members of the pack `cap` collected so far (more may come: they are read later). */
+  private readPack(cap: string): void {
+    const members = this.packs.get(cap)!;
+    this.packs.delete(cap);
+    this.heldMembers -= members.length;
+    for (const run of planPackRuns(members, { ...PACK_RUN_LIMITS, maxRun: RUN_MAX })) {
+      this.track((async () => {
+        await this.budget.acquire(run.length);
+        await this.readRun(cap, run);
+      })());
+    }
+  }
+
+  /** Reads one run and writes its members; gives back its bytes to the budget. */
+  private async readRun(cap: string, run: PackRun<LocalPlace>): Promise<void> {
     try {
       let bytes: Uint8Array | undefined;
       try {
@@ -144,23 +162,19 @@ export class ContentReader {
         return;
       }
       if (!bytes) return;
-      let sliceStart = Date.now();
-      for (const m of run.members) {
+      // Members are written a few at a time: each create waits for the file system in the thread pool.
+      await forEachLimited(run.members, MEMBER_WRITES, async (m) => {
         if (this.failure) return;
         const content = bytes.subarray(m.offset - run.start, m.offset - run.start + m.size);
         try {
           await verifyContent(content, m.item.meta, `${m.item.shown} in snapshot ${this.source.snapshot}`);
         } catch (err) {
           this.damaged(m.item, err);
-          continue;
+          return;
         }
-        this.local.writeWhole(m.item, content);
+        await this.local.writeWhole(m.item, content);
         this.hooks.onDone(m.item);
-        if (Date.now() - sliceStart > WRITE_SLICE_MS) {
-          await nextTurn();
-          sliceStart = Date.now();
-        }
-      }
+      });
     } finally {
       this.budget.release(run.length);
     }
@@ -171,7 +185,7 @@ export class ContentReader {
     this.hooks.onDone(place);
   }
 
-  private damaged(place: RestorePlace, err: unknown): void {
+  private damaged(place: LocalPlace, err: unknown): void {
     if (!isTimefsError(err, 'integrity', 'grid.gone') && !(isTimefsError(err) && err.code.startsWith('delta.'))) throw err;
     this.hooks.onDamaged(place, err.message);
   }

@@ -9,7 +9,8 @@
  * Every entry is created exclusively (`O_EXCL|O_NOFOLLOW`, `mkdir`, `symlink`, `link`), so
  * nothing is written through something that already exists in the target.
  */
-import { chmodSync, closeSync, constants, fchmodSync, fchownSync, linkSync, lchownSync, openSync, symlinkSync } from 'node:fs';
+import { chmodSync, closeSync, constants, fchmodSync, fchownSync, linkSync, lchownSync, open as openCallback, symlinkSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { chmod, lchown, mkdir, open, unlink } from 'node:fs/promises';
 import type { EntryMeta } from '../model/entry.js';
 import { TimefsError } from '../model/errors.js';
@@ -43,6 +44,7 @@ interface DirAttrs {
   mtime: string;
 }
 
+const openFile = promisify(openCallback);
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 /** Creates entries below one target directory; see the file comment. */
@@ -61,10 +63,14 @@ export class LocalTree {
     this.counts.dirs++;
   }
 
-  /** Writes a file whose whole (checked) content is in memory, with its attributes. */
-  writeWhole(place: LocalPlace, bytes: Uint8Array): void {
+  /**
+   * Writes a file whose whole (checked) content is in memory, with its attributes: the create
+   * goes through the thread pool (it may wait for the file system), the rest are quick calls on
+   * the new descriptor.
+   */
+  async writeWhole(place: LocalPlace, bytes: Uint8Array): Promise<void> {
+    const fd = await guarded(place, () => openFile(place.dest, CREATE_FLAGS, 0o600));
     guardedSync(place, () => {
-      const fd = openSync(place.dest, CREATE_FLAGS, 0o600);
       try {
         this.counts.written += writeSparseSync(fd, bytes);
         if (this.owners) fchownSync(fd, place.meta.uid, place.meta.gid);

@@ -1,5 +1,6 @@
 /**
- * The walk of a restore: lists the tree breadth first through one window, checks every name
+ * The walk of a restore: lists the tree breadth first through one window (depth first when the
+ * listings are in memory), checks every name
  * (restore-names.ts), creates each directory as it is found (a directory's subdirectories at
  * once) and hands every other entry on as soon as its directory exists.
  */
@@ -34,6 +35,11 @@ export interface WalkPlan {
   root: Buffer;
   /** Called for every entry that is not a directory, once its directory exists. */
   onEntry: (place: RestorePlace) => void;
+  /**
+   * Walk depth first, one listing at a time, when listings come from memory (a metadata index):
+   * entries then come in the order push packed them, so each pack's members come together.
+   */
+  depthFirst?: boolean;
   /** Called after each directory's children were handed on. */
   onListed?: () => void;
 }
@@ -71,6 +77,13 @@ export async function walkRestore(trees: TreeReader, local: LocalTree, plan: Wal
   }
   const segments = pathSegments(plan.path).map((s) => (typeof s === 'string' ? s : Buffer.from(s).toString('utf8')));
   const start: WalkDir = { cap: plan.top.cap, dest: plan.root, where: `/${segments.join('/')}`, ancestors: [plan.top.cap] };
+  if (plan.depthFirst) {
+    const descend = async (dir: WalkDir): Promise<void> => {
+      for (const below of await visit(dir, await trees.list(dir.cap, dir.where, call))) await descend(below);
+    };
+    await descend(start);
+    return;
+  }
   // Identical subtrees share a cap, so each directory is known by where it goes, not by its cap.
   await walkBreadthFirst([start], async (d) => visit(d, await trees.list(d.cap, d.where, call)), {
     concurrency: WALK_LISTINGS,

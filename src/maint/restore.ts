@@ -23,6 +23,8 @@ export interface RestoreSource {
   store: Store;
   trees: TreeReader;
   versions: VersionReader;
+  /** Where `trees` lists from: `index` (memory, a metadata index) or `tree` (the grid; default). */
+  listedFrom?: 'index' | 'tree';
 }
 
 /** Where to restore from. */
@@ -88,13 +90,13 @@ export async function restore(source: RestoreSource, from: RestoreFrom, target: 
   // Only what the end needs is kept per entry: the first name of each hard-link group (and
   // whether it was restored), the later names, special files, and what `verify` re-reads.
   const firstOfLink = new Map<string, RestorePlace>();
-  const restoredFirsts = new Set<RestorePlace>();
+  const restoredFirsts = new Set<Buffer>();
   const laterLinks: Array<{ place: RestorePlace; first: RestorePlace }> = [];
   const specials: RestorePlace[] = [];
   const toVerify: Array<{ dest: Buffer; hash: string }> = [];
   const contents = new ContentReader({ store: source.store, versions: source.versions, snapshot: from.snapshot }, local, {
     onDone: (place) => {
-      if (place.meta.link) restoredFirsts.add(place);
+      if (place.meta.link) restoredFirsts.add(place.dest);
       if (options.verify && place.meta.type === 'file' && place.meta.hash !== undefined) toVerify.push({ dest: place.dest, hash: place.meta.hash });
       options.onProgress?.(report);
     },
@@ -121,19 +123,19 @@ export async function restore(source: RestoreSource, from: RestoreFrom, target: 
   };
 
   try {
-    await walkRestore(source.trees, local, { top, path: from.path, root: Buffer.from(root), onEntry, onListed: () => options.onProgress?.(report) }, call);
-    await contents.readPacks();
+    await walkRestore(source.trees, local, { top, path: from.path, root: Buffer.from(root), onEntry, onListed: () => options.onProgress?.(report), depthFirst: source.listedFrom === 'index' }, call);
+    contents.readPacks();
   } catch (err) {
     contents.stop(err);
   }
   try {
     await contents.drain();
     for (const place of specials) {
-      if (await local.makeSpecial(place, root)) restoredFirsts.add(place);
+      if (await local.makeSpecial(place, root)) restoredFirsts.add(place.dest);
       else report.warnings.push(`${place.shown}: could not create the ${place.meta.type} (creating device nodes needs root)`);
     }
     for (const { place, first } of laterLinks) {
-      if (restoredFirsts.has(first)) local.link(first.dest, place);
+      if (restoredFirsts.has(first.dest)) local.link(first.dest, place);
       // The first name could not be restored (damaged data): try this one on its own.
       else if (place.meta.type === 'file') contents.stream(place);
     }
