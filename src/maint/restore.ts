@@ -81,15 +81,15 @@ const RUN_MEMBER_MAX = 4 << 20;
 /**
  * Bytes one read holds: pack runs and the ranges of streamed files are at most 4 MiB, and such a
  * file keeps 2 ranges in flight while one is written, so the {@link RESTORE_WINDOW} reads hold at
- * most 4 × 12 MiB, whatever the tree's size (one of them may be a {@link LARGE_FILE} read of 48 MiB).
+ * most 4 × 12 MiB, whatever the tree's size (one of them may be a {@link LARGE_FILE} read of 64 MiB).
  */
 const READ_LIMITS = { runBytes: 4 << 20, rangeBytes: 4 << 20, rangesAhead: 2 } as const;
 /**
- * Files larger than this are read one at a time, in 16 MiB ranges with 2 in flight (about 48 MiB
- * held with the chunk being written): far fewer requests, which is what a remote grid needs, while
- * the other reads keep {@link READ_LIMITS}.
+ * Files larger than this are read one at a time, in 16 MiB ranges with 3 in flight as `cat` reads
+ * (about 64 MiB held: the ranges in flight, one waiting, and the 1 MiB piece being written): far
+ * fewer requests, which is what a remote grid needs, while the other reads keep {@link READ_LIMITS}.
  */
-const LARGE_FILE = { minBytes: 16 << 20, rangeBytes: 16 << 20, rangesAhead: 2 } as const;
+const LARGE_FILE = { minBytes: 16 << 20, rangeBytes: 16 << 20, rangesAhead: 3 } as const;
 
 interface Place {
   dest: Buffer;
