@@ -22,7 +22,7 @@ import { cleanSpool } from './spool.js';
 import { drainQueue, type ScanState } from './upload-drain.js';
 import { retryUnhappyUploads } from '../store/unhappy-retry.js';
 import { PushIndex, type IndexedSnapshot, type PreparedIndex } from '../tree-index/index-update.js';
-import type { IndexChild } from '../tree-index/index-build.js';
+import { DirectoryStash } from '../tree-index/directory-stash.js';
 
 export { UPLOAD_JOBS } from './upload-drain.js';
 
@@ -216,7 +216,7 @@ export async function runPush(given: PushTarget, options: PushOptions, events: P
 
 /** The index work of a push against `parent`, started now; none when the target keeps no index. */
 function indexFor(target: PushTarget, parent: IndexedSnapshot | undefined): PushIndex | undefined {
-  return target.repoRootCap === undefined ? undefined : PushIndex.start(target.store, target.repoRootCap, target.indexDirCap, parent);
+  return target.repoRootCap === undefined ? undefined : PushIndex.start(target.store, target.repoRootCap, target.indexDirCap, parent, join(target.stateDir, 'spool'));
 }
 
 /** {@link indexFor} when only the parent's name is known (finishing an interrupted push). */
@@ -236,10 +236,17 @@ async function commit(target: PushTarget, session: Session, stats: PushStats, ev
   const { store, catalog } = target;
   if ((await catalog.queueLength()) > 0) throw new TimefsError('internal', 'commit with uploads still queued');
   // The index (when there is one to write) takes each new directory's children from here, not from the grid.
-  const written = index ? new Map<string, IndexChild[]>() : undefined;
-  const rootCap = await buildSnapshotTree(store, catalog, stats, events, written && ((cap, children) => {
-    written.set(cap, Object.entries(children).map(([name, child]) => ({ name, cap: child.cap, meta: (child.metadata as { timefs: EntryMeta }).timefs })));
-  }));
+  const stash = index ? new DirectoryStash(join(target.stateDir, 'spool', 'index-dirs')) : undefined;
+  try {
+    return await commitTree(target, session, stats, events, index, stash);
+  } finally {
+    await stash?.discard();
+  }
+}
+
+async function commitTree(target: PushTarget, session: Session, stats: PushStats, events: PushEvents, index: PushIndex | undefined, stash: DirectoryStash | undefined): Promise<string> {
+  const { store, catalog } = target;
+  const rootCap = await buildSnapshotTree(store, catalog, stats, events, stash && ((cap, children) => stash.add(cap, Object.entries(children).map(([name, child]) => ({ name, cap: child.cap, meta: (child.metadata as { timefs: EntryMeta }).timefs })))));
   events.onProgress?.('commit', stats);
   const parent = session.parent;
   const meta: SnapshotMeta = {
@@ -252,7 +259,7 @@ async function commit(target: PushTarget, session: Session, stats: PushStats, ev
     },
   };
   // The index node is stored while the snapshot is linked; it is linked itself only after.
-  const storedIndex = index?.store(rootCap, written);
+  const storedIndex = index?.store(rootCap, stash?.list);
   storedIndex?.catch(() => {}); // reported below, once the snapshot is safe
   const name = await linkSnapshot(store, target.snapshotsCap, session, rootCap, meta);
   // Logged before the pending entries go: a push killed in between commits again to the same
