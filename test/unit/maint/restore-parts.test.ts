@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { lstat, mkdir, mkdtemp, open, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { splitDevice, TimeSetter } from '../../../src/maint/local-attrs.js';
+import { splitDevice } from '../../../src/maint/local-attrs.js';
 import { NameSet, safeComponent } from '../../../src/maint/restore-names.js';
 import { HOLE_BLOCK, SparseWriter } from '../../../src/maint/sparse-writer.js';
 import { isTimefsError } from '../../../src/model/errors.js';
@@ -21,27 +21,6 @@ describe('restore names', () => {
     names.add(Buffer.from('x'));
     names.add(Buffer.from('y'));
     assert.throws(() => names.add(Buffer.from('x')), (e) => isTimefsError(e, 'repo.tampered'));
-  });
-});
-
-describe('time setter', () => {
-  it('sets whole-second, microsecond and nanosecond mtimes exactly, symlinks not followed', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'timefs-times-'));
-    try {
-      const times: Record<string, string> = {
-        'sec.txt': '1577836800000000000', 'micro.txt': '1231465740123456000', 'nano.txt': '1231465740111111111',
-        'old.txt': '1000', 'link': '1231465740000001000', 'sub': '1231465740987654321',
-      };
-      await mkdir(join(dir, 'sub'));
-      for (const name of ['sec.txt', 'micro.txt', 'nano.txt', 'old.txt']) await writeFile(join(dir, name), name);
-      await symlink('sec.txt', join(dir, 'link'));
-      const setter = new TimeSetter();
-      for (const [name, ns] of Object.entries(times)) setter.add(Buffer.from(join(dir, name)), ns);
-      assert.deepEqual(await setter.apply(), { exact: true });
-      for (const [name, ns] of Object.entries(times)) assert.equal((await lstat(join(dir, name), { bigint: true })).mtimeNs, BigInt(ns), name);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
   });
 });
 
