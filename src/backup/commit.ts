@@ -29,7 +29,7 @@ interface OpenDir {
 }
 
 /** Told the body of every directory of the new tree, made or reused (e.g. to index it without listing it). */
-export type DirectorySink = (cap: string, children: Record<string, NewChild>) => void;
+export type DirectorySink = (cap: string, children: Record<string, NewChild>) => void | Promise<void>;
 
 /** Builds the tree of the pending snapshot; returns the cap of its root (`/`). */
 export async function buildSnapshotTree(store: Store, catalog: Catalog, stats: PushStats, events: PushEvents = {}, onDirectory?: DirectorySink): Promise<string> {
@@ -119,13 +119,13 @@ async function makeDir(store: Store, catalog: Catalog, dir: { names: Buffer[]; c
   const known = await catalog.getDir(hash);
   if (known !== undefined) {
     stats.dirsReused++;
-    onDirectory?.(known, children);
+    await onDirectory?.(known, children);
     return known;
   }
   const cap = await store.mkdirImmutable(children);
   stats.dirsCreated++;
   await catalog.write([{ put: 'dirs', key: hash, value: cap }]);
-  onDirectory?.(cap, children);
+  await onDirectory?.(cap, children);
   return cap;
 }
 

@@ -27,6 +27,11 @@ export interface PassPlan {
    * (a one-member pack, see docs/format.md), so a new large file costs one object.
    */
   appendSignature?: boolean;
+  /**
+   * With `appendSignature`: bytes stored after the signature, read by nobody. A retry of an upload
+   * the grid refused adds some, so the object gets a storage index no stale share blocks.
+   */
+  padding?: Uint8Array;
 }
 
 /** The outcome of a pass. */
@@ -103,6 +108,7 @@ export async function readPass(path: Buffer, spoolDir: string, engine: DeltaEngi
     };
 
     const sigLength = wants.appendSignature && wants.signature ? signatureLength(size, wants.signature.blockLength, wants.signature.strongLength) : 0;
+    const padding = sigLength > 0 ? wants.padding ?? new Uint8Array(0) : new Uint8Array(0);
     const body = async function* (): AsyncGenerator<Uint8Array> {
       yield* chunks();
       if (sigLength === 0 || read !== size) return;
@@ -111,12 +117,13 @@ export async function readPass(path: Buffer, spoolDir: string, engine: DeltaEngi
       const sig = signature!.body();
       if (sig instanceof Uint8Array) yield sig;
       else yield* sig.stream;
+      if (padding.length > 0) yield padding;
     };
 
     let cap: string | undefined;
     if (wants.upload) {
       try {
-        cap = await wants.upload.putImmutable({ stream: body(), size: size + sigLength });
+        cap = await wants.upload.putImmutable({ stream: body(), size: size + sigLength + padding.length });
       } catch (err) {
         if (err instanceof SkipFile) throw err;
         if (!shrank) throw err;

@@ -9,6 +9,7 @@ import type { Catalog, CatalogOp } from '../catalog/catalog.js';
 import type { PathRecord } from '../catalog/records.js';
 import type { EntryMeta } from '../model/entry.js';
 import type { Store } from '../store/store.js';
+import type { PaddableCall } from '../store/unhappy-retry.js';
 import type { PushStats } from './events.js';
 import type { Fingerprint } from './fingerprint.js';
 
@@ -66,7 +67,9 @@ export class Packer {
   }
 
   private async upload(body: Buffer, members: Member[]): Promise<void> {
-    const cap = await this.store.putImmutable(body);
+    // Members are read at their offsets only: a retry the grid refused may pad the pack (a new storage index).
+    const call: PaddableCall = { paddable: true };
+    const cap = await this.store.putImmutable(body, call);
     this.stats.uploads++;
     this.stats.bytesUploaded += body.length;
     const ops: CatalogOp[] = [];

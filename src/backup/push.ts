@@ -10,21 +10,19 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { Session } from '../catalog/records.js';
 import type { EntryMeta, SnapshotMeta } from '../model/entry.js';
 import { isTimefsError, TimefsError } from '../model/errors.js';
-import { choosePushBase, pathCovered } from '../model/source.js';
-import { snapshotFromEntry } from '../view/snapshot-catalogue.js';
 import type { DirEntry, Store } from '../store/store.js';
 import { buildSnapshotTree } from './commit.js';
 import type { DeltaEngine } from './delta-engine.js';
 import { emptyStats, type PushEvents, type PushStats } from './events.js';
 import { excludeMatcher } from './exclude.js';
 import type { StoragePolicy } from './policy.js';
-import { rebuildCatalogAt } from './rebuild.js';
+import { catalogIsStale, catalogLooksCurrent, prepareCatalog, type PreparedCatalog } from './prepare-catalog.js';
 import { normaliseSources, scanSources } from './scanner.js';
 import { cleanSpool } from './spool.js';
 import { drainQueue, type ScanState } from './upload-drain.js';
 import { retryUnhappyUploads } from '../store/unhappy-retry.js';
 import { PushIndex, type IndexedSnapshot, type PreparedIndex } from '../tree-index/index-update.js';
-import type { IndexChild } from '../tree-index/index-build.js';
+import { DirectoryStash } from '../tree-index/directory-stash.js';
 
 export { UPLOAD_JOBS } from './upload-drain.js';
 
@@ -41,6 +39,11 @@ export interface PushTarget {
   repoRootCap?: string;
   /** Cap of the repository's `index/` directory, when opening the repository found one. */
   indexDirCap?: string;
+  /**
+   * Settles once the repository is validated on the grid, when opening it did not wait for that:
+   * push scans meanwhile, and writes nothing to the grid before it resolves.
+   */
+  validated?: Promise<void>;
 }
 
 /** What to push and how. */
@@ -112,6 +115,7 @@ export async function runPush(given: PushTarget, options: PushOptions, events: P
     await catalog.clearPending();
     await catalog.deleteSession();
   } else if (unfinished && !options.dryRun) {
+    await target.validated;
     if (!(await hasPending(catalog))) {
       // Killed after the snapshot was linked, logged and its pending entries cleared: only the
       // session record is left to drop.
@@ -126,61 +130,93 @@ export async function runPush(given: PushTarget, options: PushOptions, events: P
 
   const paths = normaliseSources(options.paths);
   const host = options.host ?? hostname();
-  const base = options.dryRun ? undefined : await prepareCatalog(target, host, paths, result);
-  const parent = base?.name;
-  // The index's reads (index/, the parent's index) overlap the scan and the uploads.
-  const index = options.dryRun ? undefined : indexFor(target, base);
+  // Listing snapshots/ is the one grid read in front of the scan. When the catalog can only be
+  // confirmed by it (it made the last snapshot and knows every path), the scan runs while the
+  // listing arrives and the uploads wait for it; a catalog found stale is dropped and the scan redone.
+  const listing = options.dryRun ? undefined : Promise.all([target.store.list(target.snapshotsCap), target.validated]).then(([snapshots]) => snapshots);
+  listing?.catch(() => {}); // awaited below
+  const prepare = async (snapshots: ReadonlyMap<string, DirEntry>): Promise<PreparedCatalog> => {
+    const prepared = await prepareCatalog(target.store, catalog, host, paths, snapshots);
+    if (prepared.rebuilt !== undefined) result.rebuilt = (result.rebuilt ?? 0) + prepared.rebuilt;
+    if (prepared.parent) result.parent = prepared.parent.name;
+    return prepared;
+  };
+  let ahead = listing !== undefined && (await catalogLooksCurrent(catalog, paths));
+  for (;;) {
+    const confirmed: Promise<PreparedCatalog | 'stale'> = listing === undefined
+      ? Promise.resolve({})
+      : ahead
+        ? listing.then(async (snapshots) => ((await catalogIsStale(catalog, snapshots)) ? 'stale' : prepare(snapshots)))
+        : Promise.resolve(prepare(await listing));
+    confirmed.catch(() => {}); // awaited below
+    const known = ahead ? undefined : await confirmed;
+    // The index's reads (index/, the parent's index) overlap the scan and the uploads.
+    const indexing = options.dryRun ? undefined : confirmed.then((c) => (c === 'stale' ? undefined : indexFor(target, c.parent)));
+    indexing?.catch(() => {}); // awaited below
 
-  const startMs = now();
-  const session: Session = {
-    name: new Date(Math.floor(startMs / 1000) * 1000).toISOString().replace('.000Z', 'Z'),
-    startNs: (BigInt(startMs) * 1_000_000n).toString(),
-    paths,
-    host,
-    phase: 'scanning',
-    stats: {},
-    ...(parent ? { parent } : {}),
-  };
-  const stats = result.stats;
-  await catalog.putSession(session);
-  const scan = scanSources(session.paths, catalog, {
-    exclude: excludeMatcher(options.exclude ?? []),
-    excludeIfPresent: options.excludeIfPresent ?? [],
-    oneFileSystem: options.oneFileSystem ?? false,
-    rehash: options.rehash ?? false,
-  }, stats, events);
-  // Uploads start while the walk goes on: the client node has work from the first packed file on.
-  const scanState: ScanState = { finished: false, failed: false };
-  const drained = options.dryRun ? undefined : drainQueue(target, options, spoolDir, stats, events, scanState);
-  drained?.catch(() => {}); // awaited below
-  const scanEnded = (failed: boolean): void => {
-    scanState.failed = failed;
-    scanState.finished = true;
-    scanState.wake?.();
-  };
-  try {
-    await scan;
-  } catch (err) {
-    scanEnded(true);
-    await drained?.catch(() => {});
-    throw err;
-  }
-  scanEnded(false);
-  events.onProgress?.('scan', stats);
-  if (options.dryRun) {
-    await catalog.clearPending();
-    await catalog.deleteSession();
+    const startMs = now();
+    const parent = known === undefined || known === 'stale' ? undefined : known.parent?.name;
+    const session: Session = {
+      name: new Date(Math.floor(startMs / 1000) * 1000).toISOString().replace('.000Z', 'Z'),
+      startNs: (BigInt(startMs) * 1_000_000n).toString(),
+      paths,
+      host,
+      phase: 'scanning',
+      stats: {},
+      ...(parent ? { parent } : {}),
+    };
+    const stats = (result.stats = emptyStats());
+    await catalog.putSession(session);
+    const scan = scanSources(session.paths, catalog, {
+      exclude: excludeMatcher(options.exclude ?? []),
+      excludeIfPresent: options.excludeIfPresent ?? [],
+      oneFileSystem: options.oneFileSystem ?? false,
+      rehash: options.rehash ?? false,
+    }, stats, events);
+    // Uploads start while the walk goes on: the client node has work from the first packed file on.
+    const scanState: ScanState = { finished: false, failed: false };
+    const drained = options.dryRun ? undefined : confirmed.then((c) => (c === 'stale' ? undefined : drainQueue(target, options, spoolDir, stats, events, scanState)));
+    drained?.catch(() => {}); // awaited below
+    const scanEnded = (failed: boolean): void => {
+      scanState.failed = failed;
+      scanState.finished = true;
+      scanState.wake?.();
+    };
+    try {
+      await scan;
+    } catch (err) {
+      scanEnded(true);
+      await drained?.catch(() => {});
+      throw err;
+    }
+    scanEnded(false);
+    if (options.dryRun) {
+      events.onProgress?.('scan', stats);
+      await catalog.clearPending();
+      await catalog.deleteSession();
+      await target.validated;
+      return result;
+    }
+    const checked = await confirmed;
+    if (checked === 'stale') {
+      // Scanned against a catalog the grid no longer backs: nothing was uploaded; drop both, start over.
+      await catalog.clearPending();
+      await catalog.deleteSession();
+      ahead = false;
+      continue;
+    }
+    events.onProgress?.('scan', stats);
+    if (checked.parent) session.parent = checked.parent.name;
+    await catalog.putSession({ ...session, phase: 'uploading', stats: { ...stats } });
+    await drained;
+    result.snapshot = await commit(target, session, stats, events, await indexing);
     return result;
   }
-  await catalog.putSession({ ...session, phase: 'uploading', stats: { ...stats } });
-  await drained;
-  result.snapshot = await commit(target, session, stats, events, index);
-  return result;
 }
 
 /** The index work of a push against `parent`, started now; none when the target keeps no index. */
 function indexFor(target: PushTarget, parent: IndexedSnapshot | undefined): PushIndex | undefined {
-  return target.repoRootCap === undefined ? undefined : PushIndex.start(target.store, target.repoRootCap, target.indexDirCap, parent);
+  return target.repoRootCap === undefined ? undefined : PushIndex.start(target.store, target.repoRootCap, target.indexDirCap, parent, join(target.stateDir, 'spool'));
 }
 
 /** {@link indexFor} when only the parent's name is known (finishing an interrupted push). */
@@ -196,60 +232,21 @@ async function hasPending(catalog: Catalog): Promise<boolean> {
 }
 
 
-/** Catalog meta key: the source paths the catalog holds records for (pushed or rebuilt). */
-const KNOWN_ROOTS = 'roots';
-
-/**
- * Makes the catalog ready for a push of `paths` from `host`: drops it when stale, then fills in
- * every pushed path it knows nothing of from the snapshot push's parent rule picks for that path.
- * Returns the parent.
- */
-async function prepareCatalog(target: PushTarget, host: string, paths: string[], result: PushResult): Promise<IndexedSnapshot | undefined> {
-  const { catalog, store } = target;
-  const listing = await store.list(target.snapshotsCap);
-  let known: string[];
-  if (await catalogIsStale(target, listing)) {
-    await catalog.clearPaths();
-    await catalog.putMeta('rebuilt', '');
-    known = [];
-  } else {
-    known = (await catalog.getMeta<string[]>(KNOWN_ROOTS)) ?? (await catalog.lastSnapshot())?.paths ?? [];
-  }
-  const snapshots = [...listing.values()].flatMap((entry) => snapshotFromEntry(entry) ?? []);
-  const base = choosePushBase(snapshots, { host, paths });
-  for (const [path, snapshot] of base.perPath) {
-    if (pathCovered(known, path)) continue;
-    if (snapshot) {
-      const before = known;
-      result.rebuilt = (result.rebuilt ?? 0) + (await rebuildCatalogAt(store, catalog, snapshot.cap, path, (p) => pathCovered(before, p)));
-    }
-    known = [...known, path];
-  }
-  await catalog.putMeta(KNOWN_ROOTS, known);
-  if (base.parent) result.parent = base.parent.name;
-  return base.parent ? { name: base.parent.name, cap: base.parent.cap } : undefined;
-}
-
-/**
- * True when the catalog cannot be trusted as a cache of the grid: it is new, or the snapshot it
- * last made is gone from `snapshots/` or now points elsewhere (`forget` or `rebase` ran), so its
- * chains and directory caps may name objects no snapshot keeps alive any more.
- */
-async function catalogIsStale(target: PushTarget, snapshots: ReadonlyMap<string, DirEntry>): Promise<boolean> {
-  const last = await target.catalog.lastSnapshot();
-  if (last === undefined) return (await target.catalog.getMeta('rebuilt')) === undefined;
-  const entry = snapshots.get(last.name);
-  return entry?.readCap !== last.rootCap;
-}
-
 async function commit(target: PushTarget, session: Session, stats: PushStats, events: PushEvents, index: PushIndex | undefined): Promise<string> {
   const { store, catalog } = target;
   if ((await catalog.queueLength()) > 0) throw new TimefsError('internal', 'commit with uploads still queued');
   // The index (when there is one to write) takes each new directory's children from here, not from the grid.
-  const written = index ? new Map<string, IndexChild[]>() : undefined;
-  const rootCap = await buildSnapshotTree(store, catalog, stats, events, written && ((cap, children) => {
-    written.set(cap, Object.entries(children).map(([name, child]) => ({ name, cap: child.cap, meta: (child.metadata as { timefs: EntryMeta }).timefs })));
-  }));
+  const stash = index ? new DirectoryStash(join(target.stateDir, 'spool', 'index-dirs')) : undefined;
+  try {
+    return await commitTree(target, session, stats, events, index, stash);
+  } finally {
+    await stash?.discard();
+  }
+}
+
+async function commitTree(target: PushTarget, session: Session, stats: PushStats, events: PushEvents, index: PushIndex | undefined, stash: DirectoryStash | undefined): Promise<string> {
+  const { store, catalog } = target;
+  const rootCap = await buildSnapshotTree(store, catalog, stats, events, stash && ((cap, children) => stash.add(cap, Object.entries(children).map(([name, child]) => ({ name, cap: child.cap, meta: (child.metadata as { timefs: EntryMeta }).timefs })))));
   events.onProgress?.('commit', stats);
   const parent = session.parent;
   const meta: SnapshotMeta = {
@@ -262,7 +259,7 @@ async function commit(target: PushTarget, session: Session, stats: PushStats, ev
     },
   };
   // The index node is stored while the snapshot is linked; it is linked itself only after.
-  const storedIndex = index?.store(rootCap, written);
+  const storedIndex = index?.store(rootCap, stash?.list);
   storedIndex?.catch(() => {}); // reported below, once the snapshot is safe
   const name = await linkSnapshot(store, target.snapshotsCap, session, rootCap, meta);
   // Logged before the pending entries go: a push killed in between commits again to the same

@@ -13,7 +13,7 @@ import { TimefsError } from '../model/errors.js';
 import type { DeltaEngine } from './delta-engine.js';
 import type { Packer } from './packer.js';
 import { loadChainSignature, SIGNATURE_CHAIN, signatureDelta } from './signature-chain.js';
-import { retryWhileUnhappy } from '../store/unhappy-retry.js';
+import { retryPadding, retryWhileUnhappy } from '../store/unhappy-retry.js';
 import { entryMetaOf } from './entry-meta.js';
 import type { PushEvents, PushStats } from './events.js';
 import { discardPass, readPass, SkipFile, type PassPlan, type PassResult } from './file-pass.js';
@@ -94,11 +94,15 @@ async function fileJob(ctx: JobContext, key: Buffer, pending: PendingEntry): Pro
   const prevVersion: PreviousVersion | undefined = chain ? { chainLength: chain.deltas.length, hasSignature: true } : packedSig ? { chainLength: 0, hasSignature: true } : undefined;
   const startNs = BigInt(Date.now()) * 1_000_000n;
   let oldSignature: Uint8Array | undefined;
-  const selfPack = (size: number): PassPlan => ({ signature: { blockLength: chooseBlockLength(size), strongLength: STRONG_LEN }, upload: store, appendSignature: true });
-  const planFor = (size: number, allowUpload: boolean): PassPlan => {
+  // `attempt`: of a pass the grid refused (see retryWhileUnhappy); later ones pad the object.
+  const selfPack = (size: number, attempt = 0): PassPlan => {
+    const padding = retryPadding(attempt);
+    return { signature: { blockLength: chooseBlockLength(size), strongLength: STRONG_LEN }, upload: store, appendSignature: true, ...(padding ? { padding } : {}) };
+  };
+  const planFor = (size: number, allowUpload: boolean, attempt = 0): PassPlan => {
     if (size <= policy.smallFileBytes) return { copy: { memoryLimit: policy.smallFileBytes } };
     if (oldSignature && shouldTryDelta(size, prevVersion, policy)) return { signature: { blockLength: chooseBlockLength(size), strongLength: STRONG_LEN }, oldSignature };
-    return allowUpload ? selfPack(size) : { signature: { blockLength: chooseBlockLength(size), strongLength: STRONG_LEN } };
+    return allowUpload ? selfPack(size, attempt) : { signature: { blockLength: chooseBlockLength(size), strongLength: STRONG_LEN } };
   };
   if (shouldTryDelta(pending.meta.size, prevVersion, policy)) {
     oldSignature = chain ? await loadChainSignature(store, chain) : await store.getRange(previous!.cap, packedSig!.offset, packedSig!.size);
@@ -106,7 +110,7 @@ async function fileJob(ctx: JobContext, key: Buffer, pending: PendingEntry): Pro
 
   const copies: SpillSink[] = [];
   // A pass that streams to the grid is redone whole if the grid refuses the upload for a moment.
-  let pass = await retryWhileUnhappy(() => stablePass(ctx, path, startNs, (size) => planFor(size, true)));
+  let pass = await retryWhileUnhappy((attempt) => stablePass(ctx, path, startNs, (size) => planFor(size, true, attempt)));
   if (pass.copy) copies.push(pass.copy);
   try {
     stats.bytesRead += pass.result.size;
@@ -139,7 +143,7 @@ async function fileJob(ctx: JobContext, key: Buffer, pending: PendingEntry): Pro
         const fromCopy = pass.source !== path;
         const first = pass.result;
         const source = pass.source;
-        pass = await retryWhileUnhappy(() => stablePass(ctx, source, fromCopy ? SPOOL_COPY : startNs, selfPack));
+        pass = await retryWhileUnhappy((attempt) => stablePass(ctx, source, fromCopy ? SPOOL_COPY : startNs, (size) => selfPack(size, attempt)));
         if (pass.copy) copies.push(pass.copy);
         if (fromCopy) {
           pass.result.after = first.after;

@@ -12,7 +12,9 @@ import { ConcurrencyLimitedStore } from '../store/concurrency-limited-store.js';
 import { defaultCacheRoot, DiskCachedStore } from '../store/disk-cache-store.js';
 import { MemoryCachedStore } from '../store/memory-cache-store.js';
 import { parseRepoSpec, resolveRepoSpec, type RepoSpec } from '../store/repo-location.js';
-import { openRepository, repoIdOf } from '../store/repository.js';
+import { openRepository, repoIdOf, type OpenedRepository } from '../store/repository.js';
+import { redactCap } from '../model/cap.js';
+import { REPO_LAYOUT } from '../model/entry.js';
 import { PrimedListingStore } from '../store/primed-listings.js';
 import type { CallOptions, Store } from '../store/store.js';
 import { ForwardingStore } from '../store/forwarding-store.js';
@@ -40,6 +42,11 @@ export interface RepoHandle {
   nodeUrl: string;
   /** True when opened through a read-only cap: fine for mount, ls, cat. */
   readOnly: boolean;
+  /**
+   * Settles once the repository is validated on the grid: already so, unless opened with
+   * `wants.early`; rejects when the grid disagrees with what an earlier open remembered.
+   */
+  validated: Promise<void>;
 }
 
 /** The raw option values commander collects from {@link addRepoOptions}. */
@@ -92,6 +99,12 @@ export async function resolveRepoName(opts: RepoOptionValues): Promise<RepoSpec>
 export interface OpenWants {
   /** The metadata indexes (`index/`). */
   index?: boolean;
+  /**
+   * Return before the grid answers when an earlier open remembered the layout (the root's
+   * read-only cap, a local answer of the node, is the only wait), validating in the background
+   * (`RepoHandle.validated`): for a command with local work to do before it needs the grid.
+   */
+  early?: boolean;
 }
 
 /** Open the repository the options name, validated and wrapped with caches. */
@@ -112,16 +125,50 @@ export async function openRepo(opts: RepoOptionValues | Record<string, unknown>,
   const cacheDir = join(defaultCacheRoot(), repoIdOf(await readCap));
   const store = wrapStore(primed, cacheDir);
   const configStore = layout?.config ? new PinnedObjectStore(store, layout.config.cap, Buffer.from(layout.config.base64, 'base64')) : store;
-  const opened = await openRepository(primed, rootCap, {
+  const opening = openRepository(primed, rootCap, {
     configStore,
     readCap,
     // The first open: list snapshots/ (and index/) while timefs.json is fetched.
     ...(layout ? {} : { onLayout: (caps: string[]) => prime(wants.index ? caps : caps.slice(0, 1)) }),
   });
-  if (layout?.snapshotsCap !== opened.snapshotsCap || layout.indexCap !== opened.indexCap || layout.config?.cap !== opened.configCap) {
-    const config = { cap: opened.configCap, base64: Buffer.from(await configStore.get(opened.configCap)).toString('base64') };
-    await writeLayout(rootCap, { snapshotsCap: opened.snapshotsCap, ...(opened.indexCap ? { indexCap: opened.indexCap } : {}), config });
+  const remember = async (opened: OpenedRepository): Promise<void> => {
+    if (layout?.snapshotsCap !== opened.snapshotsCap || layout.indexCap !== opened.indexCap || layout.config?.cap !== opened.configCap) {
+      const config = { cap: opened.configCap, base64: Buffer.from(await configStore.get(opened.configCap)).toString('base64') };
+      await writeLayout(rootCap, { snapshotsCap: opened.snapshotsCap, ...(opened.indexCap ? { indexCap: opened.indexCap } : {}), config });
+    }
+  };
+  const stateDirOf = (repoId: string): string => join(process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'timefs', repoId);
+  const created = layout?.config ? createdIn(layout.config.base64) : undefined;
+  if (wants.early && layout?.config && created !== undefined) {
+    const known = { ...layout, config: layout.config };
+    const validated = opening.then(async (opened) => {
+      await remember(opened);
+      if (opened.snapshotsCap !== known.snapshotsCap || opened.configCap !== known.config.cap) {
+        throw new TimefsError('repo.bad-format', `the repository ${redactCap(rootCap)} is not laid out as when it was last opened (its ${REPO_LAYOUT.snapshots}/ or ${REPO_LAYOUT.config} changed); nothing was written`, {
+          hint: 'run the command again (the new layout is remembered now)',
+        });
+      }
+    });
+    validated.catch(() => {}); // the caller awaits it
+    const readOnlyCap = await readCap;
+    const repoId = repoIdOf(readOnlyCap);
+    return {
+      store,
+      rootCap,
+      readCap: readOnlyCap,
+      snapshotsCap: known.snapshotsCap,
+      created,
+      ...(known.indexCap === undefined ? {} : { indexCap: known.indexCap }),
+      repoId,
+      stateDir: stateDirOf(repoId),
+      cacheDir,
+      nodeUrl,
+      readOnly: readOnlyCap === rootCap,
+      validated,
+    };
   }
+  const opened = await opening;
+  await remember(opened);
   return {
     store,
     rootCap: opened.rootCap,
@@ -130,11 +177,22 @@ export async function openRepo(opts: RepoOptionValues | Record<string, unknown>,
     created: opened.config.created,
     ...(opened.indexCap === undefined ? {} : { indexCap: opened.indexCap }),
     repoId: opened.repoId,
-    stateDir: join(process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'timefs', opened.repoId),
+    stateDir: stateDirOf(opened.repoId),
     cacheDir,
     nodeUrl,
     readOnly: opened.readOnly,
+    validated: Promise.resolve(),
   };
+}
+
+/** The creation time recorded in a remembered `timefs.json`, if it parses. */
+function createdIn(base64: string): string | undefined {
+  try {
+    const created = (JSON.parse(Buffer.from(base64, 'base64').toString('utf8')) as { created?: unknown }).created;
+    return typeof created === 'string' ? created : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** What {@link openRepo} remembers of a repository root between runs. */

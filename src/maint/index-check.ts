@@ -4,10 +4,9 @@
  * (indexes are optional); stale, damaged or wrong ones are reported, and readers ignore them.
  */
 import type { CallOptions, Store } from '../store/store.js';
-import { buildIndexText, previousIndex, type PreviousIndex } from '../tree-index/index-build.js';
+import { buildIndexText, indexEntries, previousIndex, type PreviousIndex } from '../tree-index/index-build.js';
 import { IndexReader, IndexUnusable, listIndexLinks } from '../tree-index/index-store.js';
 import { gridChildLister } from '../tree-index/index-update.js';
-import { splitIndex } from '../tree-index/index-format.js';
 
 /** One index that readers will not use. */
 export interface IndexProblem {
@@ -51,7 +50,7 @@ export async function checkIndexes(store: Store, indexDirCap: string | undefined
       continue;
     }
     const truth = await buildIndexText(snapshot.cap, list, previous);
-    previous = previousIndex(splitIndex(truth).lines);
+    previous = previousIndex(indexEntries(truth));
     if (truth !== stored) {
       report.problems.push({ snapshot: snapshot.name, problem: 'wrong', detail: 'the index does not match the snapshot tree' });
       continue;

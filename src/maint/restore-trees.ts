@@ -1,7 +1,8 @@
 /**
  * The directory listings a restore walks: from the snapshot's metadata index (docs/format.md §5)
  * when it has a usable one, a handful of requests for the whole tree instead of one listing per
- * directory; from the grid when it has none, or a stale or damaged one.
+ * directory; from the grid when it has none, or a stale or damaged one. Each listing is decoded
+ * when the walk reaches it and not kept: only the index text stays in memory.
  */
 import type { CallOptions, Store } from '../store/store.js';
 import { openHistory } from '../view/history-source.js';
@@ -26,5 +27,5 @@ export async function restoreTrees(store: Store, indexDirCap: string | undefined
   if (history.indexed.length === 0) {
     return { trees: new GridTreeReader(store, { maxCachedEntries: TREE_CACHE_ENTRIES }), listedFrom: 'tree', reason: history.fromTrees[0]?.reason ?? 'it has no index' };
   }
-  return { trees: new GridTreeReader(store, { maxCachedEntries: TREE_CACHE_ENTRIES, known: (cap) => history.lister.entries(cap) }), listedFrom: 'index' };
+  return { trees: new GridTreeReader(store, { maxCachedEntries: TREE_CACHE_ENTRIES, known: (cap) => history.lister.entriesOnce(cap) }), listedFrom: 'index' };
 }

@@ -5,13 +5,15 @@
  * the link; writing stores a new index as one rdiff delta against the previous snapshot's index
  * (two new objects: the delta and the node) until the chain grows too long.
  */
-import { blake2bHex } from '../model/blake2b-pool.js';
+import { blake2bHex, blake2bStreamHex } from '../model/blake2b-pool.js';
 import PQueue from 'p-queue';
 import { redactCap } from '../model/cap.js';
 import { REPO_LAYOUT, VERSION_NODE } from '../model/entry.js';
 import { isTimefsError, TimefsError } from '../model/errors.js';
+import type { SpillSink } from '../store/spill-sink.js';
 import type { CallOptions, NewChild, Store } from '../store/store.js';
-import { INDEX_FORMAT, splitIndex, type IndexHeader } from './index-format.js';
+import { retryWhileUnhappy } from '../store/unhappy-retry.js';
+import { INDEX_FORMAT, parseHeader, splitIndex, type IndexHeader } from './index-format.js';
 import { patchIndexText } from './index-patch.js';
 
 /** Edge metadata of an `index/<name>` link. */
@@ -38,6 +40,14 @@ export interface IndexLink {
   size: number;
   hash: string;
   chain: number;
+}
+
+/** A loaded, verified index as bytes. */
+export interface IndexBytes {
+  link: IndexLink;
+  /** The whole index text, UTF-8. */
+  bytes: Uint8Array;
+  header: IndexHeader;
 }
 
 /** A loaded, verified index. */
@@ -125,6 +135,22 @@ export class IndexReader {
    * @throws IndexUnusable when the node is malformed, a part is missing, or the hash differs
    */
   async load(link: IndexLink, options?: CallOptions): Promise<LoadedIndex> {
+    const { bytes } = await this.loadBytes(link, options);
+    const text = Buffer.from(bytes).toString('utf8');
+    try {
+      const { header, lines } = splitIndex(text);
+      return { link, text, header, lines };
+    } catch (err) {
+      throw new IndexUnusable(`the index of ${link.name} is malformed: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * The verified bytes of the index a link names and its parsed header, without splitting the
+   * text into lines (a push needs only the bytes: it copies ranges of them).
+   * @throws IndexUnusable when the node is malformed, a part is missing, the hash differs or the header names another root
+   */
+  async loadBytes(link: IndexLink, options?: CallOptions): Promise<IndexBytes> {
     let parts: string[];
     try {
       parts = await this.partCaps(link.cap, options);
@@ -152,15 +178,11 @@ export class IndexReader {
       throw err;
     }
     if (bytes.length !== link.size || (await blake2bHex(bytes)) !== link.hash) throw new IndexUnusable(`the index of ${link.name} does not match its recorded hash`);
-    const text = Buffer.from(bytes).toString('utf8');
-    try {
-      const { header, lines } = splitIndex(text);
-      if (header.root !== link.root) throw new IndexUnusable(`the index of ${link.name} names another snapshot root than its link`);
-      return { link, text, header, lines };
-    } catch (err) {
-      if (err instanceof IndexUnusable) throw err;
-      throw new IndexUnusable(`the index of ${link.name} is malformed: ${(err as Error).message}`);
-    }
+    const newline = bytes.indexOf(0x0a);
+    const header = parseHeader(Buffer.from(bytes.buffer, bytes.byteOffset, newline < 0 ? bytes.length : newline).toString('utf8'));
+    if (!header) throw new IndexUnusable(`the index of ${link.name} is malformed: it does not start with a ${INDEX_FORMAT} header`);
+    if (header.root !== link.root) throw new IndexUnusable(`the index of ${link.name} names another snapshot root than its link`);
+    return { link, bytes, header };
   }
 
   private remember(key: string, bytes: Uint8Array): void {
@@ -191,7 +213,9 @@ export class IndexReader {
 
 /** The index of one snapshot before it, to store the new one as a delta against. */
 export interface IndexBasis {
-  loaded: LoadedIndex;
+  link: IndexLink;
+  /** Its whole text, UTF-8. */
+  bytes: Uint8Array;
 }
 
 /** An index node stored on the grid but not linked into `index/` yet. */
@@ -201,36 +225,51 @@ export interface StoredIndex {
   meta: IndexLinkMeta;
 }
 
+/** Index text to store: whole, or its header line and its entry lines (which may be spooled to disk). */
+export type IndexContent = string | { header: string; entries: SpillSink };
+
 /**
- * Stores `text` as the index node of the snapshot whose root is `rootCap`: as a delta against
- * `basis` when given and its chain is short enough, else as a new base. Links nothing.
+ * Stores the index text `content` as the index node of the snapshot whose root is `rootCap`: as
+ * a delta against `basis` when given and its chain is short enough, else as a new base. Links
+ * nothing. Spooled text is read as a stream (hash, delta, upload), never held whole.
  */
-export async function storeIndex(store: Store, rootCap: string, text: string, basis?: IndexBasis, options?: CallOptions): Promise<StoredIndex> {
-  const bytes = new Uint8Array(Buffer.from(text, 'utf8'));
+export async function storeIndex(store: Store, rootCap: string, content: IndexContent, basis?: IndexBasis, options?: CallOptions): Promise<StoredIndex> {
+  const header = Buffer.from(typeof content === 'string' ? content : content.header, 'utf8');
+  const entries = typeof content === 'string' ? undefined : content.entries;
+  const size = header.length + (entries?.size ?? 0);
+  const chunks = async function* (): AsyncGenerator<Uint8Array> {
+    yield header;
+    if (entries) yield* entries.chunks();
+  };
   const children: Record<string, NewChild> = {};
   let chain = 0;
-  if (basis && basis.loaded.link.chain < MAX_INDEX_CHAIN) {
-    const listing = await store.list(basis.loaded.link.cap, options);
+  if (basis && basis.link.chain < MAX_INDEX_CHAIN) {
+    const listing = await store.list(basis.link.cap, options);
     let deltaBytes = 0;
     for (const [child, entry] of listing) {
       if (child !== VERSION_NODE.base && !/^d\d{3,}$/.test(child)) continue;
       children[child] = { cap: entry.readCap, metadata: entry.metadata };
       if (child !== VERSION_NODE.base) deltaBytes += entry.size ?? 0;
     }
-    const old = new Uint8Array(Buffer.from(basis.loaded.text, 'utf8'));
-    const { deltaOf, signatureOf } = await import('../delta/index.js');
-    const delta = await deltaOf(await signatureOf(old, DELTA_SIGNATURE), bytes);
-    if (deltaBytes + delta.length <= bytes.length / 2) {
-      chain = basis.loaded.link.chain + 1;
+    const { createDeltaEncoder, loadSignature, signatureOf, concatBytes } = await import('../delta/index.js');
+    const encoder = await createDeltaEncoder(loadSignature(await signatureOf(basis.bytes, DELTA_SIGNATURE)));
+    const parts: Uint8Array[] = [];
+    for await (const chunk of chunks()) parts.push(encoder.update(chunk));
+    parts.push(encoder.finish());
+    const delta = concatBytes(parts);
+    if (deltaBytes + delta.length <= size / 2) {
+      chain = basis.link.chain + 1;
       children[VERSION_NODE.deltaName(chain)] = { cap: await store.putImmutable(delta, options), metadata: { timefs: { role: 'delta', size: delta.length } } };
     }
   }
   if (chain === 0) {
     for (const key of Object.keys(children)) delete children[key];
-    children[VERSION_NODE.base] = { cap: await store.putImmutable(bytes, options), metadata: { timefs: { role: 'base', size: bytes.length } } };
+    // A spooled body is a fresh stream on every call, so an upload the grid refused for a moment can be sent again.
+    const cap = entries ? await retryWhileUnhappy(() => store.putImmutable({ stream: chunks(), size }, options)) : await store.putImmutable(header, options);
+    children[VERSION_NODE.base] = { cap, metadata: { timefs: { role: 'base', size } } };
   }
   const cap = await store.mkdirImmutable(children, options);
-  return { cap, meta: { timefs: { index: INDEX_FORMAT, root: rootCap, size: bytes.length, hash: await blake2bHex(bytes), chain } } };
+  return { cap, meta: { timefs: { index: INDEX_FORMAT, root: rootCap, size, hash: await blake2bStreamHex(chunks()), chain } } };
 }
 
 /**
@@ -257,6 +296,6 @@ export async function linkIndex(store: Store, indexDirCap: string, name: string,
  * as a delta against `basis` when given and its chain is short enough, else as a new base.
  * Returns the new link.
  */
-export async function writeIndex(store: Store, indexDirCap: string, name: string, rootCap: string, text: string, basis?: IndexBasis, options?: CallOptions): Promise<IndexLink> {
+export async function writeIndex(store: Store, indexDirCap: string, name: string, rootCap: string, text: IndexContent, basis?: IndexBasis, options?: CallOptions): Promise<IndexLink> {
   return linkIndex(store, indexDirCap, name, await storeIndex(store, rootCap, text, basis, options), options);
 }

@@ -6,9 +6,10 @@
 import PQueue from 'p-queue';
 import type { EntryMeta } from '../model/entry.js';
 import type { CallOptions, Store } from '../store/store.js';
-import { splitIndex } from './index-format.js';
-import { buildIndexText, previousIndex, type IndexChild, type PreviousIndex } from './index-build.js';
-import { ensureIndexDir, IndexReader, IndexUnusable, linkIndex, listIndexLinks, storeIndex, type IndexLink, type LoadedIndex, type StoredIndex } from './index-store.js';
+import { SpillSink } from '../store/spill-sink.js';
+import { headerLine } from './index-format.js';
+import { indexEntries, previousIndex, writeIndexEntries, type ChildLister, type IndexChild, type PreviousIndex } from './index-build.js';
+import { ensureIndexDir, IndexReader, IndexUnusable, linkIndex, listIndexLinks, storeIndex, type IndexBasis, type IndexLink, type StoredIndex } from './index-store.js';
 
 /** A snapshot as indexing needs it. */
 export interface IndexedSnapshot {
@@ -31,20 +32,28 @@ export function gridChildLister(store: Store, options?: CallOptions, concurrency
   };
 }
 
-/** An index node stored but not linked yet, with its text. */
+/** An index node stored but not linked yet, with its text when that was held in memory. */
 export interface PreparedIndex {
-  text: string;
+  /** The whole text, UTF-8 (absent when it was spooled to disk). */
+  bytes?: Uint8Array;
   stored: StoredIndex;
 }
+
+/** Index text up to this size is built in memory; longer text goes to a spool file (when the indexer has a spool directory). */
+const TEXT_IN_MEMORY = 4 << 20;
 
 /** Indexing state shared across snapshots of one run. */
 export class Indexer {
   readonly reader: IndexReader;
   private links: Map<string, IndexLink> | undefined;
-  /** The index this indexer wrote last, parsed only if the next snapshot is built against it (a push writes one and stops). */
-  private last: { name: string; link: IndexLink; text: string } | undefined;
+  /** The index this indexer wrote last, if held in memory: the next snapshot of a run is built against it without reading it back. */
+  private last: { name: string; link: IndexLink; bytes: Uint8Array } | undefined;
 
-  constructor(private readonly store: Store, private readonly indexDirCap: string, private readonly options: CallOptions = {}) {
+  /**
+   * `spoolDir`: where index text longer than a few MiB is written while it is built and stored
+   * (a push's spool), so memory does not grow with the tree; without one the text stays in memory.
+   */
+  constructor(private readonly store: Store, private readonly indexDirCap: string, private readonly options: CallOptions = {}, private readonly spoolDir?: string) {
     this.reader = new IndexReader(store);
   }
 
@@ -63,24 +72,37 @@ export class Indexer {
    * Builds and stores the index of `snapshot`, as a delta against the index of `basis` when that
    * one is present and intact (else from the tree alone).
    */
-  async index(snapshot: IndexedSnapshot, basis?: IndexedSnapshot, known?: ReadonlyMap<string, IndexChild[]>): Promise<IndexLink> {
+  async index(snapshot: IndexedSnapshot, basis?: IndexedSnapshot, known?: KnownLister): Promise<IndexLink> {
     return this.link(snapshot.name, await this.storeNode(snapshot.cap, basis, known));
   }
 
-  /** Builds and stores the index node of the tree `rootCap` (see {@link index}), without linking it. */
-  async storeNode(rootCap: string, basis?: IndexedSnapshot, known?: ReadonlyMap<string, IndexChild[]>): Promise<PreparedIndex> {
+  /**
+   * Builds and stores the index node of the tree `rootCap` (see {@link index}), without linking
+   * it. `known` lists directories without the grid when it can (a push's new directories); it
+   * answers undefined for the others.
+   */
+  async storeNode(rootCap: string, basis?: IndexedSnapshot, known?: KnownLister): Promise<PreparedIndex> {
     const prior = basis ? await this.loadValid(basis) : undefined;
     const fromGrid = gridChildLister(this.store, this.options);
-    const list = known ? async (dirCap: string) => known.get(dirCap) ?? fromGrid(dirCap) : fromGrid;
-    const text = await buildIndexText(rootCap, list, prior?.previous);
-    return { text, stored: await storeIndex(this.store, rootCap, text, prior ? { loaded: prior.loaded } : undefined, this.options) };
+    const list: ChildLister = known ? async (dirCap) => (await known(dirCap)) ?? fromGrid(dirCap) : fromGrid;
+    const entries = new SpillSink(this.spoolDir ?? '', this.spoolDir === undefined ? Infinity : TEXT_IN_MEMORY);
+    try {
+      const count = await writeIndexEntries(rootCap, list, (chunk) => entries.write(chunk), prior?.previous);
+      await entries.finish();
+      const header = headerLine({ root: rootCap, entries: count });
+      const stored = await storeIndex(this.store, rootCap, { header, entries }, prior?.basis, this.options);
+      const whole = entries.path === undefined ? entries.body() : undefined;
+      return { stored, ...(whole instanceof Uint8Array ? { bytes: Buffer.concat([Buffer.from(header, 'utf8'), whole]) } : {}) };
+    } finally {
+      await entries.discard();
+    }
   }
 
   /** Links a stored index node as the index of snapshot `name`. */
   async link(name: string, prepared: PreparedIndex): Promise<IndexLink> {
     const link = await linkIndex(this.store, this.indexDirCap, name, prepared.stored, this.options);
     this.links?.set(name, link);
-    this.last = { name, link, text: prepared.text };
+    this.last = prepared.bytes ? { name, link, bytes: prepared.bytes } : undefined;
     return link;
   }
 
@@ -89,22 +111,24 @@ export class Indexer {
     await this.loadValid(basis);
   }
 
-  private async loadValid(snapshot: IndexedSnapshot): Promise<{ loaded: LoadedIndex; previous: PreviousIndex } | undefined> {
+  private async loadValid(snapshot: IndexedSnapshot): Promise<{ basis: IndexBasis; previous: PreviousIndex } | undefined> {
     if (this.last?.name === snapshot.name && this.last.link.root === snapshot.cap) {
-      const loaded: LoadedIndex = { link: this.last.link, text: this.last.text, ...splitIndex(this.last.text) };
-      return { loaded, previous: previousIndex(loaded.lines) };
+      return { basis: { link: this.last.link, bytes: this.last.bytes }, previous: previousIndex(indexEntries(this.last.bytes)) };
     }
     const link = (await this.currentLinks()).get(snapshot.name);
     if (!link || link.root !== snapshot.cap) return undefined;
     try {
-      const loaded = await this.reader.load(link, this.options);
-      return { loaded, previous: previousIndex(loaded.lines) };
+      const { bytes } = await this.reader.loadBytes(link, this.options);
+      return { basis: { link, bytes }, previous: previousIndex(indexEntries(bytes)) };
     } catch (err) {
       if (err instanceof IndexUnusable) return undefined;
       throw err;
     }
   }
 }
+
+/** Lists a directory when it is known without the grid; undefined otherwise. */
+export type KnownLister = (dirCap: string) => Promise<IndexChild[] | undefined>;
 
 /**
  * The index work of one push, in three steps so that only the last one waits on the snapshot:
@@ -116,10 +140,13 @@ export class Indexer {
 export class PushIndex {
   private constructor(private readonly indexer: Promise<Indexer>, private readonly parent?: IndexedSnapshot) {}
 
-  /** Starts the reads. `indexDirCap`: the repository's `index/` when opening it found one. */
-  static start(store: Store, repoRootCap: string, indexDirCap: string | undefined, parent?: IndexedSnapshot): PushIndex {
+  /**
+   * Starts the reads. `indexDirCap`: the repository's `index/` when opening it found one;
+   * `spoolDir`: where long index text is written while it is built.
+   */
+  static start(store: Store, repoRootCap: string, indexDirCap: string | undefined, parent?: IndexedSnapshot, spoolDir?: string): PushIndex {
     const indexer = (async () => {
-      const made = new Indexer(store, indexDirCap ?? await ensureIndexDir(store, repoRootCap));
+      const made = new Indexer(store, indexDirCap ?? await ensureIndexDir(store, repoRootCap), {}, spoolDir);
       if (parent) await made.preload(parent);
       return made;
     })();
@@ -128,7 +155,7 @@ export class PushIndex {
   }
 
   /** Builds and stores the index node of the new snapshot tree `rootCap`. */
-  async store(rootCap: string, known?: ReadonlyMap<string, IndexChild[]>): Promise<PreparedIndex> {
+  async store(rootCap: string, known?: KnownLister): Promise<PreparedIndex> {
     return (await this.indexer).storeNode(rootCap, this.parent, known);
   }
 

@@ -70,6 +70,16 @@ export class IndexedLister implements DirectoryLister {
   }
 
   /**
+   * Like {@link entries}, but decoded afresh and not kept: for a caller that visits each directory
+   * once (a whole restore), so that only the index lines stay in memory, not an object per entry.
+   */
+  entriesOnce(cap: string): readonly TreeEntry[] | undefined {
+    const lines = this.raw.get(cap);
+    if (!lines) return this.dirs.get(cap);
+    return lines.map((line) => this.decodeLine(line).entry).sort((a, b) => Buffer.compare(a.rawName, b.rawName));
+  }
+
+  /**
    * The child named by exact bytes `segment` of a directory an index describes, found without
    * decoding the listing when the name is a plain one (its edge name is its text); undefined when
    * the listing must be decoded to tell (escaped names, or a directory no index describes).
@@ -124,13 +134,17 @@ export class IndexedLister implements DirectoryLister {
   private parse(line: string): Parsed {
     const known = this.lines.get(line);
     if (known) return known;
+    const parsed = this.decodeLine(line);
+    this.lines.set(line, parsed);
+    return parsed;
+  }
+
+  private decodeLine(line: string): Parsed {
     const record = parseRecord(line);
     const name = record.path.at(-1) as string;
     const path = linePath(line);
     // The same checks as a listing from the grid: an index is verified against its link, not trusted further.
     const entry = decodeEntry({ name, kind: record.meta.type === 'dir' ? 'dir' : 'file', cap: record.cap, readCap: record.cap, mutable: false, metadata: { timefs: record.meta } }, `/${path.slice(0, Math.max(0, path.lastIndexOf('/')))}`);
-    const parsed = { path, entry };
-    this.lines.set(line, parsed);
-    return parsed;
+    return { path, entry };
   }
 }

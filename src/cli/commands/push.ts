@@ -70,18 +70,25 @@ export const pushCommand: CommandModule = {
           throw new TimefsError('usage', `cannot read the exclude file ${flags.excludeFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
         }
       }
-      const repo = await openRepo(flags);
+      // The scan needs no grid answer: it starts while the repository is validated.
+      const repo = await openRepo(flags, { early: true });
       if (repo.readOnly) {
         throw new TimefsError('grid.not-writeable', 'this repository was opened through a read-only cap: push needs the write cap', {
           hint: 'pass the repository alias or its URI:DIR2: write cap with --repo',
         });
       }
-      const catalog = await Catalog.open(repo.stateDir);
+      let catalog: Catalog;
+      try {
+        catalog = await Catalog.open(repo.stateDir);
+      } catch (err) {
+        await repo.validated; // a repository that is not what it seemed is the error to report
+        throw err;
+      }
       const mode: PushOutput = flags.json ? 'json' : process.stderr.isTTY ? 'tty' : 'plain';
       const reporter = pushReporter(mode, process.stdout, process.stderr);
       try {
         const result = await runPush(
-          { store: repo.store, catalog, snapshotsCap: repo.snapshotsCap, stateDir: repo.stateDir, repoRootCap: repo.rootCap, ...(repo.indexCap === undefined ? {} : { indexDirCap: repo.indexCap }) },
+          { store: repo.store, catalog, snapshotsCap: repo.snapshotsCap, stateDir: repo.stateDir, repoRootCap: repo.rootCap, validated: repo.validated, ...(repo.indexCap === undefined ? {} : { indexDirCap: repo.indexCap }) },
           {
             paths: paths.map((path) => localPathArg(path, 'source')),
             exclude,

@@ -82,7 +82,7 @@ test('push (grid): SIGKILL at random moments never leaves a half snapshot; the n
   ];
   let kills = 0;
   let unhappy = 0;
-  // Fresh content every test run: a kill can leave an object blocked on the grid for a while.
+  // Fresh content every test run, so that the retries, not an earlier run's objects, get past a blocked upload.
   const runId = randomUUID();
   try {
     for (const [i, killAt] of plan.entries()) {
@@ -97,26 +97,24 @@ test('push (grid): SIGKILL at random moments never leaves a half snapshot; the n
       }
       batches.push(next);
       const result = await runChild(args, killAt);
-      if (result.signal === 'SIGKILL') {
-        kills++;
-        // The client node finishes an upload whose whole body it had before the kill; meanwhile the
-        // servers refuse the same object "in progress". A user re-running a killed push waits as long.
-        await sleep(3000);
-      }
+      // No pause after a kill: the next push starts at once, while the client node may still be
+      // placing (or have given up half done) the upload the kill cut off. The storage servers then
+      // refuse that object "in progress" (for up to 30 minutes when the node gave it up); push
+      // retries it, and every upload here (packs, new files with their signature, directories)
+      // may be padded to a new storage index, so no run may fail.
+      if (result.signal === 'SIGKILL') kills++;
       else if (result.code !== 0) {
-        // Tahoe keeps the shares of an upload cut off by a kill "in progress" on the servers (up to
-        // 30 minutes), and refuses the same object meanwhile: a clear error, the queue kept.
         assert.match(result.stderr, /not enough storage servers/, result.stderr);
         unhappy++;
       }
       for (const snap of await snapshotList(store, snapshotsCap)) await assertSnapshotIsABatch(store, snap.cap, batches, src);
     }
     const final = await runChild(args);
-    if (final.code !== 0) assert.match(final.stderr, /not enough storage servers/, final.stderr);
+    assert.equal(final.code, 0, final.stderr);
     const snaps = await snapshotList(store, snapshotsCap);
     for (const snap of snaps) await assertSnapshotIsABatch(store, snap.cap, batches, src);
-    if (final.code === 0) await assertSnapshotMatches(store, snaps.at(-1)!.cap, batches.at(-1)!);
-    assert.ok(unhappy <= 3, `${unhappy} runs refused by the grid`);
+    await assertSnapshotMatches(store, snaps.at(-1)!.cap, batches.at(-1)!);
+    assert.equal(unhappy, 0, `${unhappy} runs refused by the grid`);
     assert.ok(kills >= 4, `only ${kills} of ${plan.length} runs were killed`);
     // Count repeated uploads: only work in flight at a kill may be repeated (2 jobs × a few objects each).
     const caps = (await readFile(log, 'utf8')).split('\n').filter((c) => c && !c.startsWith('URI:LIT:') && !c.startsWith('URI:DIR2-LIT:'));

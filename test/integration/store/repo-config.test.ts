@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -86,6 +86,17 @@ describe('repositories by alias, node-directory discovery, timefs init', () => {
       assert.equal(ro.readOnly, true);
       assert.equal(ro.repoId, repo.repoId);
       assert.equal((await ro.store.list(ro.snapshotsCap)).size, 0);
+      // Opened before, so the layout is remembered: `early` returns the same handle before the grid answers, validated after.
+      const early = await openRepo({ repo: 'top:sub dir/repo', nodeDirectory: nodeDir }, { early: true });
+      assert.deepEqual([early.snapshotsCap, early.repoId, early.stateDir, early.readOnly], [repo.snapshotsCap, repo.repoId, repo.stateDir, false]);
+      await early.validated;
+      // A remembered layout the grid contradicts: the handle's validation fails, naming the repository's layout.
+      const layoutFile = readdirSync(join(isolated.XDG_CACHE_HOME as string, 'timefs')).find((f) => f.startsWith('layout-') && JSON.parse(readFileSync(join(isolated.XDG_CACHE_HOME as string, 'timefs', f), 'utf8')).snapshotsCap === repo.snapshotsCap)!;
+      const layoutPath = join(isolated.XDG_CACHE_HOME as string, 'timefs', layoutFile);
+      writeFileSync(layoutPath, JSON.stringify({ ...JSON.parse(readFileSync(layoutPath, 'utf8')), snapshotsCap: await store.mkdirMutable() }));
+      const misled = await openRepo({ repo: 'top:sub dir/repo', nodeDirectory: nodeDir }, { early: true });
+      await assert.rejects(misled.validated, (err) => isTimefsError(err, 'repo.bad-format') && /not laid out as when it was last opened/.test((err as Error).message));
+      assert.equal((await openRepo({ repo: 'top:sub dir/repo', nodeDirectory: nodeDir }, { early: true })).snapshotsCap, repo.snapshotsCap, 'the layout the grid gave is remembered again');
       await assert.rejects(openRepo({ repo: 'nosuch:', nodeDirectory: nodeDir }), (err) => isTimefsError(err, 'repo.bad-name') && /timefs init --repo nosuch:/.test((err as { hint?: string }).hint ?? ''));
       await assert.rejects(openRepo({ repo: 'top:sub dir/missing', nodeDirectory: nodeDir }), (err) => isTimefsError(err, 'repo.bad-name'));
       await assert.rejects(openRepo({ repo: 'top:', nodeDirectory: nodeDir }), (err) => isTimefsError(err, 'repo.not-initialised'));

@@ -209,3 +209,47 @@ test('push (memory store): a push killed after its snapshot was linked, logged a
   assert.equal((await store.list(snapshotsCap)).size, 2);
   await rm(base, { recursive: true, force: true });
 });
+
+test('push (memory store): with a catalog that made the last snapshot, the scan runs while snapshots/ is listed and the repository validated; nothing is written before both answer', async () => {
+  const { base, src, state, store, snapshotsCap, push } = await setup();
+  await writeFile(join(src, 'a.txt'), 'first version');
+  const first = await push({ now: () => 1_600_000_000_000 });
+  await writeFile(join(src, 'a.txt'), 'second version, edited after the first push');
+  await writeFile(join(src, 'big.bin'), Buffer.alloc(300_000, 9));
+  const catalog = await Catalog.open(state);
+  let released = false;
+  let writesBefore = 0;
+  let scannedBefore = false;
+  let release!: () => void;
+  const answered = new Promise<void>((done) => { release = () => { released = true; done(); }; });
+  // Holds the snapshots/ listing (and the validation) until the scan has written its pending entries.
+  const gated = Object.assign(Object.create(store) as MemoryStore, {
+    list: async (cap: string) => {
+      if (cap === snapshotsCap && !released) {
+        for (let waited = 0; waited < 5000 && !scannedBefore; waited += 10) {
+          for await (const _ of catalog.pending()) { scannedBefore = true; break; }
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        release();
+      }
+      return store.list(cap);
+    },
+    putImmutable: async (...args: Parameters<MemoryStore['putImmutable']>) => { if (!released) writesBefore++; return store.putImmutable(...args); },
+    mkdirImmutable: async (...args: Parameters<MemoryStore['mkdirImmutable']>) => { if (!released) writesBefore++; return store.mkdirImmutable(...args); },
+    link: async (...args: Parameters<MemoryStore['link']>) => { if (!released) writesBefore++; return store.link(...args); },
+  });
+  try {
+    const second = await runPush({ store: gated, catalog, snapshotsCap, stateDir: state, validated: answered }, { paths: [src], now: () => 1_600_000_001_000 });
+    assert.ok(scannedBefore, 'the scan finished before snapshots/ was listed');
+    assert.equal(writesBefore, 0, 'nothing was written to the grid before the listing and the validation answered');
+    assert.equal(second.stats.changedFiles + second.stats.newFiles, 2);
+    assert.equal(second.parent, first.snapshot, 'the parent comes from the listing that arrived after the scan');
+    const tree = await walk(store, await latestRoot(store, snapshotsCap));
+    const rel = src.slice(1);
+    const a = tree.get(`${rel}/a.txt`)!;
+    assert.equal(Buffer.from(await store.getRange(a.cap, a.meta.pack?.offset ?? 0, a.meta.size)).toString(), 'second version, edited after the first push');
+  } finally {
+    await catalog.close();
+    await rm(base, { recursive: true, force: true });
+  }
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { retryUnhappyUploads, retryWhileUnhappy } from '../../../src/store/unhappy-retry.js';
+import { retryUnhappyUploads, retryWhileUnhappy, RETRY_PAD_KEY, type PaddableCall } from '../../../src/store/unhappy-retry.js';
 import { TimefsError } from '../../../src/model/errors.js';
 import { MemoryStore } from '../../../src/store/memory-store.js';
 
@@ -35,4 +35,35 @@ test('retryUnhappyUploads: buffered uploads are retried, the store is otherwise 
   const store = retryUnhappyUploads(flaky, [1]);
   const cap = await store.putImmutable(Buffer.from('hello, grid: more than fifty-five bytes of content here!!'));
   assert.deepEqual(Buffer.from(await store.get(cap)).toString(), 'hello, grid: more than fifty-five bytes of content here!!');
+});
+
+/** A store that refuses, as the grid does, every upload whose exact bytes a killed upload left "in progress". */
+function blockedStore(memory: MemoryStore, blocked: Set<string>): MemoryStore {
+  const key = (bytes: Uint8Array | string): string => Buffer.from(bytes).toString('hex');
+  return Object.assign(Object.create(memory) as MemoryStore, {
+    putImmutable: async (body: Uint8Array) => {
+      if (blocked.has(key(body))) throw new TimefsError('grid.unhappy', 'placed 1 shares out of 3 total (2 homeless)');
+      return memory.putImmutable(body);
+    },
+    mkdirImmutable: async (children: Record<string, { cap: string; metadata?: Record<string, unknown> }>) => {
+      if (blocked.has(key(JSON.stringify(children)))) throw new TimefsError('grid.unhappy', 'placed 1 shares out of 3 total (2 homeless)');
+      return memory.mkdirImmutable(children);
+    },
+  });
+}
+
+test('retryUnhappyUploads: an object a stale upload blocks is stored padded (paddable bodies, directories); others give up', async () => {
+  const memory = new MemoryStore();
+  const body = Buffer.from('pack: member one, member two, and enough bytes to be no literal cap at all');
+  const children = { a: { cap: 'URI:LIT:mfqq', metadata: { timefs: { type: 'file' } } } };
+  const blocked = new Set([body.toString('hex'), Buffer.from(JSON.stringify(children)).toString('hex')]);
+  const store = retryUnhappyUploads(blockedStore(memory, blocked), [1, 1, 1]);
+  const paddable: PaddableCall = { paddable: true };
+  const stored = Buffer.from(await store.get(await store.putImmutable(body, paddable)));
+  assert.ok(stored.length > body.length, 'a padded object was stored');
+  assert.deepEqual(stored.subarray(0, body.length), body, 'the recorded bytes come first, unchanged');
+  const listing = await store.list(await store.mkdirImmutable(children));
+  assert.deepEqual(listing.get('a')?.metadata.timefs, { type: 'file' }, 'the timefs metadata is unchanged');
+  assert.match(String(listing.get('a')?.metadata[RETRY_PAD_KEY]), /^[0-9a-f]{32}$/);
+  await assert.rejects(store.putImmutable(body), (err) => err instanceof TimefsError && err.code === 'grid.unhappy', 'without paddable the same bytes are tried only');
 });

@@ -106,7 +106,7 @@ async function writeHistory(store: MemoryStore, trees: readonly Tree[]): Promise
   const indexes = trees.map(indexOf);
   let basis: LoadedIndex | undefined;
   for (const [i, index] of indexes.entries()) {
-    const link = await writeIndex(store, indexDir, `s${String(i).padStart(3, '0')}`, index.root, index.text, basis ? { loaded: basis } : undefined);
+    const link = await writeIndex(store, indexDir, `s${String(i).padStart(3, '0')}`, index.root, index.text, basis ? { link: basis.link, bytes: Buffer.from(basis.text) } : undefined);
     basis = { link, text: index.text, ...splitIndex(index.text) };
   }
   const links = [...(await listIndexLinks(store, indexDir)).values()].sort((a, b) => a.name.localeCompare(b.name));

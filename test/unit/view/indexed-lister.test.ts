@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MemoryStore } from '../../../src/store/memory-store.js';
-import { buildIndexText, previousIndex } from '../../../src/tree-index/index-build.js';
+import { buildIndexText, indexEntries, previousIndex } from '../../../src/tree-index/index-build.js';
 import { parseRecord, splitIndex } from '../../../src/tree-index/index-format.js';
 import { gridChildLister } from '../../../src/tree-index/index-update.js';
 import { gridLister } from '../../../src/view/history-source.js';
@@ -41,16 +41,16 @@ describe('index text and the indexed lister', () => {
     const store = new MemoryStore();
     const first = await tree(store, 'one');
     const second = await tree(store, 'two');
-    const old = splitIndex(await buildIndexText(first.root.cap, gridChildLister(store)));
+    const old = await buildIndexText(first.root.cap, gridChildLister(store));
     const listed: string[] = [];
     const base = gridChildLister(store);
-    const text = await buildIndexText(second.root.cap, async (cap) => { listed.push(cap); return base(cap); }, previousIndex(old.lines));
+    const text = await buildIndexText(second.root.cap, async (cap) => { listed.push(cap); return base(cap); }, previousIndex(indexEntries(old)));
     assert.equal(text, await buildIndexText(second.root.cap, gridChildLister(store)), 'same text as a full build');
     assert.ok(!listed.includes(second.shared.cap), 'the shared directory was copied, not listed');
     assert.equal(listed.length, 2);
     // Two indexes in one lister: the shared subtree is registered once, both trees list right.
     const lister = new IndexedLister(gridLister(store));
-    lister.register(old);
+    lister.register(splitIndex(old));
     lister.register(splitIndex(text));
     const grid = gridLister(store);
     for (const cap of [first.root.cap, second.root.cap, second.shared.cap]) {
