@@ -34,9 +34,13 @@ const RUN_MEMBER_MAX = 4 << 20;
 const HELD_MEMBERS = 4096;
 /** Longest pack run: a whole pack (packs are at most 8 MiB). */
 const RUN_MAX = 8 << 20;
-/** Streamed files: ranges of 4 MiB, 2 ahead; those above 16 MiB in 8 MiB ranges, one file at a time. */
+/**
+ * Streamed files: ranges of 4 MiB, 2 ahead; those above 16 MiB in 8 MiB ranges, 3 ahead (32 MiB
+ * held, within {@link RESTORE_READS}; on a remote grid the third range in flight hides the
+ * latency), one file at a time.
+ */
 const STREAM = { rangeBytes: 4 << 20, rangesAhead: 2 } as const;
-const LARGE_FILE = { minBytes: 16 << 20, rangeBytes: 8 << 20, rangesAhead: 2 } as const;
+const LARGE_FILE = { minBytes: 16 << 20, rangeBytes: 8 << 20, rangesAhead: 3 } as const;
 /** Members of one run being written at once. */
 const MEMBER_WRITES = 8;
 
