@@ -23,7 +23,7 @@ import { readWholeVersion } from './whole-stream.js';
  * Requests in flight, and bytes held at once: runs read but not yet written, and the ranges a
  * streamed file keeps ahead. A single read larger than the bound runs alone.
  */
-export const RESTORE_READS = { requests: 6, heldBytes: 24 << 20 } as const;
+export const RESTORE_READS = { requests: 6, heldBytes: 32 << 20 } as const;
 /** Packed files larger than this are streamed in ranges on their own instead of read within a run. */
 const RUN_MEMBER_MAX = 4 << 20;
 /**
@@ -34,9 +34,13 @@ const RUN_MEMBER_MAX = 4 << 20;
 const HELD_MEMBERS = 4096;
 /** Longest pack run (a response is held twice while it is gathered). */
 const RUN_MAX = 4 << 20;
-/** Streamed files: ranges of 4 MiB, 2 ahead; those above 16 MiB in 8 MiB ranges, 1 ahead, one file at a time. */
+/**
+ * Streamed files: ranges of 4 MiB, 2 ahead; those above 16 MiB in 8 MiB ranges, 3 ahead (32 MiB
+ * held, within {@link RESTORE_READS}; on a remote grid the third range in flight hides the
+ * latency), one file at a time.
+ */
 const STREAM = { rangeBytes: 4 << 20, rangesAhead: 2 } as const;
-const LARGE_FILE = { minBytes: 16 << 20, rangeBytes: 8 << 20, rangesAhead: 1 } as const;
+const LARGE_FILE = { minBytes: 16 << 20, rangeBytes: 8 << 20, rangesAhead: 3 } as const;
 /** Members of one run being written at once. */
 const MEMBER_WRITES = 8;
 
