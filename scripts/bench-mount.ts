@@ -107,7 +107,7 @@ const COMPILED = existsSync('dist/src/cli/commands/mount.js');
 /** NODE_OPTIONS of the mount process: as in mount-examples/ (override with BENCH_NODE_OPTIONS, '' for Node's defaults). */
 const MOUNT_NODE_OPTIONS = '--max-semi-space-size=2 --max-old-space-size=128';
 /** glibc's MALLOC_MMAP_THRESHOLD_ of the mount, as in mount-examples/ (override with MALLOC_MMAP_THRESHOLD_). */
-const MOUNT_MMAP_THRESHOLD = '131072';
+const MOUNT_MMAP_THRESHOLD = '32768';
 /** `timefs mount --fuse`: the kernel backend (root) unless BENCH_FUSE=libfuse. */
 const BACKEND = process.env.BENCH_FUSE === 'libfuse' ? 'libfuse' : 'kernel';
 

@@ -7,27 +7,25 @@
  * (`O_EXCL`, `mkdir`), so nothing is written outside the target or through something that
  * already exists there, even for a tampered repository.
  */
-import { constants, createReadStream } from 'node:fs';
-import { chmod, lchown, link, mkdir, open, realpath, symlink, unlink } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, realpath } from 'node:fs/promises';
 import { blake2bStreamHex } from '../model/blake2b-pool.js';
-import { isTimefsError, TimefsError } from '../model/errors.js';
+import { TimefsError } from '../model/errors.js';
 import type { CallOptions, Store } from '../store/store.js';
-import { pathSegments, type TreeEntry, type TreePath, type TreeReader } from '../view/tree-reader.js';
+import type { TreePath, TreeReader } from '../view/tree-reader.js';
 import type { VersionReader } from '../view/version-reader.js';
-import { makeSpecialFile, TimeSetter } from './local-attrs.js';
-import PQueue from 'p-queue';
-import { walkBreadthFirst } from '../store/listing-window.js';
-import { PACK_RUN_LIMITS, planPackRuns, type PackMember } from './pack-runs.js';
-import { joinBytes, NameSet, safeComponent } from './restore-names.js';
-import { SparseWriter } from './sparse-writer.js';
-import { verifyContent } from './version-bytes.js';
-import { readWholeVersion } from './whole-stream.js';
+import { ContentReader } from './restore-contents.js';
+import { LocalTree } from './restore-local.js';
+import { findInIndex, walkIndex } from './restore-index-walk.js';
+import { walkRestore, type RestorePlace } from './restore-walk.js';
 
 /** What restore needs from the read model. */
 export interface RestoreSource {
   store: Store;
   trees: TreeReader;
   versions: VersionReader;
+  /** The snapshot's verified metadata index text (restore-trees.ts): walked instead of `trees`. */
+  index?: Uint8Array;
 }
 
 /** Where to restore from. */
@@ -74,78 +72,44 @@ export interface RestoreReport {
   exactTimes: boolean;
 }
 
-/** Listings in flight during the walk, and content reads in flight after it. */
-export const RESTORE_WINDOW = { listings: 8, reads: 4 } as const;
-/** Packed files larger than this are streamed in ranges on their own instead of read within a run. */
-const RUN_MEMBER_MAX = 4 << 20;
-/**
- * Bytes one read holds: pack runs and the ranges of streamed files are at most 4 MiB, and such a
- * file keeps 2 ranges in flight while one is written, so the {@link RESTORE_WINDOW} reads hold at
- * most 4 × 12 MiB, whatever the tree's size (one of them may be a {@link LARGE_FILE} read of 48 MiB).
- */
-const READ_LIMITS = { runBytes: 4 << 20, rangeBytes: 4 << 20, rangesAhead: 2 } as const;
-/**
- * Files larger than this are read one at a time, in 16 MiB ranges with 2 in flight (about 48 MiB
- * held with the chunk being written): far fewer requests, which is what a remote grid needs, while
- * the other reads keep {@link READ_LIMITS}.
- */
-const LARGE_FILE = { minBytes: 16 << 20, rangeBytes: 16 << 20, rangesAhead: 2 } as const;
-
-interface Place {
-  dest: Buffer;
-  entry: TreeEntry;
-  shown: string;
-}
-
-interface WalkDir {
-  cap: string;
-  dest: Buffer;
-  where: string;
-  ancestors: readonly string[];
-}
-
 /**
  * Restores `from` into the directory `target` (created when missing; existing entries are never
- * overwritten). Directories are listed breadth first through one window and created as found;
- * files stored on their own and symlinks are written as soon as their directory exists, while the
- * walk goes on; then each pack is read once in large runs, a few reads at a time; then hard
- * links; then directory modes and every mtime, children before their parents.
+ * overwritten). The tree comes from the snapshot's metadata index in one pass when
+ * `source.index` is given, else directories are listed breadth first through one window; either
+ * way directories are created as found;
+ * files stored on their own and symlinks are read and written as soon as their directory exists,
+ * while the walk goes on; then each pack is read once, in runs of up to a whole pack
+ * (restore-contents.ts); then special files and hard links; then directory modes and times,
+ * deepest first (restore-local.ts).
  */
 export async function restore(source: RestoreSource, from: RestoreFrom, target: string, options: RestoreOptions = {}): Promise<RestoreReport> {
   const call: CallOptions = options.signal ? { signal: options.signal } : {};
-  const owners = options.owners ?? process.getuid?.() === 0;
   const report: RestoreReport = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0, specials: 0, bytes: 0, filesTotal: 0, bytesTotal: 0, written: 0, verified: 0, warnings: [], damaged: [], exactTimes: true };
-  const times = new TimeSetter();
-  const toVerify: Place[] = [];
-
-  const top = await source.trees.lookup(from.rootCap, from.path, call);
+  const spot = source.index ? findInIndex(source.index, from.rootCap, from.path) : undefined;
+  const top = spot?.entry ?? (await source.trees.lookup(from.rootCap, from.path, call));
   await mkdir(target, { recursive: true });
   const root = await realpath(target);
-  const rootBytes = Buffer.from(root);
+  const local = new LocalTree(options.owners ?? process.getuid?.() === 0, report);
 
-  const dirs: Place[] = [];
-  const packs = new Map<string, Array<PackMember<Place>>>();
-  const specials: Place[] = [];
-  const firstOfLink = new Map<string, Place>();
-  const laterLinks: Array<{ place: Place; first: Place }> = [];
+  // Only what the end needs is kept per entry: the first name of each hard-link group (and
+  // whether it was restored), the later names, special files, and what `verify` re-reads.
+  const firstOfLink = new Map<string, RestorePlace>();
+  const restoredFirsts = new Set<Buffer>();
+  const laterLinks: Array<{ place: RestorePlace; first: RestorePlace }> = [];
+  const specials: RestorePlace[] = [];
+  const toVerify: Array<{ dest: Buffer; hash: string }> = [];
+  const contents = new ContentReader({ store: source.store, versions: source.versions, snapshot: from.snapshot }, local, {
+    onDone: (place) => {
+      if (place.meta.link) restoredFirsts.add(place.dest);
+      if (options.verify && place.meta.type === 'file' && place.meta.hash !== undefined) toVerify.push({ dest: place.dest, hash: place.meta.hash });
+      options.onProgress?.(report);
+    },
+    onDamaged: (place, message) => report.damaged.push(`${place.shown}: ${message}`),
+  }, call);
 
-  const fileAttributes = async (place: Place): Promise<void> => {
-    const m = place.entry.meta;
-    if (owners) await lchown(place.dest, m.uid, m.gid);
-    if (m.type !== 'symlink') await chmod(place.dest, m.mode & 0o7777);
-    times.add(place.dest, m.mtime);
-  };
-  const guarded = async (place: Place, work: () => Promise<void>): Promise<void> => {
-    try {
-      await work();
-    } catch (err) {
-      throw asRestoreError(err, place.shown);
-    }
-  };
-
-  const sort = (place: Place): void => {
-    const m = place.entry.meta;
-    const linkKey = m.link && m.type !== 'dir' ? `${m.link.dev}:${m.link.ino}` : undefined;
+  const onEntry = (place: RestorePlace): void => {
+    const m = place.meta;
+    const linkKey = m.link ? `${m.link.dev}:${m.link.ino}` : undefined;
     if (linkKey) {
       const first = firstOfLink.get(linkKey);
       if (first) {
@@ -157,180 +121,39 @@ export async function restore(source: RestoreSource, from: RestoreFrom, target: 
     if (m.type === 'file') {
       report.filesTotal++;
       report.bytesTotal += m.size;
-      if ((m.storage ?? 'whole') === 'packed' && m.size <= RUN_MEMBER_MAX) {
-        const list = packs.get(place.entry.cap) ?? [];
-        list.push({ offset: m.pack?.offset ?? 0, size: m.size, item: place });
-        packs.set(place.entry.cap, list);
-      } else run(() => streamFile(place));
-    } else if (m.type === 'symlink') run(() => makeSymlink(place));
+    }
+    if (m.type === 'file' || m.type === 'symlink') contents.add(place);
     else specials.push(place);
   };
 
-  const visit = async (dir: WalkDir, entries: TreeEntry[]): Promise<WalkDir[]> => {
-    const names = new NameSet(dir.where);
-    const below: WalkDir[] = [];
-    const made: Array<Promise<void>> = [];
-    for (const entry of entries) {
-      const name = safeComponent(entry.rawName, dir.where);
-      names.add(name);
-      const place: Place = { dest: joinBytes(dir.dest, name), entry, shown: `${dir.where === '/' ? '' : dir.where}/${name.toString('utf8')}` };
-      if (entry.meta.type !== 'dir') {
-        sort(place);
-        continue;
-      }
-      // Immutable trees cannot loop, but a tampered one could link a mutable directory into itself.
-      if (dir.ancestors.includes(entry.cap)) throw new TimefsError('repo.tampered', `refusing to restore ${place.shown}: the directory contains itself`);
-      const making = guarded(place, () => mkdir(place.dest, 0o700));
-      making.catch(() => {}); // settled below
-      made.push(making);
-      dirs.push(place);
-      report.dirs++;
-      below.push({ cap: entry.cap, dest: place.dest, where: place.shown, ancestors: [...dir.ancestors, entry.cap] });
-    }
-    const failed = (await Promise.allSettled(made)).find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    options.onProgress?.(report);
-    return below;
-  };
-
-  // Contents: files stored on their own and symlinks as soon as their directory exists (while the
-  // walk goes on); then every pack once, in runs. A few reads at a time.
-  const restored = new Set<Place>();
-  const reads = new PQueue({ concurrency: RESTORE_WINDOW.reads });
-  let failure: unknown;
-  const run = (work: () => Promise<void>): void => {
-    void reads.add(async () => {
-      if (failure !== undefined) return;
-      try {
-        await work();
-      } catch (err) {
-        failure ??= err;
-        reads.clear();
-      }
-    });
-  };
-  const damaged = (place: Place, err: unknown): void => {
-    if (!isTimefsError(err, 'integrity', 'grid.gone') && !(isTimefsError(err) && err.code.startsWith('delta.'))) throw err;
-    report.damaged.push(`${place.shown}: ${err.message}`);
-  };
-  const writeFile = async (place: Place, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> => {
-    await guarded(place, async () => {
-      const handle = await open(place.dest, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-      try {
-        const writer = new SparseWriter(handle);
-        for await (const chunk of chunks) {
-          await writer.write(chunk);
-          report.bytes += chunk.length;
-        }
-        await writer.finish();
-        report.written += writer.written;
-      } catch (err) {
-        await handle.close();
-        await unlink(place.dest);
-        damaged(place, err);
-        return;
-      }
-      await handle.close();
-      report.files++;
-      restored.add(place);
-      await fileAttributes(place);
-      if (options.verify) toVerify.push(place);
-      options.onProgress?.(report);
-    });
-  };
-  const largeReads = new PQueue({ concurrency: 1 });
-  const streamFile = (place: Place): Promise<void> => {
-    const large = place.entry.meta.size > LARGE_FILE.minBytes;
-    const limits = large ? { chunkSize: LARGE_FILE.rangeBytes, readAhead: LARGE_FILE.rangesAhead } : { chunkSize: READ_LIMITS.rangeBytes, readAhead: READ_LIMITS.rangesAhead };
-    const read = () => writeFile(place, readWholeVersion(source.store, source.versions, place.entry, { path: place.shown, snapshot: from.snapshot }, { ...call, ...limits }));
-    return large ? largeReads.add(read) : read();
-  };
-  const makeSymlink = (place: Place): Promise<void> => guarded(place, async () => {
-    await symlink(Buffer.from(await source.store.get(place.entry.cap, call)), place.dest);
-    report.symlinks++;
-    restored.add(place);
-    await fileAttributes(place);
-  });
-
   try {
-    await walk();
+    const plan = { path: from.path, root: Buffer.from(root), onEntry, onListed: () => options.onProgress?.(report) };
+    if (source.index && spot) await walkIndex(source.index, spot, local, plan);
+    else await walkRestore(source.trees, top, local, plan, call);
+    contents.readPacks();
   } catch (err) {
-    reads.clear();
-    await reads.onIdle();
+    contents.stop(err);
+  }
+  try {
+    await contents.drain();
+    for (const place of specials) {
+      if (await local.makeSpecial(place, root)) restoredFirsts.add(place.dest);
+      else report.warnings.push(`${place.shown}: could not create the ${place.meta.type} (creating device nodes needs root)`);
+    }
+    for (const { place, first } of laterLinks) {
+      if (restoredFirsts.has(first.dest)) local.link(first.dest, place);
+      // The first name could not be restored (damaged data): try this one on its own.
+      else if (place.meta.type === 'file') contents.stream(place);
+    }
+    await contents.drain();
+    report.exactTimes = (await local.finish()).exact;
+  } catch (err) {
+    local.abort();
     throw err;
   }
 
-  async function walk(): Promise<void> {
-    if (top.meta.type !== 'dir') {
-      await visit({ cap: '', dest: rootBytes, where: '/', ancestors: [] }, [top]);
-      return;
-    }
-    const segments = pathSegments(from.path).map((s) => (typeof s === 'string' ? s : Buffer.from(s).toString('utf8')));
-    const rootDir: WalkDir = { cap: top.cap, dest: rootBytes, where: `/${segments.join('/')}`, ancestors: [top.cap] };
-    // Identical subtrees share a cap, so each directory is known by where it goes, not by its cap.
-    await walkBreadthFirst([rootDir], async (d) => visit(d, await source.trees.list(d.cap, d.where, call)), {
-      concurrency: RESTORE_WINDOW.listings,
-      idOf: (d) => d.dest.toString('base64'),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-  }
-
-
-  for (const [cap, members] of packs) {
-    for (const packRun of planPackRuns(members, { ...PACK_RUN_LIMITS, maxRun: READ_LIMITS.runBytes })) {
-      run(async () => {
-        let bytes: Uint8Array;
-        try {
-          bytes = await source.store.getRange(cap, packRun.start, packRun.length, call);
-        } catch (err) {
-          for (const m of packRun.members) damaged(m.item, err);
-          return;
-        }
-        for (const m of packRun.members) {
-          const content = bytes.subarray(m.offset - packRun.start, m.offset - packRun.start + m.size);
-          const label = `${m.item.shown} in snapshot ${from.snapshot}`;
-          try {
-            await verifyContent(content, m.item.entry.meta, label);
-          } catch (err) {
-            damaged(m.item, err);
-            continue;
-          }
-          await writeFile(m.item, [content]);
-        }
-      });
-    }
-  }
-  packs.clear();
-  await reads.onIdle();
-  if (failure !== undefined) throw failure;
-
-  for (const place of specials) {
-    await guarded(place, async () => {
-      if (!(await makeSpecialFile(root, place.dest, place.entry.meta))) {
-        report.warnings.push(`${place.shown}: could not create the ${place.entry.meta.type} (creating device nodes needs root)`);
-        return;
-      }
-      report.specials++;
-      restored.add(place);
-      await fileAttributes(place);
-    });
-  }
-  for (const { place, first } of laterLinks) {
-    if (restored.has(first)) {
-      await guarded(place, () => link(first.dest, place.dest));
-      report.hardlinks++;
-      continue;
-    }
-    // The first name could not be restored (damaged data): try this one on its own.
-    if (place.entry.meta.type === 'file') await streamFile(place);
-  }
-  // Directories last, deepest first: their modes may forbid writing, their mtimes move with every child.
-  for (let i = dirs.length - 1; i >= 0; i--) await guarded(dirs[i]!, () => fileAttributes(dirs[i]!));
-  report.exactTimes = (await times.apply()).exact;
-
-  for (const { dest, entry } of toVerify) {
-    const hash = await blake2bStreamHex(createReadStream(dest, { highWaterMark: 1 << 20 }));
-    if (entry.meta.hash !== undefined && hash !== entry.meta.hash) {
+  for (const { dest, hash } of toVerify) {
+    if ((await blake2bStreamHex(createReadStream(dest, { highWaterMark: 1 << 20 }))) !== hash) {
       throw new TimefsError('integrity', `${dest.toString('utf8').slice(root.length)}: the restored file does not match its recorded hash`, {
         hint: 'the local disk did not keep what was written; check the target file system',
       });
@@ -338,14 +161,4 @@ export async function restore(source: RestoreSource, from: RestoreFrom, target: 
     report.verified++;
   }
   return report;
-}
-
-function asRestoreError(err: unknown, shown: string): unknown {
-  if (err instanceof TimefsError) return err;
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'EEXIST') {
-    return new TimefsError('io', `${shown} already exists in the target`, { cause: err, hint: 'restore into an empty or new directory' });
-  }
-  if (typeof code === 'string') return new TimefsError('io', `cannot restore ${shown}: ${(err as Error).message}`, { cause: err });
-  return err;
 }

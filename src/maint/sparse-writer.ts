@@ -3,6 +3,7 @@
  * offset moves past them) and the file is extended to its final size with ftruncate, so zero
  * runs become holes on file systems that support them, as they were in the source.
  */
+import { ftruncateSync, writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 
 /** Size of the blocks checked for zeros: the common file-system block. */
@@ -35,17 +36,15 @@ export class SparseWriter {
       this.filled = 0;
     }
     // Whole blocks straight from the chunk; runs of data are written in one call.
-    let runStart = -1;
-    while (chunk.length - offset >= HOLE_BLOCK) {
-      const piece = chunk.subarray(offset, offset + HOLE_BLOCK);
-      if (isZero(piece)) {
-        if (runStart >= 0) await this.emit(chunk.subarray(runStart, offset));
-        runStart = -1;
-        this.position += HOLE_BLOCK;
-      } else if (runStart < 0) runStart = offset;
-      offset += HOLE_BLOCK;
+    const wholeEnd = offset + Math.floor((chunk.length - offset) / HOLE_BLOCK) * HOLE_BLOCK;
+    let at = offset;
+    for (const [start, end] of dataRuns(chunk, offset, wholeEnd)) {
+      this.position += start - at;
+      await this.emit(chunk.subarray(start, end));
+      at = end;
     }
-    if (runStart >= 0) await this.emit(chunk.subarray(runStart, offset));
+    this.position += wholeEnd - at;
+    offset = wholeEnd;
     // Keep the tail for the next chunk.
     this.block.set(chunk.subarray(offset), 0);
     this.filled = chunk.length - offset;
@@ -79,9 +78,43 @@ export class SparseWriter {
   }
 }
 
+/**
+ * The runs of `bytes[from, to)` to write, as [start, end) pairs: consecutive blocks of
+ * {@link HOLE_BLOCK} bytes (counted from `from`) that are not all zero, merged; a last partial
+ * block is a run when it holds a non-zero byte. Pure.
+ */
+export function dataRuns(bytes: Uint8Array, from = 0, to = bytes.length): Array<[number, number]> {
+  const runs: Array<[number, number]> = [];
+  for (let at = from; at < to; at += HOLE_BLOCK) {
+    const end = Math.min(at + HOLE_BLOCK, to);
+    if (isZero(bytes.subarray(at, end))) continue;
+    const last = runs.at(-1);
+    if (last && last[1] === at) last[1] = end;
+    else runs.push([at, end]);
+  }
+  return runs;
+}
+
+/**
+ * Writes `bytes` to the new, empty file `fd` with synchronous calls (small files, whose few system
+ * calls cost less than a trip through the thread pool each), leaving all-zero blocks as holes.
+ * Returns the bytes actually written.
+ */
+export function writeSparseSync(fd: number, bytes: Uint8Array): number {
+  let written = 0;
+  let end = 0;
+  for (const [start, stop] of dataRuns(bytes)) {
+    for (let done = start; done < stop; ) done += writeSync(fd, bytes, done, stop - done, done);
+    written += stop - start;
+    end = stop;
+  }
+  if (end < bytes.length) ftruncateSync(fd, bytes.length);
+  return written;
+}
+
 const ZERO_BLOCK = Buffer.alloc(HOLE_BLOCK);
 
 function isZero(bytes: Uint8Array): boolean {
-  if (bytes.length === HOLE_BLOCK) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).equals(ZERO_BLOCK);
+  if (bytes.length <= HOLE_BLOCK) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).equals(ZERO_BLOCK.subarray(0, bytes.length));
   return bytes.every((b) => b === 0);
 }

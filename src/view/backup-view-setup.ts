@@ -28,7 +28,10 @@ export interface BackupViewSetup {
   sequentialMinBytes?: number;
   /** Day names in local time (default) or UTC. */
   zone?: DayZone;
-  /** Memory budget for cached content in bytes (default 64 MiB): blocks get 3/4, deltas 1/4. */
+  /**
+   * Memory budget for cached content in bytes (default 64 MiB): blocks get 3/4, deltas 1/4; the
+   * opened chains, which point into those deltas, are bounded by 1/2.
+   */
   cacheBytes?: number;
   /** Concurrent grid requests for content (default 6). */
   concurrency?: number;
@@ -91,6 +94,10 @@ export function createBackupView(store: Store, snapshotsCap: string, setup: Back
     contentStore: setup.rangeStore ?? store,
     earlyFlowBytes: sequentialMin,
     deltaCacheBytes: Math.floor(cacheBytes / 4),
+    // Opened chains keep their deltas (mostly the same objects as the delta cache) and composed
+    // extents alive: bounded by half the budget, so --cache-size bounds them too rather than a
+    // fixed 64 MiB beside it, while a chain whose deltas outgrow the delta cache still stays open.
+    chainCacheBytes: Math.floor(cacheBytes / 2),
     // A large file read from its start is served by its in-order flow, started when it is opened
     // (sequential-reads.ts); warming the block cache too would fetch the same bytes twice.
     onChainBase: (baseCap, size) => { if (size < sequentialMin) ranges.warm(baseCap).catch(() => {}); },

@@ -138,14 +138,16 @@ export class BaseFlows {
   constructor(private readonly store: Store) {}
 
   /**
-   * Bytes `[from, to)` of `cap` (stored size `objectSize`) in order, pulled ahead by up to
-   * `rangeBytes × inFlight` bytes (while a chain's deltas arrive, too).
+   * Bytes `[from, to)` of `cap` (stored size `objectSize`) in order, pulled ahead (while a chain's
+   * deltas arrive, too) by about `rangeBytes × inFlight` bytes: a stream's bytes queue up to that;
+   * ranges are that many bytes in flight, and one range more may wait for the reader.
    */
   start(cap: string, from: number, to: number, objectSize: number, sizing: FlowSizing, outer?: AbortSignal): Prefetch {
     const abort = new AbortController();
     const signal = outer ? AbortSignal.any([outer, abort.signal]) : abort.signal;
     const plan = planWholeRead(to - from, gridLatency(), sizing.rangeBytes, sizing.inFlight);
-    return new Prefetch(baseFlow(this.store, cap, from, to, objectSize, plan, { signal }), sizing.rangeBytes * sizing.inFlight, abort);
+    const queued = plan.kind === 'ranges' ? plan.rangeBytes : sizing.rangeBytes * sizing.inFlight;
+    return new Prefetch(baseFlow(this.store, cap, from, to, objectSize, plan, { signal }), queued, abort);
   }
 
   /** Starts the whole base `baseCap` for the version `key` before anyone reads it (sized {@link MOUNT_FLOW}). */

@@ -6,15 +6,30 @@
  */
 import { plainName } from '../model/names.js';
 import type { CallOptions } from '../store/store.js';
-import { linePath, parseRecord } from '../tree-index/index-format.js';
+import { parseRecord } from '../tree-index/index-format.js';
 import type { LoadedIndex } from '../tree-index/index-store.js';
 import type { DirectoryLines } from '../tree-index/index-timeline.js';
 import { decodeEntry, type TreeEntry } from './entry-decode.js';
 import type { DirectoryLister } from './path-states.js';
 
-interface Parsed {
+/** One entry line of an index, decoded: its edge path (`home/me/a.txt`) and its entry. */
+export interface IndexLineEntry {
   path: string;
   entry: TreeEntry;
+}
+type Parsed = IndexLineEntry;
+
+/**
+ * Decodes one entry line with the same checks as a listing from the grid (an index is verified
+ * against its link, not trusted further).
+ * @throws Error on a malformed line; TimefsError from the entry checks
+ */
+export function decodeIndexLine(line: string): IndexLineEntry {
+  const record = parseRecord(line);
+  const name = record.path.at(-1) as string;
+  const path = record.path.join('/');
+  const entry = decodeEntry({ name, kind: record.meta.type === 'dir' ? 'dir' : 'file', cap: record.cap, readCap: record.cap, mutable: false, metadata: { timefs: record.meta } }, `/${path.slice(0, Math.max(0, path.lastIndexOf('/')))}`);
+  return { path, entry };
 }
 
 interface OpenDir {
@@ -124,13 +139,9 @@ export class IndexedLister implements DirectoryLister {
   private parse(line: string): Parsed {
     const known = this.lines.get(line);
     if (known) return known;
-    const record = parseRecord(line);
-    const name = record.path.at(-1) as string;
-    const path = linePath(line);
-    // The same checks as a listing from the grid: an index is verified against its link, not trusted further.
-    const entry = decodeEntry({ name, kind: record.meta.type === 'dir' ? 'dir' : 'file', cap: record.cap, readCap: record.cap, mutable: false, metadata: { timefs: record.meta } }, `/${path.slice(0, Math.max(0, path.lastIndexOf('/')))}`);
-    const parsed = { path, entry };
+    const parsed = decodeIndexLine(line);
     this.lines.set(line, parsed);
     return parsed;
   }
+
 }

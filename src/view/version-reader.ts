@@ -94,12 +94,20 @@ export interface VersionReaderOptions {
  * beat it by about 2× at 50 ms RTT (docs/grid.md, research/wan.md).
  */
 export const DEFAULT_CHUNK = 16 * 1024 * 1024;
+/**
+ * Largest chunk a whole read hands on. The content is assembled (and hashed, and written) while the
+ * base arrives, so what is left after its last byte, the tail of every whole read, is one piece.
+ */
+export const WHOLE_READ_PIECE = 1 << 20;
 /** Default number of chunks {@link VersionReader.readVerified} keeps in flight. */
 export const DEFAULT_READ_AHEAD = 3;
 
 /** Options of a whole, hash-checked read. */
 export interface WholeReadOptions extends CallOptions {
-  /** Bytes per chunk, and per range request where ranges are used (default {@link DEFAULT_CHUNK}). */
+  /**
+   * Bytes per range request where ranges are used (default {@link DEFAULT_CHUNK}); chunks handed on
+   * are at most this and at most {@link WHOLE_READ_PIECE}.
+   */
   chunkSize?: number;
   /** Chunks in flight (default {@link DEFAULT_READ_AHEAD}); memory is about chunkSize × readAhead. */
   readAhead?: number;
@@ -161,7 +169,8 @@ export class ChainVersionReader implements VersionReader {
     const { meta } = entry;
     const check = new SequentialHashCheck(meta.size, meta.type === 'file' ? meta.hash : undefined, place);
     let offset = 0;
-    for await (const bytes of this.readInOrder(entry, place, Math.max(1, options.chunkSize ?? DEFAULT_CHUNK), options)) {
+    const piece = Math.max(1, Math.min(options.chunkSize ?? DEFAULT_CHUNK, WHOLE_READ_PIECE));
+    for await (const bytes of this.readInOrder(entry, place, piece, options)) {
       await check.update(offset, bytes);
       offset += bytes.length;
       yield bytes;

@@ -60,9 +60,9 @@ async function restoreFrom(fresh: Awaited<ReturnType<typeof freshRepo>>, snapsho
   // Opening the repository finds index/ (repo-options.ts): not counted as part of the restore.
   const indexDir = await findIndexDir(fresh.store, fresh.rootCap);
   resetTally();
-  const opened = listings === 'index' ? await restoreTrees(fresh.store, indexDir, snapshot) : { trees: new GridTreeReader(fresh.store), listedFrom: 'tree' };
+  const opened = listings === 'index' ? await restoreTrees(fresh.store, indexDir, snapshot) : { trees: new GridTreeReader(fresh.store), listedFrom: 'tree' as const };
   const report = await restore(
-    { store: fresh.store, trees: opened.trees, versions: new ChainVersionReader(fresh.store) },
+    { store: fresh.store, trees: opened.trees, ...('index' in opened && opened.index ? { index: opened.index } : {}), versions: new ChainVersionReader(fresh.store) },
     { snapshot: snapshot.name, rootCap: snapshot.cap, path: src },
     target,
   );
