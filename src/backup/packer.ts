@@ -44,7 +44,7 @@ export class Packer {
     private readonly store: Store,
     private readonly catalog: Catalog,
     private readonly stats: PushStats,
-    private readonly maxBytes = 8 << 20,
+    private readonly maxBytes = 4 << 20,
     private readonly maxMembers = 2000,
     /** Told the keys of a pack's members once their results and acks are written. */
     private readonly onRecorded?: (keys: readonly Buffer[]) => void,
