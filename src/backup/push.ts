@@ -259,9 +259,12 @@ async function commitTree(target: PushTarget, session: Session, stats: PushStats
     },
   };
   // The index node is stored while the snapshot is linked; it is linked itself only after.
-  const storedIndex = index?.store(rootCap, stash?.list);
+  const linked = linkSnapshot(store, target.snapshotsCap, session, rootCap, meta);
+  linked.catch(() => {}); // awaited below
+  // Built once the link request is on its way: the text is CPU work that would hold it back.
+  const storedIndex = index && new Promise<void>((sent) => setImmediate(sent)).then(() => index.store(rootCap, stash?.list));
   storedIndex?.catch(() => {}); // reported below, once the snapshot is safe
-  const name = await linkSnapshot(store, target.snapshotsCap, session, rootCap, meta);
+  const name = await linked;
   // Logged before the pending entries go: a push killed in between commits again to the same
   // name (linking is idempotent), and one killed after finds no pending entry and only ends the session.
   await catalog.logSnapshot({ name, rootCap, paths: session.paths, stats: numericStats(stats) });

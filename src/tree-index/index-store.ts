@@ -216,6 +216,14 @@ export interface IndexBasis {
   link: IndexLink;
   /** Its whole text, UTF-8. */
   bytes: Uint8Array;
+  /** The rdiff signature of `bytes`, when computed ahead (see {@link indexSignature}). */
+  signature?: Promise<Uint8Array>;
+}
+
+/** The rdiff signature a new index's delta against the index text `bytes` is encoded with. */
+export async function indexSignature(bytes: Uint8Array): Promise<Uint8Array> {
+  const { signatureOf } = await import('../delta/index.js');
+  return signatureOf(bytes, DELTA_SIGNATURE);
 }
 
 /** An index node stored on the grid but not linked into `index/` yet. */
@@ -251,8 +259,8 @@ export async function storeIndex(store: Store, rootCap: string, content: IndexCo
       children[child] = { cap: entry.readCap, metadata: entry.metadata };
       if (child !== VERSION_NODE.base) deltaBytes += entry.size ?? 0;
     }
-    const { createDeltaEncoder, loadSignature, signatureOf, concatBytes } = await import('../delta/index.js');
-    const encoder = await createDeltaEncoder(loadSignature(await signatureOf(basis.bytes, DELTA_SIGNATURE)));
+    const { createDeltaEncoder, loadSignature, concatBytes } = await import('../delta/index.js');
+    const encoder = await createDeltaEncoder(loadSignature(await (basis.signature ?? indexSignature(basis.bytes))));
     const parts: Uint8Array[] = [];
     for await (const chunk of chunks()) parts.push(encoder.update(chunk));
     parts.push(encoder.finish());

@@ -9,7 +9,7 @@ import type { CallOptions, Store } from '../store/store.js';
 import { SpillSink } from '../store/spill-sink.js';
 import { headerLine } from './index-format.js';
 import { indexEntries, previousIndex, writeIndexEntries, type ChildLister, type IndexChild, type PreviousIndex } from './index-build.js';
-import { ensureIndexDir, IndexReader, IndexUnusable, linkIndex, listIndexLinks, storeIndex, type IndexBasis, type IndexLink, type StoredIndex } from './index-store.js';
+import { ensureIndexDir, indexSignature, IndexReader, IndexUnusable, linkIndex, listIndexLinks, storeIndex, type IndexBasis, type IndexLink, type StoredIndex } from './index-store.js';
 
 /** A snapshot as indexing needs it. */
 export interface IndexedSnapshot {
@@ -48,6 +48,8 @@ export class Indexer {
   private links: Map<string, IndexLink> | undefined;
   /** The index this indexer wrote last, if held in memory: the next snapshot of a run is built against it without reading it back. */
   private last: { name: string; link: IndexLink; bytes: Uint8Array } | undefined;
+  /** Signatures of preloaded indexes, by index node cap. */
+  private readonly signatures = new Map<string, Promise<Uint8Array>>();
 
   /**
    * `spoolDir`: where index text longer than a few MiB is written while it is built and stored
@@ -90,7 +92,8 @@ export class Indexer {
       const count = await writeIndexEntries(rootCap, list, (chunk) => entries.write(chunk), prior?.previous);
       await entries.finish();
       const header = headerLine({ root: rootCap, entries: count });
-      const stored = await storeIndex(this.store, rootCap, { header, entries }, prior?.basis, this.options);
+      const signature = prior ? this.signatures.get(prior.basis.link.cap) : undefined;
+      const stored = await storeIndex(this.store, rootCap, { header, entries }, prior && { ...prior.basis, ...(signature ? { signature } : {}) }, this.options);
       const whole = entries.path === undefined ? entries.body() : undefined;
       return { stored, ...(whole instanceof Uint8Array ? { bytes: Buffer.concat([Buffer.from(header, 'utf8'), whole]) } : {}) };
     } finally {
@@ -106,9 +109,17 @@ export class Indexer {
     return link;
   }
 
-  /** Reads the links and the index of `basis` now, so a later {@link storeNode} against it waits for nothing. */
+  /**
+   * Reads the links and the index of `basis` now, and starts the signature a delta against it
+   * needs, so a later {@link storeNode} against it waits for nothing but the new tree.
+   */
   async preload(basis: IndexedSnapshot): Promise<void> {
-    await this.loadValid(basis);
+    const prior = await this.loadValid(basis);
+    if (prior && !this.signatures.has(prior.basis.link.cap)) {
+      const signature = indexSignature(prior.basis.bytes);
+      signature.catch(() => {}); // storeNode awaits it
+      this.signatures.set(prior.basis.link.cap, signature);
+    }
   }
 
   private async loadValid(snapshot: IndexedSnapshot): Promise<{ basis: IndexBasis; previous: PreviousIndex } | undefined> {
