@@ -13,7 +13,8 @@
  * (200), BENCH_WAN_ONLY (measures to run, comma-separated from cat, restore, dd, ls, push,
  * snapshots, renew; `read` = cat,restore,dd, which always run together; default all),
  * BENCH_WAN_REPEAT (3: runs of each whole read and its references, interleaved; medians shown),
- * BENCH_TRACE (a file: every web request with its times), BENCH_DIR (bench-out/wan). Quick run:
+ * BENCH_TRACE (a file: every web request with its times), BENCH_WAN_MOUNT_ENV (NAME=value pairs for
+ * the mount processes only, e.g. "MALLOC_MMAP_THRESHOLD_=32768"), BENCH_DIR (bench-out/wan). Quick run:
  * BENCH_RTTS=0,20 BENCH_WAN_MIB=16 BENCH_WAN_FILES=200 BENCH_WAN_DIRS=20; the tree measures alone:
  * BENCH_WAN_ONLY=ls,push.
  */
@@ -44,6 +45,8 @@ const runs = (m: typeof MEASURES[number]): boolean => ONLY.has(m);
 const REPEAT = Math.max(1, Number(process.env.BENCH_WAN_REPEAT ?? 3));
 const DIR = resolve(process.env.BENCH_DIR ?? 'bench-out/wan');
 const TIMEFS = ['bin/timefs.js'];
+/** BENCH_WAN_MOUNT_ENV: `NAME=value` pairs (space-separated) for the mount processes only, e.g. mount-examples/' process settings. */
+const MOUNT_ENV: Record<string, string> = Object.fromEntries((process.env.BENCH_WAN_MOUNT_ENV ?? '').split(/\s+/).filter((p) => p.includes('=')).map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]));
 const SNAPSHOT = '2020-01-01T00:00:00Z';
 
 interface Fixture {
@@ -119,7 +122,7 @@ async function mount(proxy: CountingProxy, repo: string, name: string, extra: st
   const point = join(DIR, `mnt-${name}`);
   spawnSync('umount', ['-l', point], { stdio: 'ignore' });
   mkdirSync(point, { recursive: true });
-  const child = spawn(process.execPath, [...TIMEFS, 'mount', point, '--json', '--utc', ...extra], { env: timefsEnv(proxy.url, repo, `mount-${name}`), stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...TIMEFS, 'mount', point, '--json', '--utc', ...extra], { env: { ...timefsEnv(proxy.url, repo, `mount-${name}`), ...MOUNT_ENV }, stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((done, fail) => {
     child.stdout?.once('data', () => done());
     child.once('exit', (code) => fail(new Error(`timefs mount exited ${code}`)));

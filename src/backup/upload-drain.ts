@@ -42,17 +42,27 @@ export async function drainQueue(target: PushTarget, options: PushOptions, spool
     stats,
     events,
   };
-  if (options.pack !== false) ctx.packer = new Packer(target.store, target.catalog, stats);
+  // Jobs taken and not acked yet (in flight, or waiting in a pack): a later read of the queue
+  // skips them. Acked jobs leave the queue, so this holds a few thousand keys, not the tree; a
+  // job acked after the batch in hand was read is still in that batch, hence `ackedSinceRead`.
+  const started = new Set<string>();
+  let ackedSinceRead = new Set<string>();
+  const acked = (key: Buffer): void => {
+    const id = key.toString('latin1');
+    if (started.delete(id)) ackedSinceRead.add(id);
+  };
+  const taken = (key: Buffer): boolean => started.has(key.toString('latin1')) || ackedSinceRead.has(key.toString('latin1'));
+  const newBatch = (): void => { ackedSinceRead = new Set(); };
+  if (options.pack !== false) ctx.packer = new Packer(target.store, target.catalog, stats, undefined, undefined, (keys) => keys.forEach(acked));
   const queue = new PQueue({ concurrency });
   let failure: unknown;
-  const started = new Set<string>();
   const take = async (key: Buffer, job: UploadJob): Promise<void> => {
-    started.add(key.toString('hex'));
+    started.add(key.toString('latin1'));
     await queue.onSizeLessThan(concurrency * 2);
     void queue.add(async () => {
       if (failure !== undefined) return;
       try {
-        await runJob(ctx, key, job);
+        if ((await runJob(ctx, key, job)) === 'acked') acked(key);
         events.onProgress?.('upload', stats);
       } catch (err) {
         failure ??= err;
@@ -76,19 +86,19 @@ export async function drainQueue(target: PushTarget, options: PushOptions, spool
         if (failure !== undefined || scan.failed) break;
         await takeWhenPending(key, job);
       }
-      for await (const [key, job] of queuedInBatches(target.catalog, after)) {
+      for await (const [key, job] of queuedInBatches(target.catalog, newBatch, after)) {
         if (failure !== undefined || scan.failed) break;
         after = key;
-        if (!started.has(key.toString('hex'))) await takeWhenPending(key, job);
+        if (!taken(key)) await takeWhenPending(key, job);
       }
     }
     if (!scan.finished) await new Promise<void>((wake) => { scan.wake = wake; setTimeout(wake, SCAN_POLL_MS); });
   }
   waiting.length = 0;
   if (!scan?.failed) {
-    for await (const [key, job] of queuedInBatches(target.catalog)) {
+    for await (const [key, job] of queuedInBatches(target.catalog, newBatch)) {
       if (failure !== undefined) break;
-      if (!started.has(key.toString('hex'))) await take(key, job);
+      if (!taken(key)) await take(key, job);
     }
   }
   await queue.onIdle();
@@ -101,14 +111,16 @@ export async function drainQueue(target: PushTarget, options: PushOptions, spool
 const QUEUE_BATCH = 256;
 
 /**
- * Queued jobs in key order after `after`, read a batch at a time: an open LevelDB iterator pins
+ * Queued jobs in key order after `after`, read a batch at a time (`onRead` is called as each
+ * read starts: what was acked before it is not in the batch): an open LevelDB iterator pins
  * every memtable written while it lives, so holding one across the whole upload (every job
  * writes its result) kept ~2 KB per file in memory until the end.
  */
-async function* queuedInBatches(catalog: Catalog, after?: Buffer): AsyncGenerator<[Buffer, UploadJob]> {
+async function* queuedInBatches(catalog: Catalog, onRead: () => void, after?: Buffer): AsyncGenerator<[Buffer, UploadJob]> {
   let cursor = after;
   for (;;) {
     const batch: Array<[Buffer, UploadJob]> = [];
+    onRead();
     for await (const entry of catalog.queued(cursor)) {
       batch.push(entry);
       if (batch.length >= QUEUE_BATCH) break;

@@ -39,23 +39,27 @@ const COPY_ATTEMPTS = 5;
 /** A start time no mtime reaches: a spool copy is private, only its size and times moving would matter. */
 const SPOOL_COPY = 1n << 62n;
 
-/** Runs one queued job to completion (or to a warning); grid errors propagate. */
-export async function runJob(ctx: JobContext, key: Buffer, job: UploadJob): Promise<void> {
+/**
+ * Runs one queued job to completion (or to a warning); grid errors propagate. Returns 'packed'
+ * when the file waits in a pack (the packer acks its job once the pack is uploaded), else 'acked'.
+ */
+export async function runJob(ctx: JobContext, key: Buffer, job: UploadJob): Promise<'acked' | 'packed'> {
   const pending = await ctx.catalog.getPending(key);
   if (!pending) {
     await ctx.catalog.write([{ del: 'queue', key }]);
-    return;
+    return 'acked';
   }
   try {
     const ops = job.kind === 'symlink' ? await symlinkJob(ctx, key, pending) : await fileJob(ctx, key, pending);
-    // 'packed': the packer acks the job once its pack is uploaded.
-    if (ops !== 'packed') await ctx.catalog.write([...ops, { del: 'queue', key }]);
+    if (ops === 'packed') return 'packed';
+    await ctx.catalog.write([...ops, { del: 'queue', key }]);
   } catch (err) {
     if (!(err instanceof SkipFile)) throw err;
     ctx.stats.warnings++;
     ctx.events.onWarning?.({ path: displayPath(key), reason: err.message });
     await ctx.catalog.write([{ del: 'pending', key }, { del: 'queue', key }]);
   }
+  return 'acked';
 }
 
 async function symlinkJob(ctx: JobContext, key: Buffer, pending: PendingEntry): Promise<CatalogOp[]> {

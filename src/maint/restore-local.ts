@@ -9,9 +9,9 @@
  * Every entry is created exclusively (`O_EXCL|O_NOFOLLOW`, `mkdir`, `symlink`, `link`), so
  * nothing is written through something that already exists in the target.
  */
-import { chmodSync, closeSync, constants, fchmodSync, fchownSync, linkSync, lchownSync, open as openCallback, symlinkSync } from 'node:fs';
+import { chmodSync, closeSync, constants, fchmodSync, fchownSync, linkSync, lchownSync, mkdirSync, open as openCallback, symlinkSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { chmod, lchown, mkdir, open, unlink } from 'node:fs/promises';
+import { chmod, lchown, open, unlink } from 'node:fs/promises';
 import type { EntryMeta } from '../model/entry.js';
 import { TimefsError } from '../model/errors.js';
 import { makeSpecialFile, TimeSetter } from './local-attrs.js';
@@ -56,8 +56,8 @@ export class LocalTree {
   constructor(private readonly owners: boolean, private readonly counts: LocalCounts) {}
 
   /** Creates the directory (private until {@link finish} gives it its mode). */
-  async makeDir(place: LocalPlace): Promise<void> {
-    await guarded(place, () => mkdir(place.dest, 0o700));
+  makeDir(place: LocalPlace): void {
+    guardedSync(place, () => mkdirSync(place.dest, 0o700));
     const m = place.meta;
     this.dirs.push({ dest: place.dest, shown: place.shown, mode: m.mode, uid: m.uid, gid: m.gid, mtime: m.mtime });
     this.counts.dirs++;

@@ -16,6 +16,7 @@ import type { TreePath, TreeReader } from '../view/tree-reader.js';
 import type { VersionReader } from '../view/version-reader.js';
 import { ContentReader } from './restore-contents.js';
 import { LocalTree } from './restore-local.js';
+import { findInIndex, walkIndex } from './restore-index-walk.js';
 import { walkRestore, type RestorePlace } from './restore-walk.js';
 
 /** What restore needs from the read model. */
@@ -23,8 +24,8 @@ export interface RestoreSource {
   store: Store;
   trees: TreeReader;
   versions: VersionReader;
-  /** Where `trees` lists from: `index` (memory, a metadata index) or `tree` (the grid; default). */
-  listedFrom?: 'index' | 'tree';
+  /** The snapshot's verified metadata index text (restore-trees.ts): walked instead of `trees`. */
+  index?: Uint8Array;
 }
 
 /** Where to restore from. */
@@ -73,7 +74,9 @@ export interface RestoreReport {
 
 /**
  * Restores `from` into the directory `target` (created when missing; existing entries are never
- * overwritten). Directories are listed breadth first through one window and created as found;
+ * overwritten). The tree comes from the snapshot's metadata index in one pass when
+ * `source.index` is given, else directories are listed breadth first through one window; either
+ * way directories are created as found;
  * files stored on their own and symlinks are read and written as soon as their directory exists,
  * while the walk goes on; then each pack is read once, in runs of up to a whole pack
  * (restore-contents.ts); then special files and hard links; then directory modes and times,
@@ -82,7 +85,8 @@ export interface RestoreReport {
 export async function restore(source: RestoreSource, from: RestoreFrom, target: string, options: RestoreOptions = {}): Promise<RestoreReport> {
   const call: CallOptions = options.signal ? { signal: options.signal } : {};
   const report: RestoreReport = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0, specials: 0, bytes: 0, filesTotal: 0, bytesTotal: 0, written: 0, verified: 0, warnings: [], damaged: [], exactTimes: true };
-  const top = await source.trees.lookup(from.rootCap, from.path, call);
+  const spot = source.index ? findInIndex(source.index, from.rootCap, from.path) : undefined;
+  const top = spot?.entry ?? (await source.trees.lookup(from.rootCap, from.path, call));
   await mkdir(target, { recursive: true });
   const root = await realpath(target);
   const local = new LocalTree(options.owners ?? process.getuid?.() === 0, report);
@@ -123,7 +127,9 @@ export async function restore(source: RestoreSource, from: RestoreFrom, target: 
   };
 
   try {
-    await walkRestore(source.trees, local, { top, path: from.path, root: Buffer.from(root), onEntry, onListed: () => options.onProgress?.(report), depthFirst: source.listedFrom === 'index' }, call);
+    const plan = { path: from.path, root: Buffer.from(root), onEntry, onListed: () => options.onProgress?.(report) };
+    if (source.index && spot) await walkIndex(source.index, spot, local, plan);
+    else await walkRestore(source.trees, top, local, plan, call);
     contents.readPacks();
   } catch (err) {
     contents.stop(err);

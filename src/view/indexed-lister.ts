@@ -6,15 +6,30 @@
  */
 import { plainName } from '../model/names.js';
 import type { CallOptions } from '../store/store.js';
-import { linePath, parseRecord } from '../tree-index/index-format.js';
+import { parseRecord } from '../tree-index/index-format.js';
 import type { LoadedIndex } from '../tree-index/index-store.js';
 import type { DirectoryLines } from '../tree-index/index-timeline.js';
 import { decodeEntry, type TreeEntry } from './entry-decode.js';
 import type { DirectoryLister } from './path-states.js';
 
-interface Parsed {
+/** One entry line of an index, decoded: its edge path (`home/me/a.txt`) and its entry. */
+export interface IndexLineEntry {
   path: string;
   entry: TreeEntry;
+}
+type Parsed = IndexLineEntry;
+
+/**
+ * Decodes one entry line with the same checks as a listing from the grid (an index is verified
+ * against its link, not trusted further).
+ * @throws Error on a malformed line; TimefsError from the entry checks
+ */
+export function decodeIndexLine(line: string): IndexLineEntry {
+  const record = parseRecord(line);
+  const name = record.path.at(-1) as string;
+  const path = record.path.join('/');
+  const entry = decodeEntry({ name, kind: record.meta.type === 'dir' ? 'dir' : 'file', cap: record.cap, readCap: record.cap, mutable: false, metadata: { timefs: record.meta } }, `/${path.slice(0, Math.max(0, path.lastIndexOf('/')))}`);
+  return { path, entry };
 }
 
 interface OpenDir {
@@ -67,16 +82,6 @@ export class IndexedLister implements DirectoryLister {
   /** The children of the directory `cap` when a registered index describes it (sorted by name bytes; no request). */
   entries(cap: string): readonly TreeEntry[] | undefined {
     return this.dirs.get(cap) ?? this.decode(cap);
-  }
-
-  /**
-   * Like {@link entries}, but decoded afresh and not kept: for a caller that visits each directory
-   * once (a whole restore), so that only the index lines stay in memory, not an object per entry.
-   */
-  entriesOnce(cap: string): readonly TreeEntry[] | undefined {
-    const lines = this.raw.get(cap);
-    if (!lines) return this.dirs.get(cap);
-    return lines.map((line) => this.decodeLine(line).entry).sort((a, b) => Buffer.compare(a.rawName, b.rawName));
   }
 
   /**
@@ -134,17 +139,9 @@ export class IndexedLister implements DirectoryLister {
   private parse(line: string): Parsed {
     const known = this.lines.get(line);
     if (known) return known;
-    const parsed = this.decodeLine(line);
+    const parsed = decodeIndexLine(line);
     this.lines.set(line, parsed);
     return parsed;
   }
 
-  private decodeLine(line: string): Parsed {
-    const record = parseRecord(line);
-    const name = record.path.at(-1) as string;
-    const path = linePath(line);
-    // The same checks as a listing from the grid: an index is verified against its link, not trusted further.
-    const entry = decodeEntry({ name, kind: record.meta.type === 'dir' ? 'dir' : 'file', cap: record.cap, readCap: record.cap, mutable: false, metadata: { timefs: record.meta } }, `/${path.slice(0, Math.max(0, path.lastIndexOf('/')))}`);
-    return { path, entry };
-  }
 }

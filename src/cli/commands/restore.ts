@@ -76,7 +76,7 @@ Examples:
       // every byte again in memory and on disk); restore bounds its own requests in flight.
       const direct = new TahoeStore({ nodeUrl: repo.nodeUrl });
       const report = await restore(
-        { store: direct, trees: listings.trees, listedFrom: listings.listedFrom, versions: new ChainVersionReader(direct) },
+        { store: direct, trees: listings.trees, ...(listings.index ? { index: listings.index } : {}), versions: new ChainVersionReader(direct) },
         { snapshot: snapshot.name, rootCap: snapshot.cap, path },
         localPathArg(flags.target!, 'target directory'),
         { verify: flags.verify === true, onProgress: (r: RestoreReport) => progress.update(restoreProgressLine(r, Date.now() - started)) },

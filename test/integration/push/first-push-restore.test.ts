@@ -62,7 +62,7 @@ async function restoreFrom(fresh: Awaited<ReturnType<typeof freshRepo>>, snapsho
   resetTally();
   const opened = listings === 'index' ? await restoreTrees(fresh.store, indexDir, snapshot) : { trees: new GridTreeReader(fresh.store), listedFrom: 'tree' as const };
   const report = await restore(
-    { store: fresh.store, trees: opened.trees, listedFrom: opened.listedFrom, versions: new ChainVersionReader(fresh.store) },
+    { store: fresh.store, trees: opened.trees, ...('index' in opened && opened.index ? { index: opened.index } : {}), versions: new ChainVersionReader(fresh.store) },
     { snapshot: snapshot.name, rootCap: snapshot.cap, path: src },
     target,
   );
