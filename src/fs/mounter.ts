@@ -3,7 +3,7 @@
  * mount left by a crash, refusing a busy one), mounts read-only with long kernel caches (the
  * content is immutable) through one of two backends, and unmounts reporting a busy mount point.
  */
-import Fuse from 'fuse-native';
+import type Fuse from 'fuse-native';
 import { resolve } from 'node:path';
 import { TimefsError } from '../model/errors.js';
 import type { MountSource } from '../view/mount-source.js';
@@ -50,8 +50,20 @@ export interface MountedFs {
 
 /** Mount points this process already detached with fusermount, so fuse-native's own unmount only stops its thread. */
 const detached = new Set<string>();
-const originalUnmount = Fuse.unmount.bind(Fuse);
-Fuse.unmount = (mountPoint, cb) => (detached.delete(mountPoint) ? cb(null) : originalUnmount(mountPoint, cb));
+
+let fuseNative: Promise<typeof Fuse> | undefined;
+/**
+ * fuse-native, loaded by the first libfuse mount: it maps libfuse and its addon (some 12 MiB of
+ * the process), which the kernel backend never uses.
+ */
+function loadFuseNative(): Promise<typeof Fuse> {
+  fuseNative ??= import('fuse-native').then(({ default: binding }) => {
+    const originalUnmount = binding.unmount.bind(binding);
+    binding.unmount = (mountPoint, cb) => (detached.delete(mountPoint) ? cb(null) : originalUnmount(mountPoint, cb));
+    return binding;
+  });
+  return fuseNative;
+}
 
 /**
  * libfuse2 options that fuse-native has no switch for. The binding joins its options with commas
@@ -125,7 +137,8 @@ async function attachLibfuseMount(
   options: MountOptions & { timeoutMs: number; cacheSeconds: number; onError: (op: string, p: string, err: unknown) => void },
 ): Promise<() => Promise<void>> {
   const ops = buildFuseOps(source, { timeoutMs: options.timeoutMs, onError: options.onError });
-  const fuse = new Fuse(path, ops, {
+  const Binding = await loadFuseNative();
+  const fuse = new Binding(path, ops, {
     // fuse-native's own watchdog stays behind ours, as a last resort
     timeout: options.timeoutMs + 5_000,
     force: false,

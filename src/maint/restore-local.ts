@@ -31,7 +31,9 @@ export interface LocalCounts {
   symlinks: number;
   hardlinks: number;
   specials: number;
+  /** Content bytes restored (holes included). */
   bytes: number;
+  /** Content bytes actually written (holes left out). */
   written: number;
 }
 

@@ -15,7 +15,7 @@ import type { CallOptions, Store } from '../store/store.js';
 import type { TreePath, TreeReader } from '../view/tree-reader.js';
 import type { VersionReader } from '../view/version-reader.js';
 import { ContentReader } from './restore-contents.js';
-import { LocalTree } from './restore-local.js';
+import { LocalTree, type LocalCounts } from './restore-local.js';
 import { findInIndex, walkIndex } from './restore-index-walk.js';
 import { walkRestore, type RestorePlace } from './restore-walk.js';
 
@@ -49,19 +49,10 @@ export interface RestoreOptions extends CallOptions {
 }
 
 /** What a restore did. */
-export interface RestoreReport {
-  files: number;
-  dirs: number;
-  symlinks: number;
-  hardlinks: number;
-  specials: number;
-  /** Content bytes restored (holes included). */
-  bytes: number;
+export interface RestoreReport extends LocalCounts {
   /** Files and content bytes to restore, known once every directory is listed (0 before). */
   filesTotal: number;
   bytesTotal: number;
-  /** Content bytes actually written (holes left out). */
-  written: number;
   /** Files re-read and checked with `verify`. */
   verified: number;
   /** Entries that could not be created as they were (e.g. device nodes without root). */
