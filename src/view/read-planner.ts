@@ -25,7 +25,11 @@ export interface ReadPlannerOptions {
   runsAhead?: number;
   /** Most a small random read fetches (default 2 MiB). */
   randomBytes?: number;
-  /** Bytes read back to back after which a reader counts as sequential (default 2 MiB). */
+  /**
+   * Bytes read back to back after which a reader counts as sequential (default 4 MiB). The kernel's
+   * readahead (1 MiB on our mounts) turns one random 1 MiB read into about 3 MiB of back-to-back
+   * requests, which must not open an 8 MiB window.
+   */
   sequentialAfter?: number;
   /** Files at least this large that are read from offset 0 count as sequential at once (default 4 MiB). */
   sequentialFromStart?: number;
@@ -53,7 +57,7 @@ export class ReadPlanner {
     this.runBytes = Math.max(this.blockSize, Math.ceil((options.runBytes ?? RUN_BYTES) / this.blockSize) * this.blockSize);
     this.runsAhead = Math.max(1, options.runsAhead ?? 3);
     this.randomBytes = Math.max(this.blockSize, options.randomBytes ?? 2 << 20);
-    this.sequentialAfter = options.sequentialAfter ?? 2 << 20;
+    this.sequentialAfter = options.sequentialAfter ?? 4 << 20;
     this.sequentialFromStart = options.sequentialFromStart ?? 4 << 20;
     this.slack = options.slack ?? 256 << 10;
   }

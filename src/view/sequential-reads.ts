@@ -3,7 +3,8 @@
  * in-order flow of its content ({@link VersionHandle.stream}: one streamed GET at low latency or
  * ranges in flight, a chain assembled with one copy, the base arriving while the deltas do)
  * instead of separate range reads. Reads a little out of order (the kernel's parallel read-ahead)
- * still come from the flow; any other read goes to the handle's random access.
+ * still come from the flow; any other read ends the flow and goes, like every later read, to the
+ * handle's random access.
  */
 import { isTimefsError } from '../model/errors.js';
 import type { CallOptions } from '../store/store.js';
@@ -53,7 +54,10 @@ export class SequentialReads {
       this.given = true;
       this.flow = this.handle.stream(this.chunkBytes)[Symbol.asyncIterator]();
     }
-    if (this.flow && offset >= this.chunksStart && offset <= this.delivered + this.reachAhead) {
+    // A read the flow cannot serve means random access: the flow stops, so it fetches nothing
+    // nobody reads (the file is streamed whole, so anything else it buffered would be wasted).
+    if (this.flow && !(offset >= this.chunksStart && offset <= this.delivered + this.reachAhead)) this.close();
+    if (this.flow) {
       try {
         const run = this.pulling.then(() => this.pullTo(end));
         this.pulling = run.catch(() => undefined);

@@ -66,12 +66,20 @@ describe('ReadPlanner', () => {
     assert.equal(again.perRead[1]?.length, 0, 'a second read in a fetched block fetches nothing');
   });
 
-  it('a reader that starts mid-file becomes sequential after 2 MiB, then fetches runs ahead', () => {
+  it('a random 1 MiB read as the kernel sends it (three ~1 MiB requests with its readahead) fetches no window', () => {
+    const size = 256 * MiB;
+    const at = 84560 * KiB;
+    const { fetches, planner } = simulate(size, [[at, 1024 * KiB], [at + 1024 * KiB, 1024 * KiB], [at + 2064 * KiB, 1008 * KiB]]);
+    assert.equal(planner.sequential, false);
+    assert.ok(fetches.reduce((n, f) => n + f.end - f.start, 0) <= 4 * MiB, 'read-around only, no 8 MiB runs');
+  });
+
+  it('a reader that starts mid-file becomes sequential after 4 MiB, then fetches runs ahead', () => {
     const size = 100 * MiB;
     const { perRead, planner } = simulate(size, sequentialReads(40 * MiB, 60 * MiB, 512 * KiB));
     assert.ok(perRead[0]!.every((f) => f.end - f.start <= 2 * MiB), 'the first read is planned as random');
     assert.ok(planner.sequential);
-    const later = perRead.slice(4).flat();
+    const later = perRead.slice(8).flat();
     assert.ok(later.length > 0);
     for (const f of later) assert.equal(f.end % (8 * MiB), 0, 'runs once sequential');
   });

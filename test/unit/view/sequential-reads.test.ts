@@ -47,18 +47,29 @@ describe('SequentialReads', () => {
     reads.close();
   });
 
-  it('sends seeks, reads behind what it holds and small files to random access', async () => {
+  it('a seek far ahead ends the flow: that read and every later one are random access', async () => {
     const { handle, counts } = fakeHandle(data);
     const reads = new SequentialReads(handle, options);
     await reads.read(0, 10 * KiB);
     assert.equal(Buffer.compare(await reads.read(200 * KiB, 5 * KiB), data.subarray(200 * KiB, 205 * KiB)), 0, 'far ahead');
     assert.equal(counts.randomReads, 1);
-    await reads.read(100 * KiB, 10 * KiB); // pulls the flow up to 110 KiB, keeping 40 KiB behind
-    assert.equal(Buffer.compare(await reads.read(0, 4 * KiB), data.subarray(0, 4 * KiB)), 0, 'behind what is kept');
-    assert.equal(counts.randomReads, 2);
-    reads.close();
     await new Promise((r) => setImmediate(r));
-    assert.equal(counts.streamClosed, 1, 'close ends the flow');
+    assert.equal(counts.streamClosed, 1, 'the flow stopped at the seek');
+    assert.equal(Buffer.compare(await reads.read(10 * KiB, 10 * KiB), data.subarray(10 * KiB, 20 * KiB)), 0, 'back where the flow was');
+    assert.equal(counts.randomReads, 2);
+    assert.equal(counts.streams, 1, 'no second flow');
+  });
+
+  it('sends reads behind what it holds and small files to random access', async () => {
+    const { handle, counts } = fakeHandle(data);
+    const reads = new SequentialReads(handle, options);
+    await reads.read(0, 10 * KiB);
+    await reads.read(50 * KiB, 10 * KiB); // within reach: pulls the flow up to 60 KiB, keeping 40 KiB behind
+    assert.equal(counts.randomReads, 0);
+    assert.equal(Buffer.compare(await reads.read(0, 4 * KiB), data.subarray(0, 4 * KiB)), 0, 'behind what is kept');
+    assert.equal(counts.randomReads, 1);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(counts.streamClosed, 1, 'a read behind ends the flow');
 
     const small = fakeHandle(data.subarray(0, 32 * KiB));
     await new SequentialReads(small.handle, options).read(0, 8 * KiB);
