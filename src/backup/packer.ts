@@ -1,5 +1,5 @@
 /**
- * Small files are packed: their contents are concatenated into one immutable pack object (one
+ * Small files (and symlink targets too long for a LIT cap) are packed: their contents are concatenated into one immutable pack object (one
  * upload instead of hundreds; the grid's per-object CPU cost is what limits small-file pushes).
  * Each member's edge points at the pack with `storage: 'packed'` and `pack.offset`, so the pack
  * is reachable through every snapshot that uses it and each member is range-readable.
@@ -18,6 +18,8 @@ interface Member {
   offset: number;
   meta: EntryMeta;
   fp: Fingerprint;
+  /** A symlink's target (base64), kept in its path record to see later that it is unchanged. */
+  target?: string;
 }
 
 /** Pack uploads in flight at once. */
@@ -50,15 +52,18 @@ export class Packer {
     private readonly onRecorded?: (keys: readonly Buffer[]) => void,
   ) {}
 
-  /** Adds one file's content (copied: the caller may reuse it); uploads the pack when it is full. */
-  async add(key: Buffer, content: Uint8Array, meta: EntryMeta, fp: Fingerprint): Promise<void> {
+  /**
+   * Adds one file's content, or a symlink's target (copied: the caller may reuse it); uploads the
+   * pack when it is full. `extra.target` is a symlink's target (base64) for its path record.
+   */
+  async add(key: Buffer, content: Uint8Array, meta: EntryMeta, fp: Fingerprint, extra: { target?: string } = {}): Promise<void> {
     while (this.waitingForSlot) await this.waitingForSlot;
     if (this.members.length > 0 && this.size + content.length > this.maxBytes) await this.flush(false);
     if (this.buffer === undefined || this.size + content.length > this.buffer.length) {
       // Only a file larger than a whole pack (a policy with a small maxBytes) gets a buffer of its own.
       this.buffer = content.length > this.maxBytes ? Buffer.allocUnsafeSlow(content.length) : this.spare.pop() ?? Buffer.allocUnsafeSlow(this.maxBytes);
     }
-    this.members.push({ key, offset: this.size, meta, fp });
+    this.members.push({ key, offset: this.size, meta, fp, ...(extra.target !== undefined ? { target: extra.target } : {}) });
     this.buffer.set(content, this.size);
     this.size += content.length;
     if (this.size >= this.maxBytes || this.members.length >= this.maxMembers) await this.flush(false);
@@ -111,7 +116,7 @@ export class Packer {
       const meta: EntryMeta = { ...m.meta, storage: 'packed', pack: { offset: m.offset } };
       delete meta.chain;
       delete meta.sig;
-      const record: PathRecord = { fp: m.fp, meta, cap };
+      const record: PathRecord = { fp: m.fp, meta, cap, ...(m.target !== undefined ? { target: m.target } : {}) };
       ops.push({ put: 'paths', key: m.key, value: record }, { put: 'pending', key: m.key, value: { meta, cap } }, { del: 'queue', key: m.key });
     }
     await this.catalog.write(ops);

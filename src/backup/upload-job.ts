@@ -38,6 +38,8 @@ export interface JobContext {
 const COPY_ATTEMPTS = 5;
 /** A start time no mtime reaches: a spool copy is private, only its size and times moving would matter. */
 const SPOOL_COPY = 1n << 62n;
+/** Longest content Tahoe stores in the cap itself (`URI:LIT:`): made locally, cheaper than a pack member. */
+const LIT_MAX_BYTES = 55;
 
 /**
  * Runs one queued job to completion (or to a warning); grid errors propagate. Returns 'packed'
@@ -62,7 +64,7 @@ export async function runJob(ctx: JobContext, key: Buffer, job: UploadJob): Prom
   return 'acked';
 }
 
-async function symlinkJob(ctx: JobContext, key: Buffer, pending: PendingEntry): Promise<CatalogOp[]> {
+async function symlinkJob(ctx: JobContext, key: Buffer, pending: PendingEntry): Promise<CatalogOp[] | 'packed'> {
   const path = keyToPath(key);
   let target: Buffer;
   let stat;
@@ -76,15 +78,24 @@ async function symlinkJob(ctx: JobContext, key: Buffer, pending: PendingEntry): 
   }
   const previous = await ctx.catalog.getPath(key);
   const encoded = target.toString('base64');
+  const meta: EntryMeta = { ...pending.meta, ...entryMetaOf(stat), size: target.length };
+  const fp = fingerprintOf(stat);
   let cap: string;
-  if (previous?.meta.type === 'symlink' && previous.target === encoded) cap = previous.cap;
-  else {
+  if (previous?.meta.type === 'symlink' && previous.target === encoded) {
+    // Unchanged: the same object, or the same place in the same pack.
+    cap = previous.cap;
+    if (previous.meta.storage !== undefined) meta.storage = previous.meta.storage;
+    if (previous.meta.pack !== undefined) meta.pack = previous.meta.pack;
+  } else if (target.length > LIT_MAX_BYTES && ctx.packer) {
+    // A long target goes into a pack like a small file: no object of its own.
+    await ctx.packer.add(key, target, { ...meta, storage: 'packed' }, fp, { target: encoded });
+    return 'packed';
+  } else {
     cap = await ctx.store.putImmutable(target);
     // A short target is a LIT cap, computed locally: no object, no request.
     if (!cap.startsWith('URI:LIT:')) count(ctx.stats, target.length);
   }
-  const meta: EntryMeta = { ...pending.meta, ...entryMetaOf(stat), size: target.length };
-  const record: PathRecord = { fp: fingerprintOf(stat), meta, cap, target: encoded };
+  const record: PathRecord = { fp, meta, cap, target: encoded };
   return [{ put: 'paths', key, value: record }, { put: 'pending', key, value: { meta, cap } }];
 }
 

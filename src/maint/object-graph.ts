@@ -107,7 +107,8 @@ export async function buildObjectGraph(store: Store, snapshots: readonly GraphRo
         const key = `${entry.cap}|${meta.hash ?? ''}`;
         if (!graph.versions.has(key)) graph.versions.set(key, { cap: entry.cap, meta, path: childPath, parent: cap });
         add(entry.cap, storage === 'chain' ? 'version-node' : storage === 'packed' ? 'pack' : 'file', childPath, cap);
-      } else add(entry.cap, meta.type === 'symlink' ? 'symlink' : 'special', childPath, cap);
+      } else if (meta.type === 'symlink') add(entry.cap, meta.storage === 'packed' ? 'pack' : 'symlink', childPath, cap);
+      else add(entry.cap, 'special', childPath, cap);
     }
   };
 

@@ -1,7 +1,8 @@
 /**
  * The reads of a restore: every pack object once, in runs of up to a whole pack (pack-runs.ts),
  * its members hash-checked and written straight out of that buffer; files stored on their own
- * streamed (large ones in large ranges, one at a time); long symlink targets. A few requests in
+ * streamed (large ones in large ranges, one at a time); symlink targets stored on their own
+ * (packed ones come out of their pack's runs). A few requests in
  * flight, and the bytes held (read and not yet written) bounded by {@link RESTORE_READS}, whatever
  * the tree's size. A request slot is free again as soon as its bytes are in: writing them out
  * never keeps the node waiting.
@@ -79,11 +80,12 @@ export class ContentReader {
   /** Takes a file or symlink: packed files wait for {@link readPacks}, the rest are read now. */
   add(place: RestorePlace): void {
     const m = place.meta;
-    if (m.type === 'symlink') {
+    if (m.type === 'symlink' && m.storage !== 'packed') {
       this.start(0, () => this.symlink(place));
       return;
     }
-    if ((m.storage ?? 'whole') === 'packed' && m.size <= RUN_MEMBER_MAX) {
+    // Packed files and long symlink targets come out of their pack's runs.
+    if ((m.storage ?? 'whole') === 'packed' && (m.size <= RUN_MEMBER_MAX || m.type === 'symlink')) {
       const cap = place.entry.cap;
       const list = this.packs.get(cap) ?? [];
       // Only what writing needs is kept (not the tree entry); the pack last added to goes last.
@@ -179,7 +181,8 @@ export class ContentReader {
           this.damaged(m.item, err);
           return;
         }
-        await this.local.writeWhole(m.item, content);
+        if (m.item.meta.type === 'symlink') this.local.makeSymlink(m.item, content);
+        else await this.local.writeWhole(m.item, content);
         this.hooks.onDone(m.item);
       });
     } finally {

@@ -38,9 +38,9 @@ export function decodeEntry(entry: DirEntry, where: string): TreeEntry {
     if (!Number.isSafeInteger(m[key]) || (m[key] as number) < 0) throw bad(`bad ${key}`);
   }
   if (typeof m.mtime !== 'string' || !/^-?\d+$/.test(m.mtime)) throw bad('bad mtime');
-  if (m.type === 'file') {
+  if (m.type === 'file' || m.type === 'symlink') {
     const storage = m.storage ?? 'whole';
-    if (typeof storage !== 'string' || !STORAGES.has(storage)) throw bad(`unknown storage ${JSON.stringify(m.storage)}`);
+    if (typeof storage !== 'string' || !STORAGES.has(storage) || (m.type === 'symlink' && storage === 'chain')) throw bad(`unknown storage ${JSON.stringify(m.storage)}`);
     if (m.hash !== undefined && (typeof m.hash !== 'string' || !/^[0-9a-f]{64}$/.test(m.hash))) throw bad('bad hash');
     if (storage === 'packed') {
       const pack = m.pack as { offset?: unknown } | undefined;

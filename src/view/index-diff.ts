@@ -12,7 +12,7 @@ import { parseRecord } from '../tree-index/index-format.js';
 import type { TreeEntry } from './entry-decode.js';
 import type { SnapshotRoot } from './path-states.js';
 import { comparePaths } from './tree-search.js';
-import { pairChange, type DiffChange, type DiffNode, type DiffOptions } from './tree-diff.js';
+import { contentKey, pairChange, type DiffChange, type DiffNode, type DiffOptions } from './tree-diff.js';
 
 /** The entry lines of an index text by path key. */
 function linesByKey(text: string): Map<string, string> {
@@ -38,7 +38,7 @@ class Side {
     if (!node) {
       const record = parseRecord(this.lines.get(key) as string);
       const name = record.path.at(-1) as string;
-      node = { name, rawName: new Uint8Array(rawNameBytes(name, record.meta.rawName)), cap: record.cap, meta: record.meta, key: record.cap };
+      node = { name, rawName: new Uint8Array(rawNameBytes(name, record.meta.rawName)), cap: record.cap, meta: record.meta, key: contentKey(record) };
       this.nodes.set(key, node);
     }
     return node;

@@ -7,6 +7,7 @@ import type { CallOptions } from '../store/store.js';
 import type { TreeEntry } from './entry-decode.js';
 import type { PathState } from './path-versions.js';
 import { findChild, rootEntry } from './tree-reader.js';
+import { contentKey } from './path-versions.js';
 
 /** Lists immutable snapshot directories, sorted by exact name bytes. */
 export interface DirectoryLister {
@@ -97,7 +98,7 @@ export function listerSide(lister: DirectoryLister, options?: CallOptions): { ch
   return {
     async children(dir) {
       if (dir.key === undefined) return [];
-      return (await lister.list(dir.key, options)).map((e) => ({ ...e, key: e.cap }));
+      return (await lister.list(dir.key, options)).map((e) => ({ ...e, key: contentKey(e) }));
     },
   };
 }

@@ -43,12 +43,20 @@ export interface VersionRow {
 }
 
 /**
+ * A key equal only for equal content (for a diff or a history): the cap, with offset and size for
+ * a pack member (members of one pack share its cap; a directory's key stays its cap).
+ */
+export function contentKey(entry: { cap: string; meta: EntryMeta }): string {
+  return entry.meta.storage === 'packed' ? `${entry.cap}@${entry.meta.pack?.offset ?? 0}+${entry.meta.size}` : entry.cap;
+}
+
+/**
  * The identity of an entry's content: its type plus the content hash when recorded, else its cap
  * (caps are convergent: identical content gives identical caps). A directory's own content is
  * its entries, which have histories of their own: only its attributes make its versions.
  */
 export function contentIdentity(meta: EntryMeta, cap: string): string {
-  return meta.type === 'dir' ? 'dir:' : `${meta.type}:${meta.hash ?? cap}`;
+  return meta.type === 'dir' ? 'dir:' : `${meta.type}:${meta.hash ?? contentKey({ cap, meta })}`;
 }
 
 /** The attributes shown by `ls -l` that a metadata-only change can touch. */

@@ -4,7 +4,9 @@
  * Subtrees whose keys (grid caps) are equal are skipped without being listed.
  */
 import type { EntryMeta } from '../model/entry.js';
-import { attributeIdentity } from './path-versions.js';
+import { attributeIdentity, contentKey } from './path-versions.js';
+
+export { contentKey };
 
 /** One entry on either side of a diff. */
 export interface DiffNode {

@@ -134,7 +134,7 @@ export class ChainVersionReader implements VersionReader {
     if (meta.type !== 'file' && meta.type !== 'symlink') {
       throw new TimefsError('usage', `${place.path} in snapshot ${place.snapshot} is a ${meta.type === 'dir' ? 'directory' : meta.type}, not a file`);
     }
-    const storage = meta.type === 'symlink' ? 'whole' : (meta.storage ?? 'whole');
+    const storage = storageOf(meta);
     const common = { size: meta.size, hash: meta.type === 'file' ? meta.hash : undefined, place };
     if (storage === 'chain') {
       const early = meta.size >= this.earlyFlowBytes && !this.flows.waiting(entry.cap);
@@ -182,7 +182,7 @@ export class ChainVersionReader implements VersionReader {
   /** {@link readVerified} without the hash check. */
   private async *readInOrder(entry: TreeEntry, place: VersionPlace, chunkBytes: number, options: WholeReadOptions): AsyncGenerator<Uint8Array> {
     const { meta } = entry;
-    const storage = meta.type === 'symlink' ? 'whole' : (meta.storage ?? 'whole');
+    const storage = storageOf(meta);
     if (meta.type !== 'file' && meta.type !== 'symlink') {
       yield* this.readRanged(entry, place, options); // open() explains the error
       return;
@@ -253,4 +253,10 @@ export class ChainVersionReader implements VersionReader {
     }
     return { start, stored };
   }
+}
+
+/** How a version is stored: a symlink target is an object of its own or a pack member, never a chain. */
+function storageOf(meta: TreeEntry['meta']): 'whole' | 'packed' | 'chain' {
+  const storage = meta.storage ?? 'whole';
+  return meta.type === 'symlink' && storage === 'chain' ? 'whole' : storage;
 }

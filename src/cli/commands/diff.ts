@@ -6,7 +6,7 @@ import { entryAt, listerSide } from '../../view/path-states.js';
 import type { SnapshotInfo } from '../../view/snapshot-catalogue.js';
 import { mergingStoreOver, resolveView, targetAsSnapshot } from '../../view/snapshot-view.js';
 import { diffIndexTexts, indexTextsOf } from '../../view/index-diff.js';
-import { diffTrees, type DiffChange, type DiffKind, type DiffNode, type DiffSide } from '../../view/tree-diff.js';
+import { contentKey, diffTrees, type DiffChange, type DiffKind, type DiffNode, type DiffSide } from '../../view/tree-diff.js';
 import { ChainVersionReader } from '../../view/version-reader.js';
 import { addRangeOptions, historyOf, joinSegments, openSnapshots, pathArgSegments, sourcesJson, type RangeFlags } from '../history-options.js';
 import { modeString } from '../listing-format.js';
@@ -127,7 +127,7 @@ function livePaths(snapshot: SnapshotInfo, pathArg: string | undefined): Uint8Ar
 
 async function gridRoot(lister: Parameters<typeof entryAt>[0], snapshot: SnapshotInfo, segments: readonly Uint8Array[]): Promise<DiffNode | undefined> {
   const entry = await entryAt(lister, snapshot.cap, segments);
-  return entry ? { ...entry, key: entry.cap } : undefined;
+  return entry ? { ...entry, key: contentKey(entry) } : undefined;
 }
 
 async function liveSameContent(grid: DiffNode, live: LiveNode, rehash: boolean, gridContent: () => Promise<Uint8Array>): Promise<boolean> {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Catalog } from '../../../src/catalog/catalog.js';
@@ -9,6 +9,11 @@ import { emptyStats } from '../../../src/backup/events.js';
 import { Packer } from '../../../src/backup/packer.js';
 import { MemoryStore } from '../../../src/store/memory-store.js';
 import type { EntryMeta } from '../../../src/model/entry.js';
+import { runPush } from '../../../src/backup/push.js';
+import { restore } from '../../../src/maint/restore.js';
+import { createBackupView } from '../../../src/view/backup-view-setup.js';
+import { GridTreeReader } from '../../../src/view/tree-reader.js';
+import { ChainVersionReader } from '../../../src/view/version-reader.js';
 
 test('packer: members are copied into reused pack buffers; every pack holds exactly its members at their offsets', async () => {
   const base = await mkdtemp(join(tmpdir(), 'timefs-packer-'));
@@ -41,6 +46,70 @@ test('packer: members are copied into reused pack buffers; every pack holds exac
     assert.equal(stats.bytesUploaded, [...contents.values()].reduce((n, c) => n + c.length, 0), 'packs hold no padding between members');
   } finally {
     await catalog.close();
+    await rm(base, { recursive: true, force: true });
+  }
+});
+
+test('push packs a symlink target longer than a LIT cap: the view reads it, restore writes the exact bytes, an unchanged link keeps its place', async () => {
+  const base = await mkdtemp(join(tmpdir(), 'timefs-packlink-'));
+  try {
+    const src = join(base, 'src');
+    const state = join(base, 'state');
+    await mkdir(src);
+    // 0xff and 0xfe are not UTF-8: the target must come back as the same bytes, not as text.
+    const longTarget = Buffer.concat([Buffer.from('/far/away/'), Buffer.from([0xff, 0xfe, 0x80]), Buffer.from('x'.repeat(70))]);
+    await writeFile(join(src, 'small.txt'), 'hello');
+    await symlink(longTarget, Buffer.from(join(src, 'long-link')));
+    await symlink('short', join(src, 'short-link'));
+    const store = new MemoryStore();
+    const snapshotsCap = await store.mkdirMutable();
+    const push = async (now: number) => {
+      const catalog = await Catalog.open(state);
+      try {
+        return await runPush({ store, catalog, snapshotsCap, stateDir: state }, { paths: [src], now: () => now });
+      } finally {
+        await catalog.close();
+      }
+    };
+    const first = await push(1_700_000_000_000);
+    assert.equal(first.stats.uploads, 1, 'one pack: the small file and the long target; the short target is a LIT cap');
+    const edgesOf = async (name: string) => {
+      let cap = (await store.list(snapshotsCap)).get(name)!.cap;
+      for (const part of src.split('/').filter(Boolean)) cap = (await store.list(cap)).get(part)!.cap;
+      return store.list(cap);
+    };
+    const edges = await edgesOf(first.snapshot!);
+    const long = edges.get('long-link')!;
+    const longMeta = (long.metadata as { timefs: EntryMeta }).timefs;
+    assert.equal(longMeta.type, 'symlink');
+    assert.equal(longMeta.storage, 'packed');
+    assert.equal(longMeta.size, longTarget.length);
+    assert.equal(long.cap, edges.get('small.txt')!.cap, 'the same pack as the small file');
+    assert.deepEqual(Buffer.from(await store.getRange(long.cap, longMeta.pack!.offset, longMeta.size)), longTarget);
+    assert.ok(edges.get('short-link')!.cap.startsWith('URI:LIT:'));
+
+    // The view (mount, serve) reads the target out of the pack.
+    const { view } = createBackupView(store, snapshotsCap, { zone: 'utc' });
+    const at = [first.snapshot!, ...src.split('/').filter(Boolean)];
+    assert.deepEqual(Buffer.from(await view.readlink([...at, 'long-link'])), longTarget);
+    assert.equal(Buffer.from(await view.readlink([...at, 'short-link'])).toString(), 'short');
+    assert.equal((await view.getattr([...at, 'long-link'])).size, longTarget.length);
+
+    // Restore cuts it out of the pack's run, like a packed file.
+    const target = join(base, 'out');
+    const report = await restore({ store, trees: new GridTreeReader(store), versions: new ChainVersionReader(store) }, { snapshot: first.snapshot!, rootCap: (await store.list(snapshotsCap)).get(first.snapshot!)!.cap, path: src }, target);
+    assert.equal(report.symlinks, 2);
+    assert.deepEqual(report.damaged, []);
+    assert.deepEqual(await readlink(join(target, 'long-link'), { encoding: 'buffer' }), longTarget);
+    assert.equal(await readlink(join(target, 'short-link')), 'short');
+
+    // An unchanged link costs nothing and keeps its pack and offset.
+    const second = await push(1_700_000_100_000);
+    assert.equal(second.stats.uploads, 0);
+    const again = (await edgesOf(second.snapshot!)).get('long-link')!;
+    assert.equal(again.cap, long.cap);
+    assert.deepEqual((again.metadata as { timefs: EntryMeta }).timefs.pack, longMeta.pack);
+  } finally {
     await rm(base, { recursive: true, force: true });
   }
 });
