@@ -102,7 +102,8 @@ async function refuseWhenNoSourceExists(sources: readonly string[]): Promise<voi
 
 /** Runs a push. Throws grid errors (the queue stays, the next push resumes); per-file problems are warnings. */
 export async function runPush(given: PushTarget, options: PushOptions, events: PushEvents = {}): Promise<PushResult> {
-  await refuseWhenNoSourceExists(normaliseSources(options.paths));
+  const paths = normaliseSources(options.paths);
+  await refuseWhenNoSourceExists(paths);
   const target: PushTarget = { ...given, store: retryUnhappyUploads(given.store) };
   const { catalog } = target;
   const now = options.now ?? Date.now;
@@ -128,7 +129,6 @@ export async function runPush(given: PushTarget, options: PushOptions, events: P
     }
   }
 
-  const paths = normaliseSources(options.paths);
   const host = options.host ?? hostname();
   // Listing snapshots/ is the one grid read in front of the scan. When the catalog can only be
   // confirmed by it (it made the last snapshot and knows every path), the scan runs while the
@@ -231,10 +231,8 @@ async function hasPending(catalog: Catalog): Promise<boolean> {
   return false;
 }
 
-
 async function commit(target: PushTarget, session: Session, stats: PushStats, events: PushEvents, index: PushIndex | undefined): Promise<string> {
-  const { store, catalog } = target;
-  if ((await catalog.queueLength()) > 0) throw new TimefsError('internal', 'commit with uploads still queued');
+  if ((await target.catalog.queueLength()) > 0) throw new TimefsError('internal', 'commit with uploads still queued');
   // The index (when there is one to write) takes each new directory's children from here, not from the grid.
   const stash = index ? new DirectoryStash(join(target.stateDir, 'spool', 'index-dirs')) : undefined;
   try {

@@ -85,7 +85,7 @@ export class ContentReader {
       return;
     }
     // Packed files and long symlink targets come out of their pack's runs.
-    if ((m.storage ?? 'whole') === 'packed' && (m.size <= RUN_MEMBER_MAX || m.type === 'symlink')) {
+    if (m.storage === 'packed' && (m.size <= RUN_MEMBER_MAX || m.type === 'symlink')) {
       const cap = place.entry.cap;
       const list = this.packs.get(cap) ?? [];
       // Only what writing needs is kept (not the tree entry); the pack last added to goes last.

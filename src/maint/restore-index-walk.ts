@@ -9,7 +9,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { TimefsError } from '../model/errors.js';
 import { linePath } from '../tree-index/index-format.js';
 import { decodeIndexLine } from '../view/indexed-lister.js';
-import { findChild, pathSegments, rootEntry, type TreeEntry, type TreePath } from '../view/tree-reader.js';
+import { findChild, pathSegments, rootEntry, segmentText, type TreeEntry, type TreePath } from '../view/tree-reader.js';
 import type { LocalTree } from './restore-local.js';
 import { NameSet } from './restore-names.js';
 import { placeIn, type WalkPlan } from './restore-walk.js';
@@ -35,7 +35,7 @@ export function findInIndex(index: Uint8Array, rootCap: string, path: TreePath):
   let spot: IndexSpot = { entry: rootEntry(rootCap), path: '', next: lineEnd(index, 0) };
   let where = '';
   for (const segment of pathSegments(path)) {
-    const shown = typeof segment === 'string' ? segment : Buffer.from(segment).toString('utf8');
+    const shown = segmentText(segment);
     if (spot.entry.meta.type !== 'dir') throw new TimefsError('path.not-found', `${where || '/'} is a ${spot.entry.meta.type}, not a directory`);
     let found: IndexSpot | undefined;
     for (const { line, next } of lines(index, spot.next)) {
@@ -64,8 +64,7 @@ interface OpenDir {
 
 /** Walks the entries below `spot` (or `spot` itself, a file) into `local`, as restore-walk.ts does. */
 export async function walkIndex(index: Uint8Array, spot: IndexSpot, local: LocalTree, plan: WalkPlan): Promise<void> {
-  const segments = pathSegments(plan.path).map((s) => (typeof s === 'string' ? s : Buffer.from(s).toString('utf8')));
-  const where = `/${segments.join('/')}`;
+  const where = `/${pathSegments(plan.path).map(segmentText).join('/')}`;
   const top: OpenDir = { path: spot.path, dest: plan.root, where, names: new NameSet(where) };
   if (spot.entry.meta.type !== 'dir') {
     plan.onEntry(placeIn({ dest: plan.root, where: '/' }, new NameSet('/'), spot.entry));

@@ -7,7 +7,7 @@
 import { TimefsError } from '../model/errors.js';
 import type { CallOptions } from '../store/store.js';
 import { walkBreadthFirst } from '../store/listing-window.js';
-import { pathSegments, type TreeEntry, type TreePath, type TreeReader } from '../view/tree-reader.js';
+import { pathSegments, segmentText, type TreeEntry, type TreePath, type TreeReader } from '../view/tree-reader.js';
 import type { LocalPlace, LocalTree } from './restore-local.js';
 import { joinBytes, NameSet, safeComponent } from './restore-names.js';
 
@@ -72,8 +72,7 @@ export async function walkRestore(trees: TreeReader, top: TreeEntry, local: Loca
     visit({ cap: '', dest: plan.root, where: '/', ancestors: [] }, [top]);
     return;
   }
-  const segments = pathSegments(plan.path).map((s) => (typeof s === 'string' ? s : Buffer.from(s).toString('utf8')));
-  const start: WalkDir = { cap: top.cap, dest: plan.root, where: `/${segments.join('/')}`, ancestors: [top.cap] };
+  const start: WalkDir = { cap: top.cap, dest: plan.root, where: `/${pathSegments(plan.path).map(segmentText).join('/')}`, ancestors: [top.cap] };
   // Identical subtrees share a cap, so each directory is known by where it goes, not by its cap.
   await walkBreadthFirst([start], async (d) => visit(d, await trees.list(d.cap, d.where, call)), {
     concurrency: WALK_LISTINGS,

@@ -48,6 +48,11 @@ export function pathSegments(path: TreePath): Array<string | Uint8Array> {
   return out;
 }
 
+/** A path segment as shown in messages (raw name bytes read as UTF-8). */
+export function segmentText(segment: string | Uint8Array): string {
+  return typeof segment === 'string' ? segment : Buffer.from(segment).toString('utf8');
+}
+
 /** The child of `entries` called `segment`: by exact name bytes first, then by (NFC) edge name. */
 export function findChild(entries: readonly TreeEntry[], segment: string | Uint8Array): TreeEntry | undefined {
   const bytes = typeof segment === 'string' ? Buffer.from(segment, 'utf8') : Buffer.from(segment);
@@ -92,7 +97,7 @@ export class GridTreeReader implements TreeReader {
     let current = rootEntry(rootCap, options.rootMeta);
     let where = '';
     for (const segment of pathSegments(path)) {
-      const shown = typeof segment === 'string' ? segment : Buffer.from(segment).toString('utf8');
+      const shown = segmentText(segment);
       if (current.meta.type !== 'dir') {
         throw new TimefsError('path.not-found', `${where || '/'} is a ${current.meta.type}, not a directory`);
       }
